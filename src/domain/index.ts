@@ -1,0 +1,7 @@
+/** The domain: types and pure functions. Imports nothing but `../errors.js`. */
+export * from './result.js';
+export * from './fields.js';
+export * from './rating.js';
+export * from './customer.js';
+export * from './enriched-rating.js';
+export * from './complaint.js';

@@ -1,0 +1,99 @@
+/**
+ * The event log port: what the sink, the API and the Slack app need from
+ * Kafka. Implemented by `src/adapters/kafka/event-log.ts` (kafkajs) and
+ * `src/adapters/memory/event-log.ts` (embedded default); one contract test
+ * suite runs against both.
+ *
+ * Offsets are decimal strings (as in kafkajs): the offset of a record, or, in
+ * {@link PartitionOffsets.high} and `from` maps, the next offset to read.
+ */
+
+export interface LogRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  /** null for a tombstone. */
+  readonly value: Buffer | null;
+  /** Record timestamp, epoch ms. */
+  readonly timestamp: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface OutRecord {
+  readonly topic: string;
+  readonly key: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  /** Epoch ms. @default now */
+  readonly timestamp?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** @default chosen by key hash (murmur2, as the Java client), or round robin without a key */
+  readonly partition?: number;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  /** @default the adapter's configured partition count */
+  readonly partitions?: number;
+  /** cleanup.policy=compact. @default false */
+  readonly compacted?: boolean;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** First offset still readable (retention may have moved it). */
+  readonly low: string;
+  /** Next offset to be written (the high watermark / last stable offset). */
+  readonly high: string;
+}
+
+/** A starting position: `earliest`, `latest`, or the next offset per partition (unlisted partitions start at earliest). */
+export type StartFrom = 'earliest' | 'latest' | ReadonlyMap<number, string>;
+
+export interface TailOptions {
+  readonly topic: string;
+  readonly from: StartFrom;
+  /**
+   * Receives records in offset order per partition. Not committed anywhere:
+   * a tail is for fan-out, where each gateway instance sees every record.
+   * A throw is logged and the batch is skipped (fan-out must not stall).
+   */
+  readonly onBatch: (records: readonly LogRecord[]) => Promise<void> | void;
+}
+
+export interface ConsumeOptions {
+  /** Consumer group; each group sees every record once, shared among its members. */
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offsets starts. @default true */
+  readonly fromBeginning?: boolean;
+  /**
+   * Receives one batch of one topic-partition, in offset order. The offsets
+   * are committed only after it resolves. When it throws, nothing is
+   * committed and the same records are delivered again after a jittered
+   * backoff (the partition is paused meanwhile); the error decides nothing
+   * else, so handlers dead-letter what can never succeed themselves.
+   */
+  readonly onBatch: (records: readonly LogRecord[]) => Promise<void>;
+}
+
+export interface Stoppable {
+  /** Idempotent; resolves once nothing more will be delivered. */
+  stop(): Promise<void>;
+}
+
+export interface EventLog {
+  readonly kind: 'kafka' | 'memory';
+  /** Creates missing topics; existing ones are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Durable when it resolves (acks=all, idempotent producer). */
+  produce(records: readonly OutRecord[]): Promise<void>;
+  offsets(topic: string): Promise<readonly PartitionOffsets[]>;
+  tail(options: TailOptions): Promise<Stoppable>;
+  consume(options: ConsumeOptions): Promise<Stoppable>;
+  /** Records not yet committed by a group, summed over the topic's partitions. */
+  lag(groupId: string, topic: string): Promise<number>;
+  /** Whether the log is reachable now. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

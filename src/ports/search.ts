@@ -1,0 +1,107 @@
+/**
+ * The search layer port (read side), the sink port (write side) and the
+ * complaint store. Implemented by the Elasticsearch adapter and the in-memory
+ * adapter; one contract test suite runs against both.
+ */
+import type { Complaint, Customer, EnrichedRating, SlackMessageRef, Acknowledgement, ComplaintStatus } from '../domain/index.js';
+
+export interface RatingFilter {
+  readonly starsMin?: number;
+  readonly starsMax?: number;
+  /** Matched case-insensitively against the raw channel (`iOS` matches `ios`). */
+  readonly channels?: readonly string[];
+  readonly clubStatuses?: readonly string[];
+  readonly customerId?: number;
+  /** Full-text match in the message. */
+  readonly text?: string;
+  /** Epoch ms, inclusive. */
+  readonly from?: number;
+  /** Epoch ms, exclusive. */
+  readonly to?: number;
+}
+
+export type RatingSort = 'NEWEST' | 'OLDEST' | 'STARS_ASC' | 'STARS_DESC';
+export type RatingDimension = 'CLUB_STATUS' | 'CHANNEL' | 'STARS';
+export type HistogramInterval = 'MINUTE' | 'HOUR' | 'DAY';
+
+export interface Edge<T> {
+  readonly node: T;
+  /** Opaque; pass as `after` to continue after this item. */
+  readonly cursor: string;
+}
+
+export interface Page<T> {
+  readonly edges: readonly Edge<T>[];
+  readonly totalCount: number;
+  readonly hasNextPage: boolean;
+}
+
+export interface StatsBucket {
+  readonly key: string;
+  readonly count: number;
+  readonly averageStars: number | null;
+}
+
+export interface HistogramBucket {
+  /** Bucket start, epoch ms. */
+  readonly start: number;
+  readonly count: number;
+  readonly averageStars: number | null;
+}
+
+export interface SearchIndex {
+  /** Throws BadInputError for a malformed `after` cursor. */
+  searchRatings(q: { filter?: RatingFilter; sort?: RatingSort; first: number; after?: string | null }): Promise<Page<EnrichedRating>>;
+  getRating(id: string): Promise<EnrichedRating | null>;
+  ratingStats(filter: RatingFilter | undefined, groupBy: RatingDimension): Promise<readonly StatsBucket[]>;
+  ratingHistogram(filter: RatingFilter | undefined, interval: HistogramInterval): Promise<readonly HistogramBucket[]>;
+  getCustomer(id: number): Promise<Customer | null>;
+  /** One round trip (mget); result[i] belongs to ids[i]. For DataLoader. */
+  getCustomersByIds(ids: readonly number[]): Promise<readonly (Customer | null)[]>;
+  searchComplaints(q: { status?: ComplaintStatus | null; first: number; after?: string | null }): Promise<Page<Complaint>>;
+  getComplaint(id: string): Promise<Complaint | null>;
+  getComplaintsByIds(ids: readonly string[]): Promise<readonly (Complaint | null)[]>;
+  ping(): Promise<boolean>;
+}
+
+export type WriteOp =
+  | { readonly kind: 'upsertRating'; readonly rating: EnrichedRating }
+  /** Created once; an existing complaint (maybe acknowledged) is left untouched. */
+  | { readonly kind: 'createComplaint'; readonly complaint: Complaint }
+  | { readonly kind: 'upsertCustomer'; readonly customer: Customer }
+  | { readonly kind: 'deleteCustomer'; readonly id: number };
+
+export type WriteResult =
+  | { readonly ok: true }
+  /** `retriable`: load or transient (429, 5xx, timeouts); otherwise the content is at fault (dead-letter it). */
+  | { readonly ok: false; readonly retriable: boolean; readonly reason: string; readonly status?: number };
+
+export interface SearchWriter {
+  /** Index templates and indices, created idempotently. */
+  ensureIndices(): Promise<void>;
+  /**
+   * One bulk request; result[i] belongs to ops[i]. Throws a retriable
+   * UnavailableError when the whole request failed (unreachable, timeout).
+   */
+  write(ops: readonly WriteOp[]): Promise<readonly WriteResult[]>;
+  /** Makes writes visible to search now (tests, benches). */
+  refresh(): Promise<void>;
+}
+
+/** Opaque optimistic-concurrency token (Elasticsearch `_seq_no` + `_primary_term`). */
+export interface DocVersion {
+  readonly seqNo: number;
+  readonly primaryTerm: number;
+}
+
+export type UpdateOutcome = 'ok' | 'conflict' | 'not_found';
+
+export interface ComplaintStore {
+  get(id: string): Promise<{ readonly complaint: Complaint; readonly version: DocVersion } | null>;
+  /** Creates the complaint unless it exists; never resets an existing one. */
+  createIfAbsent(complaint: Complaint): Promise<void>;
+  /** Sets status ACKNOWLEDGED with `ack`, only if the document is still at `expected`. */
+  acknowledge(id: string, ack: Acknowledgement, expected: DocVersion): Promise<UpdateOutcome>;
+  /** Records (or, with null, clears) where the Slack message lives, only if still at `expected`. */
+  setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion): Promise<UpdateOutcome>;
+}
