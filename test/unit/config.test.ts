@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const fails = (env: Record<string, string>, variable: string, text?: string): void => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).variable).toBe(variable);
+    expect((e as Error).message.startsWith(`${variable}:`)).toBe(true);
+    if (text) expect((e as Error).message).toContain(text);
+    return;
+  }
+  throw new Error(`expected ${variable} to be refused`);
+};
+
+describe('loadConfig', () => {
+  it('runs embedded with defaults and the demo on', () => {
+    const c = loadConfig({});
+    expect(c.mode).toBe('embedded');
+    expect(c.port).toBe(4000);
+    expect(c.demo.enabled).toBe(true);
+    expect([...c.roles]).toEqual(['stream', 'sink', 'api', 'slack']);
+    expect(c.topics.complaints).toBe('UNHAPPY_PLATINUM_CUSTOMERS');
+    expect(c.complaintRule).toEqual({ starsBelow: 3, clubStatuses: ['platinum'] });
+    expect(c.slack).toBeNull();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('uses external backends when both are set, demo off by default', () => {
+    const c = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', ELASTICSEARCH_URL: 'http://localhost:9200' });
+    expect(c.mode).toBe('external');
+    expect(c.kafka?.brokers).toEqual(['a:9092', 'b:9093']);
+    expect(c.demo.enabled).toBe(false);
+  });
+
+  it('parses API keys', () => {
+    const c = loadConfig({ API_KEYS: 'k-viewer-123:viewer:dash,k-agent-456:agent:ops' });
+    expect(c.apiKeys).toEqual([
+      { key: 'k-viewer-123', role: 'viewer', name: 'dash' },
+      { key: 'k-agent-456', role: 'agent', name: 'ops' },
+    ]);
+  });
+
+  it.each([
+    [{ KAFKA_BROKERS: 'localhost:9092' }, 'ELASTICSEARCH_URL'],
+    [{ ELASTICSEARCH_URL: 'http://x:9200' }, 'KAFKA_BROKERS'],
+    [{ KAFKA_BROKERS: 'nohost', ELASTICSEARCH_URL: 'http://x:9200' }, 'KAFKA_BROKERS'],
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ ROLES: 'api,web' }, 'ROLES', 'web'],
+    [{ API_KEYS: 'onlykey' }, 'API_KEYS', 'key:role:name'],
+    [{ API_KEYS: 'abcdefgh:admin:x' }, 'API_KEYS', 'admin'],
+    [{ DEMO: 'maybe' }, 'DEMO'],
+    [{ ELASTICSEARCH_URL: 'ftp://x', KAFKA_BROKERS: 'a:1' }, 'ELASTICSEARCH_URL'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }, 'SLACK_CHANNEL'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1', SLACK_APP_TOKEN: 'nope' }, 'SLACK_APP_TOKEN'],
+    [{ NODE_ENV: 'production' }, 'API_KEYS', 'production'],
+    [{ TOPIC_COMPLAINTS: 'bad topic!' }, 'TOPIC_COMPLAINTS'],
+  ])('refuses %o naming %s', (env, variable, text?: string) => fails(env as Record<string, string>, variable, text));
+});
