@@ -105,3 +105,6 @@ export interface ComplaintStore {
   /** Records (or, with null, clears) where the Slack message lives, only if still at `expected`. */
   setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion): Promise<UpdateOutcome>;
 }
+
+/** Largest `first` a search accepts; more is a BadInputError. */
+export const MAX_PAGE_SIZE = 1_000;

@@ -1,0 +1,113 @@
+/**
+ * The Elasticsearch client factory and the translation of client errors into
+ * src/errors.ts. The only file besides the adapter that imports the library.
+ */
+import { Client, errors } from '@elastic/elasticsearch';
+import { AppError, BadInputError, ConflictError, ErrorCode, UnavailableError, toAppError } from '../../errors.js';
+
+export type { Client };
+
+export interface ElasticsearchClientOptions {
+  /** `http(s)://host:port`; credentials may be in the URL. */
+  url: string;
+  /**
+   * Time one request may take, sockets included. The v9 client has no
+   * default (it waits forever), so it is always set here.
+   * @default 30_000 // 30 seconds
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Immediate retries by the client on connection errors and 502/503/504,
+   * on another node where there is one. Writes pass `maxRetries: 0` per
+   * request and retry with backoff themselves (src/retry.ts). Timeouts are
+   * never retried by the client (the transport's `retryOnTimeout` is off):
+   * a timed-out write may have been applied.
+   * @default 2
+   */
+  maxRetries?: number;
+}
+
+export function createElasticsearchClient({ url, requestTimeoutMs = 30_000, maxRetries = 2 }: ElasticsearchClientOptions): Client {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new BadInputError(`Elasticsearch URL must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new BadInputError(`Elasticsearch URL must be an http(s) URL, got ${JSON.stringify(url)}`);
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs <= 0) throw new BadInputError(`requestTimeoutMs must be a positive integer, got ${requestTimeoutMs}`);
+  return new Client({
+    node: url,
+    requestTimeout: requestTimeoutMs,
+    maxRetries,
+    compression: false,
+    sniffOnStart: false,
+  });
+}
+
+/** The `error` object of an Elasticsearch response body or bulk item. */
+export interface EsErrorCause {
+  readonly type?: string;
+  readonly reason?: string | null;
+  readonly caused_by?: EsErrorCause;
+}
+
+/** `type: reason (caused by: type: reason)`, for logs and dead-letter headers. */
+export function describeEsError(e: EsErrorCause | string | undefined | null): string {
+  if (e === undefined || e === null) return 'unknown error';
+  if (typeof e === 'string') return e;
+  const head = [e.type, e.reason].filter(Boolean).join(': ') || 'unknown error';
+  return e.caused_by ? `${head} (caused by ${describeEsError(e.caused_by)})` : head;
+}
+
+/** Statuses worth repeating: load (429), server trouble (5xx) and request timeouts (408). */
+export const isRetriableStatus = (status: number): boolean => status === 429 || status === 408 || status >= 500;
+
+/**
+ * Translates an error thrown by the client into an AppError:
+ * - unreachable, timed out, aborted, 429, 408 and 5xx: UnavailableError (retriable);
+ * - 400 and 413: BadInputError with the Elasticsearch reason (the request content is at fault);
+ * - 409: ConflictError; 401/403: UnavailableError, not retriable (fix the credentials);
+ * - anything else: an internal AppError.
+ * `what` names the operation for the message (`search ratings-enriched`).
+ */
+export function translateEsError(e: unknown, what: string): AppError {
+  if (e instanceof AppError) return e;
+  if (e instanceof errors.ResponseError) {
+    const status = e.statusCode ?? 0;
+    const body = e.body as { error?: EsErrorCause | string } | undefined;
+    const reason = describeEsError(body?.error ?? e.message);
+    const details = { status, operation: what };
+    const message = `Elasticsearch ${what} failed with ${status}: ${reason}`;
+    if (isRetriableStatus(status)) return new UnavailableError(message, { cause: e, details });
+    if (status === 400 || status === 413) return new BadInputError(message, { cause: e, details });
+    if (status === 409) return new ConflictError(message, { cause: e, details });
+    if (status === 401 || status === 403) return new UnavailableError(message, { cause: e, details, retriable: false });
+    return new AppError(ErrorCode.Internal, message, { cause: e, details });
+  }
+  if (e instanceof errors.TimeoutError) return new UnavailableError(`Elasticsearch ${what} timed out`, { cause: e, details: { operation: what } });
+  if (e instanceof errors.ConnectionError || e instanceof errors.NoLivingConnectionsError) {
+    return new UnavailableError(`Elasticsearch is unreachable (${what}): ${e.message}`, { cause: e, details: { operation: what } });
+  }
+  if (e instanceof errors.RequestAbortedError) return new UnavailableError(`Elasticsearch ${what} was aborted`, { cause: e, details: { operation: what } });
+  if (e instanceof errors.ProductNotSupportedError) {
+    return new UnavailableError(`the server is not Elasticsearch (${what}): ${e.message}`, { cause: e, retriable: false });
+  }
+  return toAppError(e, `Elasticsearch ${what} failed`);
+}
+
+/** The Elasticsearch error `type` of a failed response (`version_conflict_engine_exception`), if any. */
+export function esErrorType(e: unknown): string | undefined {
+  if (!(e instanceof errors.ResponseError)) return undefined;
+  const error = (e.body as { error?: EsErrorCause | string } | undefined)?.error;
+  return typeof error === 'object' && error !== null ? error.type : undefined;
+}
+
+/** Runs one client call, translating what it throws. */
+export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw translateEsError(e, what);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The documents stored in Elasticsearch, and the mapping between them and the
+ * domain, in one place. Documents are snake_case; `channel` keeps the raw
+ * spelling (`iOS-test`), `channel_family` the dashboard grouping
+ * ({@link normalizeChannel}).
+ */
+import {
+  ComplaintStatus,
+  normalizeChannel,
+  type Acknowledgement,
+  type AckVia,
+  type Complaint,
+  type Customer,
+  type EnrichedRating,
+  type SlackMessageRef,
+} from '../../domain/index.js';
+
+export interface CustomerDoc {
+  id: number;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  gender: string | null;
+  club_status: string | null;
+  comments: string | null;
+  create_ts: string | null;
+  update_ts: string | null;
+}
+
+export interface RatingDoc {
+  rating_id: number;
+  user_id: number;
+  stars: number;
+  route_id: number | null;
+  /** Epoch ms. */
+  rating_time: number;
+  channel: string;
+  channel_family: string;
+  message: string;
+  customer: CustomerDoc;
+}
+
+export interface ComplaintDoc extends RatingDoc {
+  status: ComplaintStatus;
+  acknowledged_by: string | null;
+  acknowledged_by_name: string | null;
+  /** ISO-8601. */
+  acknowledged_at: string | null;
+  acknowledged_via: AckVia | null;
+  ack_note: string | null;
+  slack_channel: string | null;
+  slack_ts: string | null;
+  /** When the sink first stored the complaint, ISO-8601. */
+  raised_at: string;
+}
+
+export const customerToDoc = (c: Customer): CustomerDoc => ({
+  id: c.id,
+  first_name: c.firstName,
+  last_name: c.lastName,
+  email: c.email,
+  gender: c.gender,
+  club_status: c.clubStatus,
+  comments: c.comments,
+  create_ts: c.createTs,
+  update_ts: c.updateTs,
+});
+
+export const docToCustomer = (d: Partial<CustomerDoc>): Customer => ({
+  id: d.id ?? 0,
+  firstName: d.first_name ?? null,
+  lastName: d.last_name ?? null,
+  email: d.email ?? null,
+  gender: d.gender ?? null,
+  clubStatus: d.club_status ?? null,
+  comments: d.comments ?? null,
+  createTs: d.create_ts ?? null,
+  updateTs: d.update_ts ?? null,
+});
+
+export const ratingToDoc = (r: EnrichedRating): RatingDoc => ({
+  rating_id: r.ratingId,
+  user_id: r.userId,
+  stars: r.stars,
+  route_id: r.routeId,
+  rating_time: r.ratingTime,
+  channel: r.channel,
+  channel_family: normalizeChannel(r.channel),
+  message: r.message,
+  customer: customerToDoc(r.customer),
+});
+
+export const docToRating = (d: RatingDoc): EnrichedRating => ({
+  ratingId: d.rating_id,
+  userId: d.user_id,
+  stars: d.stars,
+  routeId: d.route_id ?? null,
+  ratingTime: d.rating_time,
+  channel: d.channel,
+  message: d.message ?? '',
+  customer: docToCustomer(d.customer ?? {}),
+});
+
+/** The fields an acknowledgement sets (a partial-document update). */
+export const acknowledgementToDoc = (a: Acknowledgement): Pick<ComplaintDoc, 'status' | 'acknowledged_by' | 'acknowledged_by_name' | 'acknowledged_at' | 'acknowledged_via' | 'ack_note'> => ({
+  status: ComplaintStatus.Acknowledged,
+  acknowledged_by: a.by,
+  acknowledged_by_name: a.byName,
+  acknowledged_at: a.at,
+  acknowledged_via: a.via,
+  ack_note: a.note,
+});
+
+/** The fields a Slack message reference sets or, with null, clears. */
+export const slackMessageToDoc = (ref: SlackMessageRef | null): Pick<ComplaintDoc, 'slack_channel' | 'slack_ts'> => ({
+  slack_channel: ref?.channel ?? null,
+  slack_ts: ref?.ts ?? null,
+});
+
+export const complaintToDoc = (c: Complaint, raisedAt: Date = new Date()): ComplaintDoc => ({
+  ...ratingToDoc(c.rating),
+  ...(c.acknowledgement
+    ? acknowledgementToDoc(c.acknowledgement)
+    : { acknowledged_by: null, acknowledged_by_name: null, acknowledged_at: null, acknowledged_via: null, ack_note: null }),
+  status: c.status,
+  ...slackMessageToDoc(c.slackMessage),
+  raised_at: raisedAt.toISOString(),
+});
+
+export function docToComplaint(id: string, d: ComplaintDoc): Complaint {
+  const acknowledged = d.status === ComplaintStatus.Acknowledged;
+  return {
+    id,
+    rating: docToRating(d),
+    status: acknowledged ? ComplaintStatus.Acknowledged : ComplaintStatus.Open,
+    acknowledgement:
+      acknowledged && d.acknowledged_by !== null && d.acknowledged_at !== null
+        ? {
+            complaintId: id,
+            by: d.acknowledged_by,
+            byName: d.acknowledged_by_name ?? null,
+            at: d.acknowledged_at,
+            via: d.acknowledged_via ?? 'graphql',
+            note: d.ack_note ?? null,
+          }
+        : null,
+    slackMessage: d.slack_channel && d.slack_ts ? { channel: d.slack_channel, ts: d.slack_ts } : null,
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * The Elasticsearch adapter of the search ports: {@link SearchIndex} (read
+ * side), {@link SearchWriter} (the sink's bulk writes) and
+ * {@link ComplaintStore} (optimistic concurrency with `if_seq_no` /
+ * `if_primary_term`). No scripts anywhere: partial-document updates only, so
+ * it runs on distributions without Painless.
+ */
+import type { estypes } from '@elastic/elasticsearch';
+import type { Acknowledgement, Complaint, EnrichedRating, SlackMessageRef } from '../../domain/index.js';
+import { AppError, ErrorCode, UnavailableError, assertNever, invariant } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { silentLogger } from '../../logger.js';
+import type {
+  ComplaintStore,
+  DocVersion,
+  Edge,
+  HistogramBucket,
+  HistogramInterval,
+  Page,
+  RatingDimension,
+  RatingFilter,
+  RatingSort,
+  SearchIndex,
+  SearchWriter,
+  StatsBucket,
+  UpdateOutcome,
+  WriteOp,
+  WriteResult,
+} from '../../ports/search.js';
+import type { IndexNames } from '../../topics.js';
+import { call, createElasticsearchClient, describeEsError, esErrorType, isRetriableStatus, translateEsError, type Client, type EsErrorCause } from './client.js';
+import {
+  acknowledgementToDoc,
+  complaintToDoc,
+  customerToDoc,
+  docToComplaint,
+  docToCustomer,
+  docToRating,
+  ratingToDoc,
+  slackMessageToDoc,
+  type ComplaintDoc,
+  type CustomerDoc,
+  type RatingDoc,
+} from './documents.js';
+import {
+  COMPLAINT_SORT,
+  RATING_SORTS,
+  checkFirst,
+  decodeCursor,
+  encodeCursor,
+  histogramAggregation,
+  ratingFilterQuery,
+  statsAggregation,
+  toEsSort,
+} from './queries.js';
+import { deleteIndices, ensureIndices } from './templates.js';
+
+export interface ElasticsearchSearchOptions {
+  /** `http(s)://host:port`. Ignored when `client` is given. */
+  url?: string;
+  /** A client to use instead of creating one (closed by {@link ElasticsearchSearch.close} only if created here). */
+  client?: Client;
+  /** @default 30_000 // 30 seconds (config.elasticsearch.requestTimeoutMs) */
+  requestTimeoutMs?: number;
+  /** Client retries of reads on connection errors and 502/503/504. @default 2 */
+  maxRetries?: number;
+  indices: IndexNames;
+  logger?: Logger;
+}
+
+/** One object implementing the three ports over one client. */
+export interface ElasticsearchSearch extends SearchIndex, SearchWriter, ComplaintStore {
+  readonly client: Client;
+  readonly indices: IndexNames;
+  /** Deletes the indices and their templates (tests, benches). */
+  deleteIndices(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reads are cheap to repeat; conditional updates and bulk writes are not repeated by the client (see {@link createElasticsearchClient}). */
+const NO_CLIENT_RETRY = { maxRetries: 0 } as const;
+
+export function createElasticsearchSearch(options: ElasticsearchSearchOptions): ElasticsearchSearch {
+  const { indices, logger = silentLogger, requestTimeoutMs = 30_000, maxRetries = 2 } = options;
+  const owned = options.client === undefined;
+  if (options.client === undefined && options.url === undefined) throw new AppError(ErrorCode.Config, 'createElasticsearchSearch needs a url or a client');
+  const client = options.client ?? createElasticsearchClient({ url: options.url ?? '', requestTimeoutMs, maxRetries });
+
+  const searchOpts = { ignore_unavailable: true, allow_no_indices: true } as const;
+
+  async function page<D, T>(
+    what: string,
+    request: estypes.SearchRequest,
+    sortTag: string,
+    first: number,
+    toNode: (hit: estypes.SearchHit<D>) => T,
+  ): Promise<Page<T>> {
+    const res = await call(what, () => client.search<D>({ ...searchOpts, ...request, size: first + 1, track_total_hits: true }));
+    const hits = res.hits.hits;
+    const total = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? 0);
+    const edges: Edge<T>[] = hits.slice(0, first).map((hit) => ({ node: toNode(hit), cursor: encodeCursor(sortTag, hit.sort ?? []) }));
+    return { edges, totalCount: total, hasNextPage: hits.length > first };
+  }
+
+  async function updateComplaint(id: string, doc: Partial<ComplaintDoc>, expected: DocVersion, what: string): Promise<UpdateOutcome> {
+    try {
+      await client.update<ComplaintDoc, Partial<ComplaintDoc>>(
+        { index: indices.complaints, id, doc, if_seq_no: expected.seqNo, if_primary_term: expected.primaryTerm, retry_on_conflict: 0 },
+        NO_CLIENT_RETRY,
+      );
+      return 'ok';
+    } catch (e) {
+      const type = esErrorType(e);
+      if (type === 'version_conflict_engine_exception') return 'conflict';
+      if (type === 'document_missing_exception' || type === 'index_not_found_exception') return 'not_found';
+      throw translateEsError(e, `${what} ${indices.complaints}/${id}`);
+    }
+  }
+
+  function bulkAction(op: WriteOp): [estypes.BulkOperationContainer, unknown?] {
+    switch (op.kind) {
+      case 'upsertRating':
+        return [{ index: { _index: indices.ratings, _id: String(op.rating.ratingId) } }, ratingToDoc(op.rating)];
+      case 'createComplaint':
+        return [{ create: { _index: indices.complaints, _id: op.complaint.id } }, complaintToDoc(op.complaint)];
+      case 'upsertCustomer':
+        return [{ index: { _index: indices.customers, _id: String(op.customer.id) } }, customerToDoc(op.customer)];
+      case 'deleteCustomer':
+        return [{ delete: { _index: indices.customers, _id: String(op.id) } }];
+      default:
+        return assertNever(op, 'write op');
+    }
+  }
+
+  function itemResult(op: WriteOp, item: estypes.BulkResponseItem | undefined): WriteResult {
+    if (!item) return { ok: false, retriable: true, reason: 'Elasticsearch returned no result for this item' };
+    const { status } = item;
+    if (status >= 200 && status < 300) return { ok: true };
+    // Create-once: an existing complaint (maybe acknowledged) is left as it is.
+    if (status === 409 && op.kind === 'createComplaint') return { ok: true };
+    if (status === 404 && op.kind === 'deleteCustomer') return { ok: true };
+    const error = item.error as EsErrorCause | undefined;
+    const reason = `Elasticsearch rejected ${op.kind} (${status}): ${describeEsError(error)}`;
+    // A missing index (auto-creation disabled) is the infrastructure's fault, not the document's.
+    const retriable = isRetriableStatus(status) || error?.type === 'index_not_found_exception';
+    return { ok: false, retriable, reason, status };
+  }
+
+  const self: ElasticsearchSearch = {
+    client,
+    indices,
+
+    async searchRatings({ filter, sort = 'NEWEST', first, after }) {
+      checkFirst(first);
+      const fields = RATING_SORTS[sort satisfies RatingSort];
+      invariant(fields, `unknown sort ${String(sort)}`);
+      const searchAfter = after ? decodeCursor(after, sort, fields.length) : undefined;
+      return page<RatingDoc, EnrichedRating>(
+        `search ${indices.ratings}`,
+        { index: indices.ratings, query: ratingFilterQuery(filter), sort: toEsSort(fields), ...(searchAfter && { search_after: searchAfter }) },
+        sort,
+        first,
+        (hit) => docToRating(hit._source as RatingDoc),
+      );
+    },
+
+    async getRating(id) {
+      const res = await call(`get ${indices.ratings}/${id}`, () => client.get<RatingDoc>({ index: indices.ratings, id }, { ignore: [404] }));
+      return res.found && res._source ? docToRating(res._source) : null;
+    },
+
+    async ratingStats(filter: RatingFilter | undefined, groupBy: RatingDimension): Promise<readonly StatsBucket[]> {
+      const res = await call(`stats ${indices.ratings}`, () =>
+        client.search({ ...searchOpts, index: indices.ratings, size: 0, query: ratingFilterQuery(filter), aggs: statsAggregation(groupBy) }),
+      );
+      const agg = res.aggregations?.groups as estypes.AggregationsStringTermsAggregate | estypes.AggregationsLongTermsAggregate | undefined;
+      const buckets = (agg?.buckets ?? []) as Array<{ key: string | number; doc_count: number; avg_stars?: estypes.AggregationsAvgAggregate }>;
+      return buckets.map((b) => ({ key: String(b.key), count: b.doc_count, averageStars: b.avg_stars?.value ?? null }));
+    },
+
+    async ratingHistogram(filter: RatingFilter | undefined, interval: HistogramInterval): Promise<readonly HistogramBucket[]> {
+      const res = await call(`histogram ${indices.ratings}`, () =>
+        client.search({ ...searchOpts, index: indices.ratings, size: 0, query: ratingFilterQuery(filter), aggs: histogramAggregation(interval) }),
+      );
+      const agg = res.aggregations?.over_time as estypes.AggregationsDateHistogramAggregate | undefined;
+      const buckets = (agg?.buckets ?? []) as Array<{ key: number; doc_count: number; avg_stars?: estypes.AggregationsAvgAggregate }>;
+      return buckets.map((b) => ({ start: b.key, count: b.doc_count, averageStars: b.avg_stars?.value ?? null }));
+    },
+
+    async getCustomer(id) {
+      const [c] = await self.getCustomersByIds([id]);
+      return c ?? null;
+    },
+
+    async getCustomersByIds(ids) {
+      if (ids.length === 0) return [];
+      const res = await call(`mget ${indices.customers}`, () => client.mget<CustomerDoc>({ index: indices.customers, ids: ids.map(String) }));
+      return res.docs.map((d) => ('found' in d && d.found && d._source ? docToCustomer(d._source) : missingOrThrow(d, indices.customers)));
+    },
+
+    async searchComplaints({ status, first, after }) {
+      checkFirst(first);
+      const searchAfter = after ? decodeCursor(after, 'COMPLAINTS', COMPLAINT_SORT.length) : undefined;
+      return page<ComplaintDoc, Complaint>(
+        `search ${indices.complaints}`,
+        {
+          index: indices.complaints,
+          query: status ? { bool: { filter: [{ term: { status } }] } } : { match_all: {} },
+          sort: toEsSort(COMPLAINT_SORT),
+          ...(searchAfter && { search_after: searchAfter }),
+        },
+        'COMPLAINTS',
+        first,
+        (hit) => docToComplaint(hit._id ?? '', hit._source as ComplaintDoc),
+      );
+    },
+
+    async getComplaint(id) {
+      return (await self.get(id))?.complaint ?? null;
+    },
+
+    async getComplaintsByIds(ids) {
+      if (ids.length === 0) return [];
+      const res = await call(`mget ${indices.complaints}`, () => client.mget<ComplaintDoc>({ index: indices.complaints, ids: [...ids] }));
+      return res.docs.map((d) => ('found' in d && d.found && d._source ? docToComplaint(d._id, d._source) : missingOrThrow(d, indices.complaints)));
+    },
+
+    async ping() {
+      try {
+        await client.cluster.health({ timeout: '5s' }, { maxRetries: 0, requestTimeout: Math.min(requestTimeoutMs, 10_000) });
+        return true;
+      } catch (err) {
+        logger.debug({ err }, 'Elasticsearch ping failed');
+        return false;
+      }
+    },
+
+    async ensureIndices() {
+      await ensureIndices(client, indices, logger);
+    },
+
+    async write(ops) {
+      if (ops.length === 0) return [];
+      const operations: unknown[] = [];
+      for (const op of ops) operations.push(...bulkAction(op).filter((x) => x !== undefined));
+      const res = await call(`bulk (${ops.length} operations)`, () => client.bulk({ operations }, NO_CLIENT_RETRY));
+      if (res.items.length !== ops.length) {
+        throw new AppError(ErrorCode.Internal, `bulk answered ${res.items.length} items for ${ops.length} operations`);
+      }
+      return ops.map((op, i) => {
+        const entry = res.items[i];
+        const item = entry ? Object.values(entry)[0] : undefined;
+        return itemResult(op, item);
+      });
+    },
+
+    async refresh() {
+      await call('refresh', () =>
+        client.indices.refresh({ index: [indices.ratings, indices.complaints, indices.customers], ignore_unavailable: true, allow_no_indices: true }),
+      );
+    },
+
+    async get(id) {
+      const res = await call(`get ${indices.complaints}/${id}`, () => client.get<ComplaintDoc>({ index: indices.complaints, id }, { ignore: [404] }));
+      if (!res.found || !res._source) return null;
+      invariant(res._seq_no !== undefined && res._primary_term !== undefined, 'a get answers _seq_no and _primary_term');
+      return { complaint: docToComplaint(id, res._source), version: { seqNo: res._seq_no, primaryTerm: res._primary_term } };
+    },
+
+    async createIfAbsent(complaint: Complaint) {
+      try {
+        await client.create({ index: indices.complaints, id: complaint.id, document: complaintToDoc(complaint) }, NO_CLIENT_RETRY);
+      } catch (e) {
+        if (esErrorType(e) === 'version_conflict_engine_exception') return;
+        throw translateEsError(e, `create ${indices.complaints}/${complaint.id}`);
+      }
+    },
+
+    acknowledge(id: string, ack: Acknowledgement, expected: DocVersion) {
+      return updateComplaint(id, acknowledgementToDoc(ack), expected, 'acknowledge');
+    },
+
+    setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion) {
+      return updateComplaint(id, slackMessageToDoc(ref), expected, 'set Slack message of');
+    },
+
+    async deleteIndices() {
+      await deleteIndices(client, indices);
+    },
+
+    async close() {
+      if (owned) await client.close();
+    },
+  };
+  return self;
+}
+
+/** An mget entry that is not found is null; an entry with an error other than a missing index throws. */
+function missingOrThrow(d: estypes.MgetResponseItem<unknown>, index: string): null {
+  if ('error' in d && d.error && d.error.type !== 'index_not_found_exception') {
+    throw new UnavailableError(`Elasticsearch mget ${index}/${d._id} failed: ${describeEsError(d.error)}`);
+  }
+  return null;
+}

@@ -1,0 +1,528 @@
+/**
+ * The sink role (replaces the Kafka Connect Elasticsearch sink): consumes
+ * `ratings-with-customer-data`, `UNHAPPY_PLATINUM_CUSTOMERS` and
+ * `CUSTOMERS_SRC_REKEY` and writes them through the {@link SearchWriter}
+ * port, batched by count, bytes and time.
+ *
+ * Guarantees (DESIGN.md section 4, "Idempotent sink"):
+ * - Offsets are committed only after the search index accepted every record
+ *   of a batch (or the record went to `dead-letters`): `onBatch` resolves
+ *   only then, and EventLog.consume commits when it resolves.
+ * - Documents are keyed (rating id, customer id), so a replay rewrites the
+ *   same documents; complaints are created once, so a replay never resets
+ *   an acknowledgement.
+ * - Retriable failures (unreachable, 429, 5xx, timeouts) are retried item by
+ *   item with jittered backoff for up to `maxRetryMs`; then the batch is
+ *   handed back (onBatch throws), the event log pauses the partition and
+ *   delivers it again, so while Elasticsearch is down nothing is committed
+ *   and the sink resumes by itself when it is back.
+ * - Records the index rejects for their content (a mapping conflict, ...)
+ *   and records that do not parse go to `dead-letters` with the reason.
+ */
+import { customerIdFromKey, decodeJson, openComplaint, parseEnrichedRecord, parseRekeyedCustomer } from '../domain/index.js';
+import { AppError, ErrorCode, InvalidRecordError, UnavailableError, isRetriable, toAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { EventLog, LogRecord, OutRecord, Stoppable } from '../ports/event-log.js';
+import type { SearchWriter, WriteOp, WriteResult } from '../ports/search.js';
+import { backoffDelay, retry, sleep } from '../retry.js';
+import { DeadLetterHeader, type TopicNames } from '../topics.js';
+import { deadLetterRecord } from './dead-letters.js';
+
+export const SINK_PROCESSOR = 'sink';
+
+export interface SinkOptions {
+  log: EventLog;
+  writer: SearchWriter;
+  /** config.topics: the sink reads ratingsEnriched, complaints, customersRekeyed and writes deadLetters. */
+  topics: Pick<TopicNames, 'ratingsEnriched' | 'complaints' | 'customersRekeyed' | 'deadLetters'>;
+  /** Consumer group, e.g. `${config.kafka.groupPrefix}-sink`. */
+  groupId: string;
+  /** Most operations in one bulk request. @default 500 (config.sink.batchSize) */
+  batchSize?: number;
+  /** Longest a record waits for its bulk request to fill up. @default 200 // ms (config.sink.flushMs) */
+  flushMs?: number;
+  /** Largest bulk request, estimated from record sizes. @default 5_242_880 // 5 MiB */
+  maxBatchBytes?: number;
+  /**
+   * How long one delivery retries failed items before handing the batch back
+   * to the event log (which pauses the partition and delivers it again).
+   * Keep it below the consumer's session timeout. @default 15_000 // 15 seconds
+   */
+  maxRetryMs?: number;
+  /** First retry delay. @default 100 // ms */
+  retryInitialDelayMs?: number;
+  /** Longest retry delay. @default 5_000 // ms */
+  retryMaxDelayMs?: number;
+  logger?: Logger;
+}
+
+export type SinkState = 'stopped' | 'starting' | 'running' | 'retrying';
+
+export interface SinkTopicStats {
+  readonly received: number;
+  readonly indexed: number;
+  readonly failed: number;
+}
+
+export interface SinkStats {
+  readonly state: SinkState;
+  /** Records consumed (each delivery counts; a redelivered batch counts again). */
+  readonly received: number;
+  /** Records Elasticsearch accepted. */
+  readonly indexed: number;
+  /** Records sent to dead-letters (unparseable or rejected for their content). */
+  readonly failed: number;
+  /** Retry rounds of failed items (one per backoff). */
+  readonly retries: number;
+  /** Bulk requests that completed. */
+  readonly batches: number;
+  /** Records indexed per second over the last minute. */
+  readonly ratePerSecond: number;
+  /** When the last bulk request completed, epoch ms. */
+  readonly lastBatchAt: number | null;
+  /** Timestamp of the last record consumed, epoch ms. */
+  readonly lastMessageAt: number | null;
+  readonly lastError: string | null;
+  readonly topics: Readonly<Record<string, SinkTopicStats>>;
+}
+
+export interface Sink {
+  readonly groupId: string;
+  readonly sourceTopics: readonly string[];
+  /**
+   * Creates the indices (retrying while Elasticsearch is unavailable) and the
+   * topics, then starts consuming. Idempotent. Resolves once consuming; a
+   * stop() meanwhile makes it resolve without starting.
+   */
+  start(): Promise<void>;
+  /** Flushes what is buffered (one attempt), stops consuming, waits for in-flight writes. Idempotent. */
+  stop(): Promise<void>;
+  stats(): SinkStats;
+  /** Records not yet committed, summed over the source topics. */
+  lag(): Promise<number>;
+}
+
+/** What one record asks of the index, or why it cannot. */
+type Conversion = { readonly op: WriteOp } | { readonly error: AppError };
+
+/** null: accepted; a string: rejected for its content (the reason). */
+type Outcome = string | null;
+
+export function createSink(options: SinkOptions): Sink {
+  const {
+    log,
+    writer,
+    topics,
+    groupId,
+    batchSize = 500,
+    flushMs = 200,
+    maxBatchBytes = 5 * 1024 * 1024,
+    maxRetryMs = 15_000,
+    retryInitialDelayMs = 100,
+    retryMaxDelayMs = 5_000,
+  } = options;
+  const logger = (options.logger ?? silentLogger).child({ processor: SINK_PROCESSOR, groupId });
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new AppError(ErrorCode.Config, `sink batchSize must be a positive integer, got ${batchSize}`);
+  if (!(flushMs >= 0)) throw new AppError(ErrorCode.Config, `sink flushMs must be >= 0, got ${flushMs}`);
+  if (!groupId) throw new AppError(ErrorCode.Config, 'sink groupId is required');
+
+  const sourceTopics = [topics.ratingsEnriched, topics.complaints, topics.customersRekeyed];
+
+  // ---- stats ----------------------------------------------------------------
+  let state: SinkState = 'stopped';
+  const counters = { received: 0, indexed: 0, failed: 0, retries: 0, batches: 0 };
+  let lastBatchAt: number | null = null;
+  let lastMessageAt: number | null = null;
+  let lastError: string | null = null;
+  const perTopic = new Map<string, { received: number; indexed: number; failed: number }>(sourceTopics.map((t) => [t, { received: 0, indexed: 0, failed: 0 }]));
+  /** Indexed records per second (epoch seconds → count), last 60 seconds. */
+  const perSecond = new Map<number, number>();
+  const topicStats = (t: string): { received: number; indexed: number; failed: number } => {
+    let s = perTopic.get(t);
+    if (!s) perTopic.set(t, (s = { received: 0, indexed: 0, failed: 0 }));
+    return s;
+  };
+  function countIndexed(n: number, now = Date.now()): void {
+    const second = Math.floor(now / 1000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + n);
+    for (const s of perSecond.keys()) if (s <= second - 60) perSecond.delete(s);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------
+  let consumer: Stoppable | null = null;
+  let starting: Promise<void> | null = null;
+  let abort = new AbortController();
+  let stopping = false;
+
+  // ---- batching -------------------------------------------------------------
+  interface Job {
+    readonly outcomes: Outcome[];
+    remaining: number;
+    settled: boolean;
+    readonly resolve: (outcomes: Outcome[]) => void;
+    readonly reject: (e: unknown) => void;
+  }
+  interface Entry {
+    readonly op: WriteOp;
+    readonly bytes: number;
+    readonly job: Job;
+    readonly index: number;
+  }
+  let buffer: Entry[] = [];
+  let bufferBytes = 0;
+  /** When the oldest buffered entry arrived: its delivery's retry budget runs from there. */
+  let bufferSince = 0;
+  let timer: NodeJS.Timeout | null = null;
+  /** Bulk requests run one at a time, in order: two writes of one document never race. */
+  let chain: Promise<void> = Promise.resolve();
+
+  function submit(items: ReadonlyArray<{ op: WriteOp; bytes: number }>): Promise<Outcome[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise<Outcome[]>((resolve, reject) => {
+      const job: Job = { outcomes: new Array<Outcome>(items.length).fill(null), remaining: items.length, settled: false, resolve, reject };
+      items.forEach(({ op, bytes }, index) => {
+        if (buffer.length === 0) bufferSince = Date.now();
+        buffer.push({ op, bytes, job, index });
+        bufferBytes += bytes;
+        if (buffer.length >= batchSize || bufferBytes >= maxBatchBytes) flush();
+      });
+      if (buffer.length > 0) {
+        if (stopping) flush();
+        else timer ??= setTimeout(flush, flushMs);
+      }
+    });
+  }
+
+  function flush(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (buffer.length === 0) return;
+    const chunk = buffer;
+    // A chunk queued behind a failing one does not get a budget of its own:
+    // every delivery settles within about maxRetryMs.
+    const deadline = bufferSince + maxRetryMs;
+    buffer = [];
+    bufferBytes = 0;
+    chain = chain.then(() => writeChunk(chunk, deadline));
+  }
+
+  async function writeChunk(chunk: readonly Entry[], deadline: number): Promise<void> {
+    try {
+      const outcomes = await writeWithRetry(chunk.map((e) => e.op), deadline);
+      counters.batches++;
+      lastBatchAt = Date.now();
+      chunk.forEach((e, i) => {
+        const job = e.job;
+        job.outcomes[e.index] = outcomes[i] ?? null;
+        if (--job.remaining === 0 && !job.settled) {
+          job.settled = true;
+          job.resolve(job.outcomes);
+        }
+      });
+    } catch (err) {
+      for (const { job } of chunk) {
+        if (!job.settled) {
+          job.settled = true;
+          job.reject(err);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes `ops` (deduplicated), retrying retriable failures item by item
+   * until they succeed, the retry budget is spent (`deadline`, epoch ms) or
+   * the sink stops. Always makes one attempt.
+   */
+  async function writeWithRetry(ops: readonly WriteOp[], deadline: number): Promise<Outcome[]> {
+    const { unique, slot } = dedupe(ops);
+    const outcomes = new Array<Outcome>(unique.length).fill(null);
+    let pending = unique.map((_, i) => i);
+    for (let attempt = 1; ; attempt++) {
+      const results = await writeSplitting(pending.map((i) => unique[i]!));
+      const again: number[] = [];
+      let reason = '';
+      results.forEach((r, k) => {
+        const i = pending[k]!;
+        if (r.ok) return;
+        if (r.retriable) {
+          again.push(i);
+          reason = r.reason;
+        } else outcomes[i] = r.reason;
+      });
+      if (again.length === 0) {
+        if (state === 'retrying') {
+          state = 'running';
+          logger.info({ attempt }, 'search index accepts writes again');
+        }
+        return slot.map((u) => outcomes[u] ?? null);
+      }
+      lastError = reason;
+      const delay = backoffDelay(attempt, { initialDelayMs: retryInitialDelayMs, maxDelayMs: retryMaxDelayMs });
+      if (stopping || Date.now() + delay > deadline) {
+        throw new UnavailableError(`the search index did not accept ${again.length} of ${ops.length} documents${stopping ? ' before the sink stopped' : ` within ${maxRetryMs} ms`}: ${reason}`);
+      }
+      if (state === 'running') state = 'retrying';
+      counters.retries++;
+      logger.warn({ attempt, failed: again.length, of: unique.length, delayMs: delay, reason }, 'search index write failed; retrying the failed items');
+      await sleep(delay, abort.signal).catch(() => undefined);
+      pending = again;
+    }
+  }
+
+  /**
+   * One bulk request. A request refused as a whole for its content (400,
+   * 413: too large) is split in halves until the culprit is alone; any other
+   * failure of the whole request (unreachable, timeout, 5xx, a bug) makes
+   * every item retriable: better to stall and say so than to drop records.
+   */
+  async function writeSplitting(ops: readonly WriteOp[]): Promise<readonly WriteResult[]> {
+    try {
+      return await writer.write(ops);
+    } catch (e) {
+      const err = toAppError(e);
+      const contentFault = !isRetriable(err) && (err.code === ErrorCode.BadInput || err.code === ErrorCode.InvalidRecord);
+      if (contentFault && ops.length > 1) {
+        const half = Math.ceil(ops.length / 2);
+        return [...(await writeSplitting(ops.slice(0, half))), ...(await writeSplitting(ops.slice(half)))];
+      }
+      if (contentFault) return [{ ok: false, retriable: false, reason: err.message }];
+      if (!isRetriable(err)) logger.error({ err }, 'search index write failed unexpectedly; retrying');
+      return ops.map(() => ({ ok: false, retriable: true, reason: err.message }));
+    }
+  }
+
+  // ---- records --------------------------------------------------------------
+
+  function convert(record: LogRecord): Conversion {
+    try {
+      if (record.topic === topics.customersRekeyed) {
+        if (record.value === null) {
+          const id = customerIdFromKey(decodeKey(record.key));
+          if (id === null) throw new InvalidRecordError('key', 'a tombstone needs the customer id as its key');
+          return { op: { kind: 'deleteCustomer', id } };
+        }
+        const r = parseRekeyedCustomer(decodeJson(record.value));
+        if (!r.ok) return { error: r.error };
+        return { op: { kind: 'upsertCustomer', customer: r.value } };
+      }
+      if (record.value === null) throw new InvalidRecordError('', 'a null value (tombstone) is not an enriched rating');
+      const r = parseEnrichedRecord(decodeJson(record.value));
+      if (!r.ok) return { error: r.error };
+      if (record.topic === topics.complaints) return { op: { kind: 'createComplaint', complaint: openComplaint(r.value) } };
+      if (record.topic === topics.ratingsEnriched) return { op: { kind: 'upsertRating', rating: r.value } };
+      throw new InvalidRecordError('', `the sink does not read topic ${record.topic}`);
+    } catch (e) {
+      if (e instanceof AppError) return { error: e };
+      throw e;
+    }
+  }
+
+  async function onBatch(records: readonly LogRecord[]): Promise<void> {
+    const first = records[0];
+    if (!first) return;
+    const at = { topic: first.topic, partition: first.partition, offset: first.offset };
+    const ts = topicStats(first.topic);
+    counters.received += records.length;
+    ts.received += records.length;
+    for (const r of records) if (lastMessageAt === null || r.timestamp > lastMessageAt) lastMessageAt = r.timestamp;
+
+    const conversions = records.map(convert);
+    const writes: Array<{ op: WriteOp; bytes: number; record: LogRecord }> = [];
+    const dead: OutRecord[] = [];
+    conversions.forEach((c, i) => {
+      const record = records[i]!;
+      if ('op' in c) writes.push({ op: c.op, bytes: 64 + (record.value?.length ?? 0) + (record.key?.length ?? 0), record });
+      else dead.push(deadLetter(record, c.error));
+    });
+
+    const outcomes = await submit(writes);
+    let indexed = 0;
+    outcomes.forEach((reason, i) => {
+      const { record } = writes[i]!;
+      if (reason === null) indexed++;
+      else dead.push(deadLetter(record, rejection(reason)));
+    });
+
+    if (dead.length > 0) {
+      // Durable before the offsets move on; a failure hands the batch back.
+      await retry(() => log.produce(dead), {
+        maxAttempts: 5,
+        initialDelayMs: retryInitialDelayMs,
+        maxDelayMs: retryMaxDelayMs,
+        shouldRetry: () => !stopping,
+        signal: abort.signal,
+        onRetry: (err, attempt) => logger.warn({ err, attempt, ...at }, 'writing dead letters failed; retrying'),
+      });
+      for (const d of dead) {
+        const h = d.headers ?? {};
+        logger.warn(
+          { topic: h[DeadLetterHeader.topic], partition: h[DeadLetterHeader.partition], offset: h[DeadLetterHeader.offset], reason: h[DeadLetterHeader.error] },
+          'record sent to dead-letters',
+        );
+      }
+    }
+    counters.indexed += indexed;
+    counters.failed += dead.length;
+    ts.indexed += indexed;
+    ts.failed += dead.length;
+    countIndexed(indexed);
+  }
+
+  function deadLetter(record: LogRecord, error: unknown): OutRecord {
+    return deadLetterRecord({ record, error, processor: SINK_PROCESSOR, topic: topics.deadLetters });
+  }
+
+  // ---- the role ---------------------------------------------------------------
+
+  async function doStart(): Promise<void> {
+    state = 'starting';
+    const signal = abort.signal;
+    try {
+      await retry(() => writer.ensureIndices(), {
+        signal,
+        initialDelayMs: 500,
+        maxDelayMs: 30_000,
+        onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'cannot create the search indices yet; retrying'),
+      });
+      await log.ensureTopics([
+        { name: topics.ratingsEnriched },
+        { name: topics.complaints },
+        { name: topics.customersRekeyed, compacted: true },
+        { name: topics.deadLetters },
+      ]);
+      if (signal.aborted) return;
+      consumer = await log.consume({
+        groupId,
+        topics: sourceTopics,
+        fromBeginning: true,
+        onBatch: async (records) => {
+          try {
+            await onBatch(records);
+          } catch (err) {
+            lastError = err instanceof Error ? err.message : String(err);
+            logger.warn({ err, topic: records[0]?.topic, partition: records[0]?.partition, offset: records[0]?.offset, records: records.length }, 'batch not written; nothing committed, it will be delivered again');
+            throw err;
+          }
+        },
+      });
+      if (signal.aborted) {
+        await consumer.stop();
+        consumer = null;
+        return;
+      }
+      state = 'running';
+      logger.info({ topics: sourceTopics }, 'sink started');
+    } catch (err) {
+      if (signal.aborted) return;
+      state = 'stopped';
+      throw err;
+    }
+  }
+
+  return {
+    groupId,
+    sourceTopics,
+
+    start() {
+      if (!starting) {
+        stopping = false;
+        abort = new AbortController();
+        starting = doStart().catch((err: unknown) => {
+          starting = null;
+          throw err;
+        });
+      }
+      return starting;
+    },
+
+    async stop() {
+      if (!starting && !consumer) return;
+      stopping = true;
+      abort.abort(new UnavailableError('the sink is stopping', { retriable: false }));
+      flush();
+      await starting?.catch(() => undefined);
+      await consumer?.stop();
+      consumer = null;
+      flush();
+      await chain;
+      starting = null;
+      state = 'stopped';
+      logger.info(counters, 'sink stopped');
+    },
+
+    stats() {
+      const now = Math.floor(Date.now() / 1000);
+      let last60 = 0;
+      for (const [s, n] of perSecond) if (s > now - 60) last60 += n;
+      return {
+        state,
+        ...counters,
+        ratePerSecond: last60 / 60,
+        lastBatchAt,
+        lastMessageAt,
+        lastError,
+        topics: Object.fromEntries([...perTopic].map(([t, s]) => [t, { ...s }])),
+      };
+    },
+
+    async lag() {
+      const lags = await Promise.all(sourceTopics.map((t) => log.lag(groupId, t)));
+      return lags.reduce((a, b) => a + b, 0);
+    },
+  };
+}
+
+/**
+ * Keeps one operation per document: the last for upserts and deletes (the
+ * latest state wins, as it would have in order), the first for complaints
+ * (create-once). `slot[i]` is the unique operation standing for `ops[i]`.
+ */
+function dedupe(ops: readonly WriteOp[]): { unique: WriteOp[]; slot: number[] } {
+  const byDoc = new Map<string, number>();
+  const unique: WriteOp[] = [];
+  const slot: number[] = [];
+  for (const op of ops) {
+    const key = docKey(op);
+    const seen = byDoc.get(key);
+    if (seen === undefined) {
+      byDoc.set(key, unique.length);
+      slot.push(unique.length);
+      unique.push(op);
+    } else {
+      slot.push(seen);
+      if (op.kind !== 'createComplaint') unique[seen] = op;
+    }
+  }
+  return { unique, slot };
+}
+
+function docKey(op: WriteOp): string {
+  switch (op.kind) {
+    case 'upsertRating':
+      return `r/${op.rating.ratingId}`;
+    case 'createComplaint':
+      return `c/${op.complaint.id}`;
+    case 'upsertCustomer':
+      return `u/${op.customer.id}`;
+    case 'deleteCustomer':
+      return `u/${op.id}`;
+  }
+}
+
+/** A key as the stream layer writes it: a JSON value (`1`, `{"ID":1}`) or plain text. */
+function decodeKey(key: Buffer | null): unknown {
+  if (key === null) return null;
+  const text = key.toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** An index rejection as an InvalidRecordError, naming the field when Elasticsearch does (`failed to parse field [channel]`). */
+function rejection(reason: string): InvalidRecordError {
+  return new InvalidRecordError(/field \[([^\]]+)\]/.exec(reason)?.[1] ?? '', reason);
+}
