@@ -14,7 +14,7 @@ import {
   type Acknowledgement,
   type Complaint,
 } from '../domain/index.js';
-import { BadInputError, NotFoundError, invariant } from '../errors.js';
+import { BadInputError, NotFoundError, invariant, isRetriable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { ComplaintStore } from '../ports/search.js';
@@ -65,14 +65,32 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
       if (!/^\d{1,19}$/.test(id)) throw new BadInputError(`complaint id must be a rating id (digits), got ${JSON.stringify(input.complaintId)}`);
       const note = input.note?.trim() || null;
       if (note !== null && note.length > MAX_NOTE_LENGTH) throw new BadInputError(`note is ${note.length} characters long; at most ${MAX_NOTE_LENGTH} are accepted`);
+      // One acknowledgement per call, the same across attempts: if an update timed
+      // out but was applied, the next look finds our own acknowledgement and
+      // treats it as the win it was (and still publishes it).
+      const ack: Acknowledgement = { complaintId: id, by: input.by, byName: input.byName ?? null, at: now().toISOString(), via: input.via, note };
       for (let attempt = 0; attempt <= maxConflicts; attempt++) {
         const current = await store.get(id);
         if (!current) throw new NotFoundError('complaint', id);
         if (current.complaint.status === ComplaintStatus.Acknowledged) {
+          const won = current.complaint.acknowledgement;
+          if (attempt > 0 && won && won.by === ack.by && won.at === ack.at && won.via === ack.via) {
+            await publish(ack);
+            return { kind: 'acknowledged', complaint: current.complaint };
+          }
           return { kind: 'already_acknowledged', complaint: current.complaint };
         }
-        const ack: Acknowledgement = { complaintId: id, by: input.by, byName: input.byName ?? null, at: now().toISOString(), via: input.via, note };
-        const outcome = await store.acknowledge(id, ack, current.version);
+        let outcome;
+        try {
+          outcome = await store.acknowledge(id, ack, current.version);
+        } catch (err) {
+          // Unknown whether it was applied: look again (bounded by maxConflicts).
+          if (attempt < maxConflicts && isRetriable(err)) {
+            logger.warn({ err, complaintId: id }, 'acknowledge update failed; checking whether it was applied');
+            continue;
+          }
+          throw err;
+        }
         if (outcome === 'not_found') throw new NotFoundError('complaint', id);
         if (outcome === 'ok') {
           await publish(ack);
