@@ -43,6 +43,16 @@ export interface SlackMessageRef {
   readonly ts: string;
 }
 
+/**
+ * A {@link SlackMessageRef} whose `ts` starts with this is a claim, not a
+ * message: a Slack poster instance is posting it right now
+ * (`pending:<instance>:<epochMs>`). Readers treat it as "not posted yet".
+ */
+export const SLACK_CLAIM_PREFIX = 'pending:';
+
+/** Whether `ref` is a poster's claim rather than a posted message. */
+export const isSlackClaim = (ref: SlackMessageRef | null | undefined): boolean => ref !== null && ref !== undefined && ref.ts.startsWith(SLACK_CLAIM_PREFIX);
+
 /** A complaint as stored and served: the enriched rating plus its state. */
 export interface Complaint {
   readonly id: string;

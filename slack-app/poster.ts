@@ -1,0 +1,303 @@
+/**
+ * The poster: reads `UNHAPPY_PLATINUM_CUSTOMERS` in its own consumer group and
+ * posts each complaint to the Slack channel exactly once, across restarts
+ * and across instances.
+ *
+ * How "exactly once" holds:
+ * - The complaint document says where its message lives; a complaint whose
+ *   document already names a message is skipped.
+ * - Before posting, the poster claims the complaint: it writes
+ *   `pending:<instance>:<epochMs>` as the message ts at the version it read
+ *   (optimistic concurrency), so of two instances only one posts. The claim is
+ *   renewed before every retry; a claim not renewed for `claimTimeoutMs`
+ *   belongs to a dead instance and is taken over.
+ * - A post whose outcome is unknown (timeout, 5xx, `internal_error`), or a
+ *   claim taken over from a dead instance, may have produced a message: the
+ *   channel history is searched for the complaint's metadata before posting
+ *   again.
+ * - Offsets are committed only when the batch handler resolves, that is after
+ *   every message of the batch exists and is recorded.
+ */
+import {
+  ComplaintStatus,
+  complaintId,
+  openComplaint,
+  parseEnrichedRecord,
+  type Complaint,
+  type EnrichedRating,
+  type SlackMessageRef,
+} from '../src/domain/index.js';
+import { UnavailableError } from '../src/errors.js';
+import type { Logger } from '../src/logger.js';
+import type { EventLog, LogRecord, Stoppable } from '../src/ports/event-log.js';
+import type { ComplaintStore, DocVersion } from '../src/ports/search.js';
+import { retry, sleep } from '../src/retry.js';
+import { complaintMessage, complaintMetadata } from './blocks/complaint-message.js';
+import { claimTs, parseClaim } from './claims.js';
+import { DEFAULT_CLAIM_TIMEOUT_MS } from './constants.js';
+import { SlackApiError } from './errors.js';
+import { withSlackRetry, type SlackApi } from './slack-api.js';
+
+export interface PosterOptions {
+  log: EventLog;
+  store: ComplaintStore;
+  api: SlackApi;
+  logger: Logger;
+  /** `UNHAPPY_PLATINUM_CUSTOMERS` (config.topics.complaints). */
+  topic: string;
+  groupId: string;
+  /** Where complaints are posted (SLACK_CHANNEL). */
+  channel: string;
+  dashboardUrl: string | null;
+  /** Names this process in claims; no `:`. */
+  instanceId: string;
+  /** @default 60_000 // ms */
+  claimTimeoutMs?: number;
+  /** How often a claim held by another live instance is looked at again. @default 1_000 // ms */
+  claimPollMs?: number;
+  now?: () => number;
+}
+
+/** What happened to one complaint. */
+export type PostOutcome =
+  | 'posted'
+  /** The document already named a message. */
+  | 'already_posted'
+  /** A message from an earlier attempt was found in the channel and recorded. */
+  | 'recovered'
+  /** Another instance took the claim over; it finishes the job. */
+  | 'claim_lost'
+  /** Slack refused the message for its content; logged and skipped. */
+  | 'rejected';
+
+export interface Poster {
+  /** Idempotent. */
+  start(): Promise<void>;
+  /** Idempotent; waits stop at once, the batch in hand is not committed and is redelivered later. */
+  stop(): Promise<void>;
+  /** Posts one complaint unless it is posted already (exposed for tests and tools). */
+  post(rating: EnrichedRating, signal?: AbortSignal): Promise<PostOutcome>;
+}
+
+interface Loaded {
+  readonly complaint: Complaint;
+  readonly version: DocVersion;
+}
+
+export function createPoster(o: PosterOptions): Poster {
+  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, now = Date.now } = o;
+  const logger = o.logger.child({ component: 'slack-poster', topic });
+  claimTs(instanceId, 0); // validates the instance id at once
+
+  let consumer: Stoppable | null = null;
+  let controller = new AbortController();
+
+  async function load(rating: EnrichedRating): Promise<Loaded> {
+    const id = complaintId(rating);
+    const found = await store.get(id);
+    if (found) return found;
+    // The Elasticsearch sink has not written it yet: create it ourselves (never resets an existing one).
+    await store.createIfAbsent(openComplaint(rating));
+    const created = await store.get(id);
+    if (!created) throw new UnavailableError(`complaint ${id} could not be read back after creating it`);
+    return created;
+  }
+
+  /**
+   * Replaces the claim `expected` with `next` (a renewed claim, the real
+   * message, or null to release it), re-reading on conflicts. Resolves to the
+   * complaint as it was when the write succeeded, or null when the claim is
+   * no longer ours.
+   */
+  async function replaceClaim(id: string, expected: string, next: SlackMessageRef | null): Promise<Complaint | null> {
+    for (;;) {
+      const current = await store.get(id);
+      if (!current || current.complaint.slackMessage?.ts !== expected) return null;
+      const outcome = await store.setSlackMessage(id, next, current.version);
+      if (outcome === 'ok') return current.complaint;
+      if (outcome === 'not_found') return null;
+      // conflict: acknowledged meanwhile, say; read again.
+    }
+  }
+
+  async function post(rating: EnrichedRating, signal: AbortSignal = controller.signal): Promise<PostOutcome> {
+    const id = complaintId(rating);
+    for (;;) {
+      signal.throwIfAborted();
+      const current = await load(rating);
+      const ref = current.complaint.slackMessage;
+      let mayExist: { channel: string; since: number } | null = null;
+      if (ref !== null) {
+        const claim = parseClaim(ref.ts);
+        if (claim === null) return 'already_posted';
+        if (claim.instance !== instanceId && now() - claim.at < claimTimeoutMs) {
+          // Another live instance is posting it; wait for it to finish or to die.
+          await sleep(claimPollMs, signal);
+          continue;
+        }
+        // Abandoned, or ours from an attempt that failed midway: it may have posted.
+        mayExist = { channel: ref.channel, since: claim.at };
+      }
+      const claim = claimTs(instanceId, now());
+      const outcome = await store.setSlackMessage(id, { channel, ts: claim }, current.version);
+      if (outcome === 'ok') return postClaimed(current.complaint, claim, mayExist, signal);
+      // conflict or not_found: somebody changed the document; look again.
+    }
+  }
+
+  async function postClaimed(complaint: Complaint, firstClaim: string, firstMayExist: { channel: string; since: number } | null, signal: AbortSignal): Promise<PostOutcome> {
+    const { id } = complaint;
+    let claim = firstClaim;
+    let mayExist = firstMayExist;
+    let content = complaint;
+    let result: { ref: SlackMessageRef; renderedAcknowledged: boolean | null; found: boolean };
+    try {
+      result = await withSlackRetry(
+        async (attempt) => {
+          if (attempt > 1) {
+            // Renew the claim so nobody takes it over while we wait out a rate limit or an outage.
+            const renewed = claimTs(instanceId, now());
+            const latest = await replaceClaim(id, claim, { channel, ts: renewed });
+            if (latest === null) throw new ClaimLostError(id);
+            claim = renewed;
+            content = latest;
+          }
+          if (mayExist !== null) {
+            const found = await findPosted(id, mayExist, signal);
+            if (found) return { ref: found, renderedAcknowledged: null, found: true };
+          }
+          const message = complaintMessage(content, { dashboardUrl });
+          const ref = await api.postMessage({ channel, ...message, metadata: complaintMetadata(id) }, signal);
+          return { ref, renderedAcknowledged: content.status === ComplaintStatus.Acknowledged, found: false };
+        },
+        {
+          logger,
+          what: `posting complaint ${id}`,
+          signal,
+          maxDelayMs: 60_000,
+          waitForConfigFix: true,
+          onError: (e) => {
+            if (e.method === 'chat.postMessage' && e.ambiguous) mayExist = { channel, since: parseClaim(claim)?.at ?? now() };
+          },
+        },
+      );
+    } catch (e) {
+      if (e instanceof ClaimLostError) {
+        logger.warn({ complaintId: id }, 'another poster took over the claim; leaving the complaint to it');
+        return 'claim_lost';
+      }
+      if (e instanceof SlackApiError && !e.retriable && e.kind !== 'config') {
+        logger.error({ err: e, complaintId: id }, 'Slack refused the complaint message; skipping it');
+        await replaceClaim(id, claim, null).catch((err: unknown) => logger.warn({ err, complaintId: id }, 'could not release the claim'));
+        return 'rejected';
+      }
+      if (signal.aborted) {
+        // Stopping: hand the complaint back at once rather than after the claim timeout. A claim
+        // dated 0 reads as abandoned, so whoever takes it searches the channel first; that is only
+        // needed when a post may have gone through.
+        const handBack = mayExist === null ? null : { channel, ts: claimTs(instanceId, 0) };
+        await replaceClaim(id, claim, handBack).catch((err: unknown) => logger.warn({ err, complaintId: id }, 'could not hand the claim back'));
+      }
+      // Otherwise the store failed: the claim stays; whoever handles the redelivery takes it
+      // over and searches the channel before posting again.
+      throw e;
+    }
+    await record(complaint.id, claim, result.ref, result.renderedAcknowledged);
+    logger.info({ complaintId: id, channel: result.ref.channel, ts: result.ref.ts, recovered: result.found }, result.found ? 'found the complaint message of an earlier attempt' : 'complaint posted to Slack');
+    return result.found ? 'recovered' : 'posted';
+  }
+
+  /** The message an earlier attempt may have posted, or null; a history that cannot be read counts as none. */
+  async function findPosted(id: string, where: { channel: string; since: number }, signal: AbortSignal): Promise<SlackMessageRef | null> {
+    try {
+      return await api.findComplaintMessage(where.channel, id, where.since, signal);
+    } catch (e) {
+      if (e instanceof SlackApiError && !e.retriable) {
+        logger.warn({ err: e, complaintId: id }, 'cannot search the channel history (grant channels:history to avoid duplicates after timeouts); posting again');
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** Replaces our claim with the real message, then brings the message up to date if it was acknowledged meanwhile. */
+  async function record(id: string, claim: string, ref: SlackMessageRef, renderedAcknowledged: boolean | null): Promise<void> {
+    // Not abortable: the message exists, so saying where it is matters more than stopping fast.
+    const before = await retry(() => replaceClaim(id, claim, ref), {
+      maxAttempts: 8,
+      initialDelayMs: 100,
+      onRetry: (err, attempt) => logger.warn({ err, attempt, complaintId: id }, 'recording the Slack message failed; retrying'),
+    });
+    if (before === null) {
+      logger.error({ complaintId: id, ts: ref.ts }, 'the claim was taken over while posting; the complaint may have been posted twice');
+      return;
+    }
+    if (before.status === ComplaintStatus.Acknowledged && renderedAcknowledged !== true) {
+      const message = complaintMessage({ ...before, slackMessage: ref }, { dashboardUrl });
+      await withSlackRetry(() => api.updateMessage({ channel: ref.channel, ts: ref.ts, ...message }), { logger, what: `updating complaint ${id}`, maxAttempts: 5 }).catch((err: unknown) =>
+        logger.error({ err, complaintId: id }, 'could not show the acknowledgement on the Slack message'),
+      );
+    }
+  }
+
+  function parse(r: LogRecord): EnrichedRating | null {
+    const where = { partition: r.partition, offset: r.offset };
+    if (r.value === null) return null;
+    let json: unknown;
+    try {
+      json = JSON.parse(r.value.toString('utf8'));
+    } catch {
+      logger.warn(where, 'complaint record is not JSON; skipped');
+      return null;
+    }
+    const parsed = parseEnrichedRecord(json);
+    if (!parsed.ok) {
+      logger.warn({ ...where, err: parsed.error }, 'complaint record does not match its contract; skipped');
+      return null;
+    }
+    return parsed.value;
+  }
+
+  return {
+    async start() {
+      if (consumer) return;
+      controller = new AbortController();
+      const { signal } = controller;
+      consumer = await log.consume({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        onBatch: async (records) => {
+          for (const r of records) {
+            signal.throwIfAborted();
+            const rating = parse(r);
+            if (rating) await post(rating, signal);
+          }
+        },
+      });
+      logger.info({ groupId, channel }, 'Slack poster started');
+    },
+    async stop() {
+      const c = consumer;
+      if (!c) return;
+      consumer = null;
+      controller.abort(new PosterStoppedError());
+      await c.stop();
+      logger.info('Slack poster stopped');
+    },
+    post,
+  };
+}
+
+class ClaimLostError extends Error {
+  constructor(id: string) {
+    super(`complaint ${id}: the claim was taken over`);
+  }
+}
+
+class PosterStoppedError extends Error {
+  constructor() {
+    super('the Slack poster is stopping');
+    this.name = 'AbortError';
+  }
+}
