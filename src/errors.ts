@@ -25,6 +25,8 @@ export const ErrorCode = {
   Unavailable: 'SERVICE_UNAVAILABLE',
   /** Rate limited by a dependency or by us. */
   RateLimited: 'RATE_LIMITED',
+  /** A subscriber that fell too far behind its live feed and was disconnected. */
+  SlowConsumer: 'SLOW_CONSUMER',
   /** Configuration is invalid; start-up stops. */
   Config: 'CONFIG_ERROR',
   /** A bug or an impossible state. */

@@ -1,0 +1,64 @@
+/**
+ * Request limits, the same for HTTP (Apollo) and WebSocket (graphql-ws runs
+ * neither Apollo's validation rules nor its plugins, so src/server/ws.ts
+ * applies these itself in `onSubscribe`):
+ * - graphql-armor: depth, aliases, cost and directives as validation rules
+ *   (field suggestions are masked by the error formatter);
+ * - tokens: graphql-js' own `maxTokens` parse option (the parser stops
+ *   at the limit instead of building a huge document first);
+ * - introspection off when configured so (default: off in production);
+ * - body size and subscriptions per connection, from configuration.
+ */
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { NoSchemaIntrospectionCustomRule, type ParseOptions, type ValidationRule } from 'graphql';
+import type { Config } from '../config.js';
+
+export const LIMITS = Object.freeze({
+  /** Nesting of fields. A rating's customer's ratings' nodes' customer is 5 deep. */
+  maxDepth: 10,
+  /** Aliases per operation (every alias counts, `__typename` too). */
+  maxAliases: 15,
+  /** Lexical tokens per document. */
+  maxTokens: 2_000,
+  /** graphql-armor's cost (objects 2, scalars 1, times 1.5 per level). */
+  maxCost: 5_000,
+  /** Directives per operation. */
+  maxDirectives: 10,
+});
+
+export interface ApiLimits {
+  /** For graphql-js `validate` beyond `specifiedRules`: armor's, plus no introspection when it is off. */
+  readonly validationRules: readonly ValidationRule[];
+  /** For Apollo's `validationRules` (Apollo adds the introspection rule itself). */
+  readonly apolloValidationRules: readonly ValidationRule[];
+  readonly parseOptions: ParseOptions;
+  readonly introspection: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxSubscriptionsPerConnection: number;
+}
+
+type ArmorConfig = NonNullable<ConstructorParameters<typeof ApolloArmor>[0]>;
+
+export function createLimits(config: Pick<Config, 'api'>): ApiLimits {
+  // A fresh config each time: ApolloArmor mutates the one it is given.
+  const armorConfig: ArmorConfig = {
+    maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: true },
+    maxAliases: { n: LIMITS.maxAliases, allowList: [] },
+    costLimit: { maxCost: LIMITS.maxCost, ignoreIntrospection: true },
+    maxDirectives: { n: LIMITS.maxDirectives },
+    // Enforced by the parser (parseOptions) on both transports instead.
+    maxTokens: { enabled: false },
+    // Masked by src/server/error-mapping.ts on both transports instead.
+    blockFieldSuggestion: { enabled: false },
+  };
+  const armor = new ApolloArmor(armorConfig).protect();
+  const introspection = config.api.introspection;
+  return {
+    validationRules: [...armor.validationRules, ...(introspection ? [] : [NoSchemaIntrospectionCustomRule])],
+    apolloValidationRules: armor.validationRules,
+    parseOptions: { maxTokens: LIMITS.maxTokens },
+    introspection,
+    maxBodyBytes: config.api.maxBodyBytes,
+    maxSubscriptionsPerConnection: config.api.maxSubscriptionsPerConnection,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * `Query.pipeline.sink` from the Elasticsearch sink running in this process:
+ * its stats in the shape of a processor's status (sinks = the indices).
+ */
+import { assertNever } from '../errors.js';
+import { ProcessorState, type ProcessorStatus } from '../ports/stream-runtime.js';
+import type { SinkStatusSource } from '../services/api-context.js';
+import { SINK_PROCESSOR, type Sink, type SinkState } from '../services/sink.js';
+
+function state(s: SinkState): ProcessorState {
+  switch (s) {
+    case 'running':
+      return ProcessorState.Running;
+    case 'starting':
+      return ProcessorState.Bootstrapping;
+    case 'retrying':
+      return ProcessorState.Error;
+    case 'stopped':
+      return ProcessorState.Stopped;
+    default:
+      return assertNever(s, 'sink state');
+  }
+}
+
+export function sinkStatusSource(sink: Sink, indices: readonly string[]): SinkStatusSource {
+  return {
+    async status(): Promise<ProcessorStatus> {
+      const s = sink.stats();
+      const lag = await sink.lag().catch(() => null);
+      return {
+        name: SINK_PROCESSOR,
+        sources: sink.sourceTopics,
+        sinks: indices,
+        state: state(s.state),
+        messagesPerSecond: s.ratePerSecond,
+        totalMessages: s.indexed + s.failed,
+        failedMessages: s.failed,
+        unmatchedMessages: 0,
+        lastMessageTime: s.lastMessageAt,
+        consumerLag: lag,
+        consumerGroup: sink.groupId,
+        instances: 1,
+        lastError: s.lastError,
+      };
+    },
+  };
+}

@@ -1,0 +1,521 @@
+/**
+ * The fan-out hub behind the subscriptions. One tail per topic per gateway
+ * instance (never one per subscriber), started on the first subscriber or by
+ * `start()`; it reads from the end of the topic, outside any consumer group,
+ * so every instance sees every event. Each subscriber gets its own bounded
+ * buffer: a subscriber that does not keep up overflows its buffer and is ended
+ * (SLOW_CONSUMER) without slowing anybody else, because delivery to a buffer
+ * never waits.
+ *
+ * Resuming `complaints(after)`: the cursor is a position vector (next offset
+ * per partition). The subscriber first joins the live hub and notes where the
+ * hub is (the seam), then a separate, short-lived tail replays the cursor's
+ * positions up to the seam, and live events of a partition are held until its
+ * replay reached the seam. Events are deduplicated by (partition, offset), so
+ * there is neither a gap nor a duplicate at the seam.
+ *
+ * Depends on ports and domain parsers only.
+ */
+import {
+  decodeJson,
+  openComplaint,
+  parseAcknowledgement,
+  parseEnrichedRecord,
+  type Acknowledgement,
+  type Complaint,
+  type EnrichedRating,
+  type Result,
+} from '../domain/index.js';
+import { AppError, BadInputError, ErrorCode, InvalidRecordError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { EventLog, LogRecord, Stoppable } from '../ports/event-log.js';
+import { compareOffsets, decodeCursor, encodeCursor, nextOffset, type Positions } from './feed-cursor.js';
+
+export const LIVE_STREAMS = ['complaints', 'ratings', 'acknowledgements'] as const;
+export type LiveStream = (typeof LIVE_STREAMS)[number];
+
+export interface LiveFeedOptions {
+  log: EventLog;
+  topics: { readonly complaints: string; readonly ratingsEnriched: string; readonly acknowledgements: string };
+  /** Events queued for one subscriber before it is ended as slow. @default 1_000 */
+  bufferSize?: number;
+  logger?: Logger;
+  /** Called each time a subscriber is ended because its buffer overflowed (metrics). */
+  onSlowSubscriber?: (stream: LiveStream) => void;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Called once if this subscriber's buffer overflows, after it was detached
+   * and its buffer freed; the WebSocket server closes the connection here.
+   * Either way the iterator's next `next()` rejects with SLOW_CONSUMER, and
+   * it is done after that.
+   */
+  onOverflow?: (error: AppError) => void;
+}
+
+export interface ComplaintEvent {
+  /** The position vector just after this event; pass it back as `after`. */
+  readonly cursor: string;
+  readonly complaint: Complaint;
+  readonly partition: number;
+  readonly offset: string;
+  /** Record timestamp, epoch ms. */
+  readonly timestamp: number;
+  /** From the replay of a cursor rather than live. */
+  readonly replayed: boolean;
+}
+
+export interface LiveFeed {
+  /** Starts all tails now rather than on the first subscriber. Idempotent. */
+  start(): Promise<void>;
+  /**
+   * Complaints as they are raised; with `after`, first those after that
+   * cursor. Resolves once the subscriber is attached (events from then on
+   * are buffered for it).
+   * @throws BadInputError for a malformed cursor or one ahead of the log
+   * @throws AppError CURSOR_EXPIRED when retention deleted events after the cursor
+   */
+  complaints(options?: SubscribeOptions & { readonly after?: string | null }): Promise<AsyncIterableIterator<ComplaintEvent>>;
+  /** Enriched ratings as they are joined; only those `filter` accepts take buffer space. */
+  ratings(options?: SubscribeOptions & { readonly filter?: (r: EnrichedRating) => boolean }): Promise<AsyncIterableIterator<EnrichedRating>>;
+  /** Acknowledgements as published, from every instance and surface (GraphQL, Slack). */
+  acknowledgements(options?: SubscribeOptions & { readonly complaintId?: string | null }): Promise<AsyncIterableIterator<Acknowledgement>>;
+  /** Attached subscribers (of one stream, or all). */
+  subscriberCount(stream?: LiveStream): number;
+  /** Stops the tails and ends every subscriber (their iterators are done). Idempotent. */
+  stop(): Promise<void>;
+}
+
+export class SlowConsumerError extends AppError {
+  constructor(stream: LiveStream, bufferSize: number) {
+    super(ErrorCode.SlowConsumer, `SLOW_CONSUMER: more than ${bufferSize} ${stream} events were waiting for this subscriber; it was disconnected, reconnect to continue`, {
+      details: { stream, bufferSize },
+    });
+  }
+}
+
+export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
+  const { log, topics, bufferSize = 1_000, logger = silentLogger, onSlowSubscriber } = options;
+  if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new BadInputError(`bufferSize must be a positive integer, got ${bufferSize}`);
+
+  const complaintsHub = new Hub<Complaint>('complaints', topics.complaints, log, logger, (v) => {
+    const r = parseEnrichedRecord(v);
+    return r.ok ? { ok: true, value: openComplaint(r.value) } : r;
+  });
+  const ratingsHub = new Hub<EnrichedRating>('ratings', topics.ratingsEnriched, log, logger, parseEnrichedRecord);
+  const acksHub = new Hub<Acknowledgement>('acknowledgements', topics.acknowledgements, log, logger, parseAcknowledgement);
+  const hubs: Readonly<Record<LiveStream, Pick<Hub<never>, 'size' | 'start' | 'stop'>>> = { complaints: complaintsHub, ratings: ratingsHub, acknowledgements: acksHub };
+  let stopped = false;
+
+  function checkRunning(): void {
+    if (stopped) throw new AppError(ErrorCode.Unavailable, 'the live feed is shutting down; reconnect to another instance', { retriable: true });
+  }
+
+  function queueFor<T>(stream: LiveStream, o: SubscribeOptions, detach: () => void): BoundedQueue<T> {
+    return new BoundedQueue<T>(bufferSize, detach, (error) => {
+      logger.warn({ stream, bufferSize }, 'subscriber too slow; disconnected');
+      onSlowSubscriber?.(stream);
+      o.onOverflow?.(error);
+    }, () => new SlowConsumerError(stream, bufferSize));
+  }
+
+  async function simple<T, U>(hub: Hub<T>, o: SubscribeOptions, accept: (item: T) => boolean, map: (d: Delivery<T>) => U): Promise<AsyncIterableIterator<U>> {
+    checkRunning();
+    await hub.start();
+    checkRunning();
+    const listener: Listener<T> = (d) => {
+      if (accept(d.value)) queue.push(map(d));
+    };
+    const queue: BoundedQueue<U> = queueFor<U>(hub.stream, o, () => hub.remove(listener));
+    hub.add(listener, () => queue.end());
+    return queue;
+  }
+
+  async function complaints(o: SubscribeOptions & { readonly after?: string | null } = {}): Promise<AsyncIterableIterator<ComplaintEvent>> {
+    const after = o.after === null || o.after === undefined ? null : decodeCursor(o.after);
+    checkRunning();
+    await complaintsHub.start();
+    checkRunning();
+    const sub = new ComplaintSubscription(complaintsHub, bufferSize, logger, (detach) => queueFor<ComplaintEvent>('complaints', o, detach));
+    try {
+      await sub.attach(after, log);
+    } catch (e) {
+      await sub.queue.return();
+      throw e;
+    }
+    return sub.queue;
+  }
+
+  return {
+    async start() {
+      checkRunning();
+      await Promise.all(Object.values(hubs).map((h) => h.start()));
+    },
+    complaints,
+    ratings: (o = {}) => simple(ratingsHub, o, o.filter ?? (() => true), (d) => d.value),
+    acknowledgements: (o = {}) => {
+      const id = o.complaintId ?? null;
+      return simple(acksHub, o, (a) => id === null || a.complaintId === id, (d) => d.value);
+    },
+    subscriberCount(stream) {
+      return stream ? hubs[stream].size : Object.values(hubs).reduce((n, h) => n + h.size, 0);
+    },
+    async stop() {
+      stopped = true;
+      await Promise.all(Object.values(hubs).map((h) => h.stop()));
+    },
+  };
+}
+
+// ---- hub ---------------------------------------------------------------------
+
+interface Delivery<T> {
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: number;
+  readonly value: T;
+}
+
+type Listener<T> = (d: Delivery<T>) => void;
+
+/** One tail of one topic, shared by every subscriber of that topic on this instance. */
+class Hub<T> {
+  /** Next offset the tail reads per partition: everything below was delivered to the listeners attached at the time. */
+  readonly positions = new Map<number, string>();
+  private readonly listeners = new Map<Listener<T>, () => void>();
+  private tail: Stoppable | null = null;
+  private starting: Promise<void> | null = null;
+
+  constructor(
+    readonly stream: LiveStream,
+    readonly topic: string,
+    private readonly log: EventLog,
+    private readonly logger: Logger,
+    private readonly parseValue: (value: unknown) => Result<T>,
+  ) {}
+
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  /** Idempotent; a failed start is retried by the next caller. */
+  start(): Promise<void> {
+    this.starting ??= this.open().catch((e: unknown) => {
+      this.starting = null;
+      throw e;
+    });
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
+    // Explicit offsets rather than 'latest': the hub must know exactly where
+    // live delivery starts, so a resuming subscriber can replay up to there.
+    const offsets = await this.log.offsets(this.topic);
+    for (const o of offsets) this.positions.set(o.partition, o.high);
+    this.tail = await this.log.tail({
+      topic: this.topic,
+      from: new Map(this.positions),
+      onBatch: (records) => this.deliver(records),
+      onPosition: (partition, next) => this.advance(partition, next),
+    });
+    this.logger.debug({ topic: this.topic, stream: this.stream }, 'live tail started');
+  }
+
+  parse(record: LogRecord): Delivery<T> | null {
+    if (record.value === null) return null;
+    let result: Result<T>;
+    try {
+      result = this.parseValue(decodeJson(record.value));
+    } catch (e) {
+      if (!(e instanceof InvalidRecordError)) throw e;
+      result = { ok: false, error: e };
+    }
+    if (!result.ok) {
+      this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: result.error }, 'skipping a record that does not match its contract');
+      return null;
+    }
+    return { partition: record.partition, offset: record.offset, timestamp: record.timestamp, value: result.value };
+  }
+
+  private deliver(records: readonly LogRecord[]): void {
+    // Synchronous from here on: positions and deliveries change together, so
+    // a subscriber attaching between two batches sees a consistent seam.
+    for (const record of records) {
+      this.advance(record.partition, nextOffset(record.offset));
+      const d = this.parse(record);
+      if (d === null) continue;
+      for (const listener of this.listeners.keys()) {
+        try {
+          listener(d);
+        } catch (err) {
+          // One subscriber's bug must not cost the others this event.
+          this.logger.error({ err, topic: record.topic, partition: record.partition, offset: record.offset }, 'live subscriber failed on an event');
+        }
+      }
+    }
+  }
+
+  private advance(partition: number, next: string): void {
+    const current = this.positions.get(partition);
+    if (current === undefined || compareOffsets(next, current) > 0) this.positions.set(partition, next);
+  }
+
+  /** `end` is called when the hub stops. */
+  add(listener: Listener<T>, end: () => void): void {
+    this.listeners.set(listener, end);
+  }
+
+  remove(listener: Listener<T>): void {
+    this.listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    const ends = [...this.listeners.values()];
+    this.listeners.clear();
+    for (const end of ends) end();
+    const starting = this.starting;
+    this.starting = null;
+    if (starting) await starting.catch(() => undefined);
+    const tail = this.tail;
+    this.tail = null;
+    await tail?.stop();
+  }
+}
+
+// ---- resumable complaints ----------------------------------------------------
+
+class ComplaintSubscription {
+  readonly queue: BoundedQueue<ComplaintEvent>;
+  /** What this subscriber has been given: next offset per partition. */
+  private readonly next = new Map<number, string>();
+  /** Hub position when this subscriber attached: live delivery covers everything from here. */
+  private seam: Positions = new Map();
+  /** Partitions still replaying, with the live events held back meanwhile. */
+  private readonly held = new Map<number, Delivery<Complaint>[]>();
+  private heldCount = 0;
+  private replay: Stoppable | null = null;
+  private closed = false;
+  private readonly listener: Listener<Complaint> = (d) => this.onLive(d);
+
+  constructor(
+    private readonly hub: Hub<Complaint>,
+    private readonly bufferSize: number,
+    private readonly logger: Logger,
+    makeQueue: (detach: () => void) => BoundedQueue<ComplaintEvent>,
+  ) {
+    this.queue = makeQueue(() => this.detach());
+  }
+
+  async attach(after: Positions | null, log: EventLog): Promise<void> {
+    // Join live first, then look at where the hub is: nothing can fall between.
+    this.hub.add(this.listener, () => this.queue.end());
+    this.seam = new Map(this.hub.positions);
+    if (after === null) {
+      for (const [p, o] of this.seam) this.next.set(p, o);
+      return;
+    }
+    // Hold every partition's live events until its replay is known to be done.
+    for (const p of this.seam.keys()) this.held.set(p, []);
+    const offsets = await log.offsets(this.hub.topic);
+    for (const { partition, low, high } of offsets) {
+      const at = after.get(partition);
+      if (at === undefined) {
+        // A partition the cursor does not know (added since): all of it is new.
+        this.next.set(partition, low);
+        continue;
+      }
+      if (compareOffsets(at, low) < 0) {
+        throw new AppError(
+          ErrorCode.CursorExpired,
+          `cursor expired: events after it on partition ${partition} were deleted by retention (offset ${at} < first readable ${low}); subscribe without a cursor and catch up with Query.complaints`,
+          { details: { partition, offset: at, low } },
+        );
+      }
+      if (compareOffsets(at, high) > 0) throw new BadInputError(`cursor is ahead of the log on partition ${partition} (${at} > ${high}); it was not issued by this deployment`);
+      this.next.set(partition, at);
+    }
+    const from = new Map<number, string>();
+    for (const [p, seam] of this.seam) {
+      const start = this.next.get(p) ?? seam;
+      if (compareOffsets(start, seam) < 0) from.set(p, start);
+      else {
+        from.set(p, seam);
+        this.finish(p); // nothing to replay here: release what arrived meanwhile
+      }
+    }
+    if (this.held.size === 0 || this.closed) return;
+    this.replay = await log.tail({
+      topic: this.hub.topic,
+      from,
+      onBatch: (records) => {
+        for (const record of records) this.onReplay(record);
+      },
+      onPosition: (partition, next) => {
+        const seam = this.seam.get(partition);
+        if (seam !== undefined && compareOffsets(next, seam) >= 0) this.finish(partition);
+      },
+    });
+    // The replay may have finished (or the subscriber gone) while the tail was starting.
+    if (this.held.size === 0 || this.closed) this.stopReplay();
+  }
+
+  private onLive(d: Delivery<Complaint>): void {
+    const held = this.held.get(d.partition);
+    if (held === undefined) return this.emit(d, false);
+    if (this.queue.size + this.heldCount >= this.bufferSize) return this.queue.overflow();
+    held.push(d);
+    this.heldCount++;
+  }
+
+  private onReplay(record: LogRecord): void {
+    const p = record.partition;
+    if (!this.held.has(p)) return;
+    const seam = this.seam.get(p);
+    if (seam === undefined || compareOffsets(record.offset, seam) >= 0) return this.finish(p);
+    const d = this.hub.parse(record);
+    if (d !== null) this.emit(d, true);
+    if (compareOffsets(nextOffset(record.offset), seam) >= 0) this.finish(p);
+  }
+
+  /** Partition `p` replayed up to the seam: release what live delivery held back. */
+  private finish(p: number): void {
+    const held = this.held.get(p);
+    if (held === undefined) return;
+    this.held.delete(p);
+    this.heldCount -= held.length;
+    for (const d of held) this.emit(d, false);
+    if (this.held.size === 0) this.stopReplay();
+  }
+
+  private emit(d: Delivery<Complaint>, replayed: boolean): void {
+    const next = this.next.get(d.partition);
+    if (next !== undefined && compareOffsets(d.offset, next) < 0) return; // seen already
+    this.next.set(d.partition, nextOffset(d.offset));
+    this.queue.push({ cursor: encodeCursor(this.next), complaint: d.value, partition: d.partition, offset: d.offset, timestamp: d.timestamp, replayed });
+  }
+
+  private stopReplay(): void {
+    const replay = this.replay;
+    this.replay = null;
+    replay?.stop().catch((err: unknown) => this.logger.warn({ err, topic: this.hub.topic }, 'stopping a replay tail failed'));
+  }
+
+  private detach(): void {
+    this.closed = true;
+    this.hub.remove(this.listener);
+    this.held.clear();
+    this.heldCount = 0;
+    this.stopReplay();
+  }
+}
+
+// ---- per-subscriber buffer ---------------------------------------------------
+
+/**
+ * A bounded queue read as an async iterator. `push` never waits: when the
+ * reader is `capacity` items behind, the queue fails instead (the reader gets
+ * the error on its next `next()`), and its items are dropped at once.
+ */
+class BoundedQueue<T> implements AsyncIterableIterator<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  private waiting: ((r: IteratorResult<T>) => void) | null = null;
+  private state: 'open' | 'failed' | 'done' = 'open';
+  private error: AppError | null = null;
+
+  constructor(
+    private readonly capacity: number,
+    /** Detaches from the source; called once when the queue fails or ends. */
+    private readonly detach: () => void,
+    private readonly onOverflow: (error: AppError) => void,
+    private readonly overflowError: () => AppError,
+  ) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    if (this.state !== 'open') return;
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w({ value: item, done: false });
+      return;
+    }
+    if (this.size >= this.capacity) return this.overflow();
+    this.items.push(item);
+  }
+
+  overflow(): void {
+    if (this.state !== 'open') return;
+    this.state = 'failed';
+    this.error = this.overflowError();
+    this.clear();
+    this.detach();
+    this.onOverflow(this.error);
+  }
+
+  /** The source ended (shutdown): the reader gets what is queued, then done. */
+  end(): void {
+    if (this.state !== 'open') return;
+    this.state = 'done';
+    this.detach();
+    if (this.waiting && this.size === 0) {
+      const w = this.waiting;
+      this.waiting = null;
+      w({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.size > 0) {
+      const value = this.items[this.head] as T;
+      this.items[this.head++] = undefined;
+      if (this.head > 1_024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.state === 'failed' && this.error) {
+      const error = this.error;
+      this.error = null;
+      this.state = 'done';
+      return Promise.reject(error);
+    }
+    if (this.state !== 'open') return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  /** The reader is gone (unsubscribe, disconnect): detach and free everything. */
+  return(): Promise<IteratorResult<T>> {
+    const wasOpen = this.state === 'open';
+    this.state = 'done';
+    this.error = null;
+    this.clear();
+    if (wasOpen) this.detach();
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w({ value: undefined, done: true });
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(): Promise<IteratorResult<T>> {
+    return this.return();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+
+  private clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}

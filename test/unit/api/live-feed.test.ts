@@ -1,0 +1,266 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryEventLog, type MemoryEventLog } from '../../../src/adapters/memory/event-log.js';
+import { acknowledgementToRecord, enrichedToRecord, type EnrichedRating } from '../../../src/domain/index.js';
+import type { EventLog, PartitionOffsets, TailOptions } from '../../../src/ports/event-log.js';
+import { DEFAULT_TOPICS } from '../../../src/topics.js';
+import { decodeCursor, encodeCursor } from '../../../src/services/feed-cursor.js';
+import { createLiveFeed, type ComplaintEvent, type LiveFeed } from '../../../src/services/live-feed.js';
+import { customer, rating, until } from './harness.js';
+
+const topics = { complaints: DEFAULT_TOPICS.complaints, ratingsEnriched: DEFAULT_TOPICS.ratingsEnriched, acknowledgements: DEFAULT_TOPICS.acknowledgements };
+const alice = customer(1);
+
+/** The memory log, counting tails per topic and optionally reporting a low watermark. */
+function instrumented(log: MemoryEventLog, low: Record<number, string> = {}): EventLog & { tails: Record<string, number> } {
+  const tails: Record<string, number> = {};
+  return Object.assign(Object.create(log) as EventLog, {
+    tails,
+    tail: (o: TailOptions) => {
+      tails[o.topic] = (tails[o.topic] ?? 0) + 1;
+      return log.tail(o);
+    },
+    offsets: async (topic: string): Promise<readonly PartitionOffsets[]> =>
+      (await log.offsets(topic)).map((p) => ({ ...p, low: low[p.partition] ?? p.low })),
+  });
+}
+
+async function raise(log: EventLog, ids: readonly number[], over: Partial<EnrichedRating> = {}): Promise<void> {
+  await log.produce(ids.map((id) => ({ topic: topics.complaints, key: String(id), value: JSON.stringify(enrichedToRecord(rating(id, alice, over))) })));
+}
+
+async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  while (out.length < n) {
+    const r = await it.next();
+    if (r.done) throw new Error(`iterator ended after ${out.length} of ${n}`);
+    out.push(r.value);
+  }
+  return out;
+}
+
+const ids = (events: readonly ComplaintEvent[]): number[] => events.map((e) => Number(e.complaint.id));
+
+describe('live feed', () => {
+  let log: MemoryEventLog;
+  let feed: LiveFeed;
+  afterEach(async () => {
+    await feed?.stop();
+    await log?.close();
+  });
+
+  it('uses one tail per topic however many subscribers there are', async () => {
+    log = createMemoryEventLog({ partitions: 3 });
+    const counted = instrumented(log);
+    feed = createLiveFeed({ log: counted, topics });
+    const subs = await Promise.all(Array.from({ length: 25 }, () => feed.complaints()));
+    const ratingSubs = await Promise.all(Array.from({ length: 5 }, () => feed.ratings()));
+    expect(counted.tails).toEqual({ [topics.complaints]: 1, [topics.ratingsEnriched]: 1 });
+    await raise(log, [1, 2]);
+    for (const s of subs) expect(ids(await take(s, 2)).sort()).toEqual([1, 2]);
+    expect(feed.subscriberCount('complaints')).toBe(25);
+    expect(feed.subscriberCount('ratings')).toBe(5);
+    await Promise.all([...subs, ...ratingSubs].map((s) => s.return?.()));
+  });
+
+  it('removes the listener when a subscriber returns, also while it waits for an event', async () => {
+    log = createMemoryEventLog();
+    feed = createLiveFeed({ log, topics });
+    const a = await feed.complaints();
+    const b = await feed.acknowledgements();
+    expect(feed.subscriberCount()).toBe(2);
+    const pending = a.next();
+    await a.return?.();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(feed.subscriberCount('complaints')).toBe(0);
+    await b.return?.();
+    expect(feed.subscriberCount()).toBe(0);
+  });
+
+  it('ends a subscriber whose buffer overflows with SLOW_CONSUMER, and keeps serving the others', async () => {
+    log = createMemoryEventLog({ partitions: 1 });
+    feed = createLiveFeed({ log, topics, bufferSize: 5 });
+    let overflowed: unknown;
+    const slow = await feed.complaints({ onOverflow: (e) => (overflowed = e) });
+    const fast = await feed.complaints();
+    // The fast one reads each event before the next is produced; the slow one never reads.
+    for (let i = 1; i <= 20; i++) {
+      await raise(log, [i]);
+      expect(ids(await take(fast, 1))).toEqual([i]);
+    }
+    expect(overflowed).toMatchObject({ code: 'SLOW_CONSUMER' });
+    expect(feed.subscriberCount('complaints')).toBe(1); // the fast one only
+    await expect(slow.next()).rejects.toMatchObject({ code: 'SLOW_CONSUMER' });
+    expect(await slow.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('filters before buffering, so events a subscriber does not want cost it nothing', async () => {
+    log = createMemoryEventLog({ partitions: 1 });
+    feed = createLiveFeed({ log, topics, bufferSize: 2 });
+    const onlyFive = await feed.ratings({ filter: (r) => r.stars === 5 });
+    await log.produce(
+      Array.from({ length: 10 }, (_, i) => ({ topic: topics.ratingsEnriched, key: '1', value: JSON.stringify(enrichedToRecord(rating(i, alice, { stars: i === 9 ? 5 : 1 }))) })),
+    );
+    expect((await take(onlyFive, 1)).map((r) => r.ratingId)).toEqual([9]);
+    await onlyFive.return?.();
+  });
+
+  it('delivers acknowledgements, optionally of one complaint, and skips records off contract', async () => {
+    log = createMemoryEventLog({ partitions: 1 });
+    feed = createLiveFeed({ log, topics });
+    const all = await feed.acknowledgements();
+    const one = await feed.acknowledgements({ complaintId: '7' });
+    const ack = (id: string) => ({ topic: topics.acknowledgements, key: id, value: JSON.stringify(acknowledgementToRecord({ complaintId: id, by: 'alice', byName: null, at: new Date().toISOString(), via: 'graphql', note: null })) });
+    await log.produce([{ topic: topics.acknowledgements, key: 'x', value: 'not json' }, ack('6'), ack('7')]);
+    expect((await take(all, 2)).map((a) => a.complaintId)).toEqual(['6', '7']);
+    expect((await take(one, 1)).map((a) => a.complaintId)).toEqual(['7']);
+  });
+
+  it('gives every event a cursor; resuming from it replays exactly what was missed, then goes on live', async () => {
+    log = createMemoryEventLog({ partitions: 3 });
+    feed = createLiveFeed({ log, topics });
+    const first = await feed.complaints();
+    const witness = await feed.complaints();
+    await raise(log, [1, 2, 3]);
+    const seen = await take(first, 3);
+    const cursor = seen[2]!.cursor;
+    await first.return?.();
+
+    await raise(log, [4, 5, 6]); // missed while away
+    await take(witness, 6); // the hub has passed them: they can only come from the replay
+    const resumed = await feed.complaints({ after: cursor });
+    await raise(log, [7, 8]); // live after resuming
+    const got = await take(resumed, 5);
+    expect(ids(got).sort((a, b) => a - b)).toEqual([4, 5, 6, 7, 8]);
+    expect(got.filter((e) => e.replayed).map((e) => Number(e.complaint.id)).sort()).toEqual([4, 5, 6]);
+    expect(got.filter((e) => !e.replayed).map((e) => Number(e.complaint.id)).sort()).toEqual([7, 8]);
+    // Per partition, offsets strictly increase: no duplicate, no reordering at the seam.
+    const byPartition = new Map<number, number[]>();
+    for (const e of got) byPartition.set(e.partition, [...(byPartition.get(e.partition) ?? []), Number(e.offset)]);
+    for (const offs of byPartition.values()) expect(offs).toEqual([...offs].sort((a, b) => a - b));
+    await resumed.return?.();
+  });
+
+  it('has no gap and no duplicate when events keep arriving while a subscriber resumes', async () => {
+    log = createMemoryEventLog({ partitions: 3, maxBatchSize: 7 });
+    feed = createLiveFeed({ log, topics, bufferSize: 10_000 });
+    const first = await feed.complaints();
+    await raise(log, [1]);
+    const [one] = await take(first, 1);
+    await first.return?.();
+    await raise(log, Array.from({ length: 200 }, (_, i) => 2 + i));
+    const producing = (async () => {
+      for (let i = 0; i < 20; i++) await raise(log, Array.from({ length: 10 }, (_, j) => 1_000 + i * 10 + j));
+    })();
+    const resumed = await feed.complaints({ after: one!.cursor });
+    await producing;
+    const got = ids(await take(resumed, 400));
+    expect(new Set(got).size).toBe(400);
+    expect([...got].sort((a, b) => a - b)).toEqual([...Array.from({ length: 200 }, (_, i) => 2 + i), ...Array.from({ length: 200 }, (_, i) => 1_000 + i)]);
+    await resumed.return?.();
+  });
+
+  it('finishes a replay that ends on a transaction marker without waiting for another record', async () => {
+    log = createMemoryEventLog();
+    const txLog = transactionalLog();
+    feed = createLiveFeed({ log: txLog, topics });
+    const first = await feed.complaints();
+    const witness = await feed.complaints();
+    await txLog.commit([1]); // record at offset 0, commit marker at 1
+    const [one] = await take(first, 1);
+    expect([...decodeCursor(one!.cursor)]).toEqual([[0, '1']]);
+    await first.return?.();
+    await txLog.commit([2]); // offsets 2 and 3: the hub is at 4, a marker's offset + 1
+    await take(witness, 2);
+    const resumed = await feed.complaints({ after: one!.cursor });
+    const [two] = await take(resumed, 1);
+    expect(two).toMatchObject({ replayed: true, complaint: { id: '2' } });
+    // The replay tail stops at the marker (onPosition), not at the next record: only the hub's is left.
+    await until(() => txLog.openTails() === 1, 'the replay tail to stop', 2_000);
+    await txLog.commit([3]);
+    expect(await take(resumed, 1)).toMatchObject([{ replayed: false, complaint: { id: '3' } }]);
+    await resumed.return?.();
+    await witness.return?.();
+  });
+
+  it('refuses a malformed cursor with BAD_USER_INPUT and an expired one with CURSOR_EXPIRED', async () => {
+    log = createMemoryEventLog({ partitions: 2 });
+    feed = createLiveFeed({ log: instrumented(log, { 0: '5' }), topics });
+    await expect(feed.complaints({ after: 'garbage!' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(feed.complaints({ after: Buffer.from('{"v":1,"p":{"0":-1}}').toString('base64url') })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(feed.complaints({ after: encodeCursor(new Map([[0, '2'], [1, '0']])) })).rejects.toMatchObject({ code: 'CURSOR_EXPIRED' });
+    await expect(feed.complaints({ after: encodeCursor(new Map([[0, '99'], [1, '0']])) })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(feed.subscriberCount()).toBe(0);
+  });
+
+  it('encodes cursors as opaque base64url position vectors', () => {
+    const c = encodeCursor(new Map([[2, '7'], [0, '12']]));
+    expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect([...decodeCursor(c)]).toEqual([[0, '12'], [2, '7']]);
+  });
+});
+
+/**
+ * A one-partition complaints log as Kafka has it with transactions: each
+ * commit writes its records and then a marker, which takes an offset but is
+ * never delivered; the reader reports its position past markers (onPosition).
+ */
+function transactionalLog(): EventLog & { commit(ids: readonly number[]): Promise<void>; openTails(): number } {
+  const entries: ({ offset: number; value: string } | { offset: number; marker: true })[] = [];
+  const wakers = new Set<() => void>();
+  let tails = 0;
+  const fake = {
+    kind: 'memory' as const,
+    async ensureTopics() {},
+    async produce() {
+      throw new Error('use commit()');
+    },
+    async offsets(): Promise<readonly PartitionOffsets[]> {
+      return [{ partition: 0, low: '0', high: String(entries.length) }];
+    },
+    async tail(o: TailOptions) {
+      let next = o.from === 'earliest' ? 0 : o.from === 'latest' ? entries.length : Number(o.from.get(0) ?? 0);
+      let stopped = false;
+      tails++;
+      const loop = (async () => {
+        while (!stopped) {
+          if (next >= entries.length) {
+            await new Promise<void>((r) => wakers.add(r));
+            continue;
+          }
+          const batch = entries.slice(next);
+          next = entries.length;
+          const records = batch.flatMap((e) => ('value' in e ? [{ topic: topics.complaints, partition: 0, offset: String(e.offset), key: null, value: Buffer.from(e.value), timestamp: Date.now(), headers: {} }] : []));
+          if (records.length > 0) await o.onBatch(records);
+          o.onPosition?.(0, String(next));
+        }
+      })();
+      return {
+        stop: async () => {
+          if (!stopped) tails--;
+          stopped = true;
+          for (const w of wakers) w();
+          await loop;
+        },
+      };
+    },
+    async consume(): Promise<never> {
+      throw new Error('not used');
+    },
+    async lag() {
+      return 0;
+    },
+    async ping() {
+      return true;
+    },
+    async close() {},
+    async commit(ids: readonly number[]) {
+      for (const id of ids) entries.push({ offset: entries.length, value: JSON.stringify(enrichedToRecord(rating(id, alice))) });
+      entries.push({ offset: entries.length, marker: true });
+      const ws = [...wakers];
+      wakers.clear();
+      setImmediate(() => ws.forEach((w) => w()));
+    },
+    openTails: () => tails,
+  };
+  return fake;
+}
