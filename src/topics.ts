@@ -21,6 +21,8 @@ export const DeadLetterHeader = Object.freeze({
   offset: 'dlq.source.offset',
   processor: 'dlq.processor',
   time: 'dlq.time',
+  /** Set (to the original size in bytes) when the value was cut to fit the topic's message size limit. */
+  valueTruncated: 'dlq.value.truncated',
 });
 
 /** Default Elasticsearch index names (configurable). */

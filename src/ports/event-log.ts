@@ -59,6 +59,13 @@ export interface TailOptions {
    * A throw is logged and the batch is skipped (fan-out must not stall).
    */
   readonly onBatch: (records: readonly LogRecord[]) => Promise<void> | void;
+  /**
+   * Called after the reader moved on a partition, with the next offset it will
+   * read there; also when it only passed transaction markers or aborted
+   * records, which never reach `onBatch` but take up offsets. Lets a reader
+   * tell when it reached offsets taken earlier (end offsets, for a bootstrap).
+   */
+  readonly onPosition?: (partition: number, next: string) => void;
 }
 
 export interface ConsumeOptions {

@@ -3,9 +3,14 @@
  * records in arrays, consumer groups with committed offsets. Delivery is
  * asynchronous (never inside `produce`), in offset order per partition, like
  * Kafka's; nothing is persisted.
+ *
+ * Besides the port it offers what the in-memory stream runtime needs to be
+ * exactly-once: {@link MemoryEventLog.read}, {@link MemoryEventLog.committedOffset}
+ * and {@link MemoryEventLog.commitTransaction}, which appends records and
+ * moves a group's offsets in one step (JavaScript runs it without interleaving).
  */
 import { UnavailableError } from '../../errors.js';
-import { backoffDelay, sleep } from '../../retry.js';
+import { backoffDelay } from '../../retry.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
 import type {
@@ -30,7 +35,16 @@ export interface MemoryEventLogOptions {
   partitions?: number;
   /** Largest batch handed to a handler. @default 500 */
   maxBatchSize?: number;
+  /** First redelivery delay after a consume handler threw. @default 50 // ms */
+  retryInitialDelayMs?: number;
   logger?: Logger;
+}
+
+/** A committed position: the next offset a group reads on a partition. */
+export interface GroupOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
 }
 
 type Waiter = () => void;
@@ -48,13 +62,17 @@ export class MemoryEventLog implements EventLog {
   private readonly loops = new Set<Stoppable>();
   private readonly defaultPartitions: number;
   private readonly maxBatchSize: number;
+  private readonly retryInitialDelayMs: number;
   private readonly logger: Logger;
   private rr = 0;
   private closed = false;
+  /** Bumped by every append; lets a reader that checked at version v sleep without missing a later append. */
+  private appended = 0;
 
-  constructor({ partitions = 3, maxBatchSize = 500, logger = silentLogger }: MemoryEventLogOptions = {}) {
+  constructor({ partitions = 3, maxBatchSize = 500, retryInitialDelayMs = 50, logger = silentLogger }: MemoryEventLogOptions = {}) {
     this.defaultPartitions = partitions;
     this.maxBatchSize = maxBatchSize;
+    this.retryInitialDelayMs = retryInitialDelayMs;
     this.logger = logger;
   }
 
@@ -72,14 +90,23 @@ export class MemoryEventLog implements EventLog {
   }
 
   async produce(records: readonly OutRecord[]): Promise<void> {
+    this.append(records);
+  }
+
+  /** Appends synchronously; throws when closed or a partition does not exist. */
+  private append(records: readonly OutRecord[]): void {
     if (this.closed) throw new UnavailableError('event log is closed', { retriable: false });
     const now = Date.now();
-    for (const r of records) {
+    // Validate first, so a bad record appends nothing (all or nothing, like a transaction).
+    const placed = records.map((r) => {
       const t = this.topic(r.topic);
       const key = toBuffer(r.key);
       const p = r.partition ?? (key ? hash(key) % t.partitions.length : this.rr++ % t.partitions.length);
       const part = t.partitions[p];
       if (!part) throw new UnavailableError(`topic ${r.topic} has no partition ${p}`, { retriable: false });
+      return { r, key, p, part };
+    });
+    for (const { r, key, p, part } of placed) {
       part.push({
         topic: r.topic,
         partition: p,
@@ -90,18 +117,19 @@ export class MemoryEventLog implements EventLog {
         headers: { ...(r.headers ?? {}) },
       });
     }
-    this.wake();
+    if (placed.length > 0) {
+      this.appended++;
+      this.wake();
+    }
   }
 
   async offsets(topic: string): Promise<readonly PartitionOffsets[]> {
     return this.topic(topic).partitions.map((p, partition) => ({ partition, low: '0', high: String(p.length) }));
   }
 
-  async tail({ topic, from, onBatch }: TailOptions): Promise<Stoppable> {
+  async tail({ topic, from, onBatch, onPosition }: TailOptions): Promise<Stoppable> {
     const t = this.topic(topic);
-    const next = t.partitions.map((p, i) =>
-      from === 'earliest' ? 0 : from === 'latest' ? p.length : Number(from.get(i) ?? 0),
-    );
+    const next = t.partitions.map((p, i) => (from === 'earliest' ? 0 : from === 'latest' ? p.length : Math.min(p.length, Number(from.get(i) ?? 0))));
     return this.loop(async () => {
       let delivered = false;
       for (const [i, part] of t.partitions.entries()) {
@@ -115,18 +143,20 @@ export class MemoryEventLog implements EventLog {
         } catch (err) {
           this.logger.error({ err, topic, partition: i, offset: batch[0]?.offset }, 'tail handler failed; batch skipped');
         }
+        onPosition?.(i, String(next[i]));
       }
       return delivered;
     });
   }
 
   async consume({ groupId, topics, fromBeginning = true, onBatch }: ConsumeOptions): Promise<Stoppable> {
-    let offsets = this.committed.get(groupId);
-    if (!offsets) this.committed.set(groupId, (offsets = new Map()));
-    const group = offsets;
+    const group = this.group(groupId);
     const attempts = new Map<string, number>();
+    /** "topic/partition" → epoch ms before which the partition is paused after a failure */
+    const pausedUntil = new Map<string, number>();
     return this.loop(async () => {
       let delivered = false;
+      let nextRetry = Number.POSITIVE_INFINITY;
       for (const name of topics) {
         const t = this.topic(name);
         for (const [i, part] of t.partitions.entries()) {
@@ -134,21 +164,28 @@ export class MemoryEventLog implements EventLog {
           if (!group.has(k)) group.set(k, fromBeginning ? 0 : part.length);
           const start = group.get(k) ?? 0;
           if (start >= part.length) continue;
+          const until = pausedUntil.get(k) ?? 0;
+          if (until > Date.now()) {
+            nextRetry = Math.min(nextRetry, until);
+            continue;
+          }
           const batch = part.slice(start, start + this.maxBatchSize);
           delivered = true;
           try {
             await onBatch(batch);
             group.set(k, start + batch.length);
             attempts.delete(k);
+            pausedUntil.delete(k);
           } catch (err) {
             const n = (attempts.get(k) ?? 0) + 1;
             attempts.set(k, n);
-            this.logger.warn({ err, topic: name, partition: i, offset: batch[0]?.offset, attempt: n }, 'handler failed; batch will be redelivered');
-            await sleep(backoffDelay(n, { initialDelayMs: 50, maxDelayMs: 5_000 }));
+            const delay = backoffDelay(n, { initialDelayMs: this.retryInitialDelayMs, maxDelayMs: 5_000 });
+            pausedUntil.set(k, Date.now() + delay);
+            this.logger.warn({ err, topic: name, partition: i, offset: batch[0]?.offset, attempt: n, delayMs: delay }, 'handler failed; batch will be redelivered');
           }
         }
       }
-      return delivered;
+      return delivered ? true : nextRetry;
     });
   }
 
@@ -167,35 +204,93 @@ export class MemoryEventLog implements EventLog {
     await Promise.all([...this.loops].map((l) => l.stop()));
   }
 
+  // ---- for the in-memory stream runtime, tests and the demo ----
+
   /** All records of a topic in partition then offset order (tests, demo). */
   records(topic: string): readonly LogRecord[] {
     return this.topics.get(topic)?.partitions.flat() ?? [];
   }
 
-  /** Runs `step` until stopped; sleeps until the next produce when a step delivered nothing. */
-  private async loop(step: () => Promise<boolean>): Promise<Stoppable> {
-    let stopped = false;
-    let wakeUp: Waiter | undefined;
+  /** Partitions of a topic (created with the default count if missing). */
+  partitionCount(topic: string): number {
+    return this.topic(topic).partitions.length;
+  }
+
+  /** Up to `max` records of a partition from offset `from`. */
+  read(topic: string, partition: number, from: number, max = this.maxBatchSize): readonly LogRecord[] {
+    return this.topic(topic).partitions[partition]?.slice(from, from + max) ?? [];
+  }
+
+  /** The next offset a group reads on a partition, or undefined when it committed none. */
+  committedOffset(groupId: string, topic: string, partition: number): number | undefined {
+    return this.committed.get(groupId)?.get(`${topic}/${partition}`);
+  }
+
+  /**
+   * Appends `records` and commits `offsets` for `groupId` in one step: either
+   * both happen or neither (the in-memory equivalent of a Kafka transaction
+   * with `sendOffsets`).
+   */
+  commitTransaction(records: readonly OutRecord[], groupId: string, offsets: readonly GroupOffset[]): void {
+    this.append(records);
+    const group = this.group(groupId);
+    for (const o of offsets) group.set(`${o.topic}/${o.partition}`, o.offset);
+  }
+
+  /** A counter of appends, for {@link waitForRecords}. */
+  version(): number {
+    return this.appended;
+  }
+
+  /**
+   * Resolves at the next produce, after `timeoutMs`, or when `signal` aborts;
+   * at once when anything was appended since `sinceVersion` (a
+   * {@link version} taken before the caller last looked), so a wake-up is
+   * never lost between looking and sleeping.
+   */
+  waitForRecords(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal, sinceVersion?: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (sinceVersion !== undefined && sinceVersion !== this.appended) return resolve();
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        this.waiters.delete(done);
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      if (this.closed || signal?.aborted) return resolve();
+      this.waiters.add(done);
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(done, Math.max(0, timeoutMs));
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private group(groupId: string): Map<string, number> {
+    let offsets = this.committed.get(groupId);
+    if (!offsets) this.committed.set(groupId, (offsets = new Map()));
+    return offsets;
+  }
+
+  /**
+   * Runs `step` until stopped. A step returns true when it delivered
+   * something (run again at once), false to sleep until the next produce, or
+   * an epoch-ms time to sleep until then at the latest.
+   */
+  private async loop(step: () => Promise<boolean | number>): Promise<Stoppable> {
+    const abort = new AbortController();
     const done = (async () => {
       await Promise.resolve();
-      while (!stopped) {
-        const delivered = await step();
-        if (!delivered && !stopped) {
-          await new Promise<void>((resolve) => {
-            wakeUp = resolve;
-            this.waiters.add(resolve);
-          });
-          if (wakeUp) this.waiters.delete(wakeUp);
-        }
+      while (!abort.signal.aborted) {
+        const seen = this.appended;
+        const r = await step();
+        if (r === true || abort.signal.aborted) continue;
+        await this.waitForRecords(r === false ? Number.POSITIVE_INFINITY : r - Date.now(), abort.signal, seen);
       }
     })();
     const handle: Stoppable = {
       stop: async () => {
-        if (!stopped) {
-          stopped = true;
-          wakeUp?.();
-          this.loops.delete(handle);
-        }
+        abort.abort();
+        this.loops.delete(handle);
         await done;
       },
     };

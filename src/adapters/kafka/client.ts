@@ -1,0 +1,108 @@
+/**
+ * The kafkajs client, with its logs routed into ours (pino) and its known
+ * noise turned down.
+ */
+import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import type { Logger } from '../../logger.js';
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { LogRecord, OutRecord } from '../../ports/event-log.js';
+
+export interface KafkaClientOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+  /** TCP connect timeout. @default 3_000 // ms */
+  readonly connectionTimeoutMs?: number;
+  /** @default 30_000 // ms */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Messages kafkajs logs at ERROR/WARN that are expected in normal operation:
+ * - CONCURRENT_TRANSACTIONS: the next transaction's AddPartitionsToTxn races
+ *   the coordinator finishing the previous one; kafkajs retries it
+ *   (https://github.com/tulios/kafkajs/issues/1315, PR #299);
+ * - the warning about limited retries on an idempotent producer: our
+ *   transactional producers abort and redo the whole batch instead;
+ * - the default partitioner change notice of kafkajs 2.0 (we pass it explicitly);
+ * - a member that left during a rebalance.
+ */
+const EXPECTED = [
+  'another concurrent operation on the same transaction',
+  'CONCURRENT_TRANSACTIONS',
+  'Limiting retries for the idempotent producer',
+  'KafkaJS v2.0.0 switched default partitioner',
+  'The group is rebalancing',
+  'The coordinator is not aware of this member',
+];
+
+export function kafkaLogCreator(logger: Logger): logCreator {
+  const log = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, timestamp: _t, ...extra } = entry;
+      const text = `${message} ${typeof extra.error === 'string' ? extra.error : ''}`;
+      const expected = EXPECTED.some((e) => text.includes(e));
+      const fields = { namespace, ...extra };
+      if (level === logLevel.ERROR && !expected) log.warn(fields, message);
+      else if (level === logLevel.WARN && !expected) log.warn(fields, message);
+      else log.debug(fields, message);
+    };
+}
+
+export function createKafkaClient(o: KafkaClientOptions): Kafka {
+  return new Kafka({
+    clientId: o.clientId,
+    brokers: [...o.brokers],
+    connectionTimeout: o.connectionTimeoutMs ?? 3_000,
+    requestTimeout: o.requestTimeoutMs ?? 30_000,
+    logLevel: logLevel.INFO,
+    logCreator: kafkaLogCreator(o.logger),
+    retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 },
+  });
+}
+
+/** A kafkajs message as a port record. Headers become strings (UTF-8); a repeated header keeps its last value. */
+export function toLogRecord(topic: string, partition: number, m: KafkaMessage): LogRecord {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    timestamp: Number(m.timestamp),
+    headers: decodeHeaders(m.headers),
+  };
+}
+
+function decodeHeaders(h: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  for (const [k, v] of Object.entries(h)) {
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    if (last !== undefined) out[k] = typeof last === 'string' ? last : last.toString('utf8');
+  }
+  return out;
+}
+
+/** A port record as a kafkajs message. */
+export function toMessage(r: OutRecord): Message {
+  return {
+    key: r.key,
+    value: r.value,
+    ...(r.partition !== undefined ? { partition: r.partition } : {}),
+    ...(r.headers ? { headers: { ...r.headers } } : {}),
+    timestamp: String(r.timestamp ?? Date.now()),
+  };
+}
+
+/** Groups records by topic, keeping their order, for `sendBatch`. */
+export function byTopic(records: readonly OutRecord[]): { topic: string; messages: Message[] }[] {
+  const out = new Map<string, Message[]>();
+  for (const r of records) {
+    let list = out.get(r.topic);
+    if (!list) out.set(r.topic, (list = []));
+    list.push(toMessage(r));
+  }
+  return [...out].map(([topic, messages]) => ({ topic, messages }));
+}

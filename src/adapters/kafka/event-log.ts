@@ -1,0 +1,397 @@
+/**
+ * The EventLog port on kafkajs.
+ *
+ * - `produce`: one idempotent producer (acks=-1, maxInFlightRequests=1, which
+ *   kafkajs needs to keep sequence numbers in order:
+ *   https://github.com/tulios/kafkajs/issues/598), Java-compatible murmur2
+ *   partitioner.
+ * - `offsets`: `admin.fetchTopicOffsets`. kafkajs sends ListOffsets without
+ *   an isolation level from the admin client, and its request builder then
+ *   defaults to READ_COMMITTED, so `high` is the last stable offset (LSO), the
+ *   end a read_committed reader can reach, not the high watermark. Both are
+ *   equal when no transaction is open.
+ * - `tail`: kafkajs has no manual assignment
+ *   (https://github.com/tulios/kafkajs/issues/373), so each tail is a consumer
+ *   group of its own (a unique throwaway id, deleted on stop), auto-commit
+ *   off, read_committed. The tail tracks its own position and seeks to it
+ *   after every (re)join, so a rebalance of its one-member group (coordinator
+ *   move, broker bounce) neither replays nor skips.
+ * - `consume`: a group consumer on `eachBatch`; offsets are committed only
+ *   after the handler resolved; on a throw the partition is paused, rewound to
+ *   the batch's first offset and resumed after a jittered backoff (pausing
+ *   inside eachBatch works since kafkajs 2.1: https://github.com/tulios/kafkajs/pull/1382).
+ *   The handler never throws into kafkajs, whose own retry would restart the
+ *   whole consumer (https://github.com/tulios/kafkajs/issues/945).
+ */
+import { randomUUID } from 'node:crypto';
+import { Partitioners, type Admin, type Batch, type Kafka, type Producer } from 'kafkajs';
+import { UnavailableError } from '../../errors.js';
+import { silentLogger, type Logger } from '../../logger.js';
+import type {
+  ConsumeOptions,
+  EventLog,
+  LogRecord,
+  OutRecord,
+  PartitionOffsets,
+  Stoppable,
+  TailOptions,
+  TopicSpec,
+} from '../../ports/event-log.js';
+import { backoffDelay } from '../../retry.js';
+import { byTopic, createKafkaClient, toLogRecord } from './client.js';
+import { translateKafkaError } from './errors.js';
+
+export interface KafkaEventLogOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Partitions of topics created without a count. @default 3 */
+  readonly partitions?: number;
+  /** @default 1 */
+  readonly replicationFactor?: number;
+  readonly logger?: Logger;
+  /** Consumer group session timeout; a crashed member's partitions move after this. @default 30_000 // ms */
+  readonly sessionTimeoutMs?: number;
+  /** @default 3_000 // ms */
+  readonly heartbeatIntervalMs?: number;
+  /** Longest a fetch waits on the broker when there is nothing new. @default 500 // ms */
+  readonly maxWaitTimeMs?: number;
+  /** Most bytes one fetch returns per partition: bounds a batch (and a stream transaction). @default 1_048_576 // 1 MiB */
+  readonly maxBytesPerPartition?: number;
+  /** Partitions of one consumer handled at the same time. @default 3 */
+  readonly partitionsConsumedConcurrently?: number;
+  /** First redelivery delay after a consume handler threw. @default 200 // ms */
+  readonly retryInitialDelayMs?: number;
+  /** @default 10_000 // ms */
+  readonly retryMaxDelayMs?: number;
+  /** How long `ping` waits for the broker. @default 2_000 // ms */
+  readonly pingTimeoutMs?: number;
+  /** Reuse a kafkajs client (otherwise one is created from brokers and clientId). */
+  readonly client?: Kafka;
+}
+
+export function createKafkaEventLog(options: KafkaEventLogOptions): KafkaEventLog {
+  if (options.brokers.length === 0) throw new UnavailableError('createKafkaEventLog: brokers must list at least one host:port', { retriable: false });
+  return new KafkaEventLog(options);
+}
+
+export class KafkaEventLog implements EventLog {
+  readonly kind = 'kafka' as const;
+  /** The kafkajs client, for the stream runtime's consumers and transactional producers. */
+  readonly client: Kafka;
+  readonly logger: Logger;
+  readonly clientId: string;
+  readonly consumerDefaults: { readonly sessionTimeout: number; readonly heartbeatInterval: number; readonly maxWaitTimeInMs: number; readonly maxBytesPerPartition: number };
+  private readonly partitions: number;
+  private readonly replicationFactor: number;
+  private readonly concurrency: number;
+  private readonly retryInitialDelayMs: number;
+  private readonly retryMaxDelayMs: number;
+  private readonly pingTimeoutMs: number;
+  private adminPromise: Promise<Admin> | null = null;
+  private producerPromise: Promise<Producer> | null = null;
+  private readonly loops = new Set<Stoppable>();
+  private closed = false;
+
+  constructor(o: KafkaEventLogOptions) {
+    this.logger = o.logger ?? silentLogger;
+    this.clientId = o.clientId;
+    this.client = o.client ?? createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: this.logger });
+    this.partitions = o.partitions ?? 3;
+    this.replicationFactor = o.replicationFactor ?? 1;
+    this.concurrency = o.partitionsConsumedConcurrently ?? 3;
+    this.retryInitialDelayMs = o.retryInitialDelayMs ?? 200;
+    this.retryMaxDelayMs = o.retryMaxDelayMs ?? 10_000;
+    this.pingTimeoutMs = o.pingTimeoutMs ?? 2_000;
+    this.consumerDefaults = {
+      sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: o.maxWaitTimeMs ?? 500,
+      maxBytesPerPartition: o.maxBytesPerPartition ?? 1_048_576,
+    };
+  }
+
+  /** The shared admin client, connected on first use. */
+  admin(): Promise<Admin> {
+    this.assertOpen();
+    if (!this.adminPromise) {
+      const admin = this.client.admin();
+      this.adminPromise = admin.connect().then(
+        () => admin,
+        (e: unknown) => {
+          this.adminPromise = null;
+          throw translateKafkaError(e, 'connecting the admin client');
+        },
+      );
+    }
+    return this.adminPromise;
+  }
+
+  private producer(): Promise<Producer> {
+    this.assertOpen();
+    if (!this.producerPromise) {
+      const producer = this.client.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+      this.producerPromise = producer.connect().then(
+        () => producer,
+        (e: unknown) => {
+          this.producerPromise = null;
+          throw translateKafkaError(e, 'connecting the producer');
+        },
+      );
+    }
+    return this.producerPromise;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const admin = await this.admin();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.name));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions ?? this.partitions,
+          replicationFactor: this.replicationFactor,
+          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+    } catch (e) {
+      // Another instance may have created them meanwhile: that is success.
+      if (isTopicExists(e)) return;
+      throw translateKafkaError(e, `creating topics ${specs.map((s) => s.name).join(', ')}`);
+    }
+  }
+
+  async produce(records: readonly OutRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = await this.producer();
+    try {
+      await producer.sendBatch({ acks: -1, topicMessages: byTopic(records) });
+    } catch (e) {
+      throw translateKafkaError(e, `producing to ${[...new Set(records.map((r) => r.topic))].join(', ')}`);
+    }
+  }
+
+  async offsets(topic: string): Promise<readonly PartitionOffsets[]> {
+    const admin = await this.admin();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+    } catch (e) {
+      throw translateKafkaError(e, `reading the offsets of ${topic}`);
+    }
+  }
+
+  async tail({ topic, from, onBatch, onPosition }: TailOptions): Promise<Stoppable> {
+    this.assertOpen();
+    const groupId = `${this.clientId}-tail-${randomUUID()}`;
+    const log = this.logger.child({ topic, groupId });
+    /** partition → next offset to read; seeded from `from`, moved by every batch. */
+    const position = new Map<number, string>();
+    if (from === 'latest') for (const o of await this.offsets(topic)) position.set(o.partition, o.high);
+    else if (from !== 'earliest') for (const [p, o] of from) position.set(p, o);
+
+    const consumer = this.client.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, ...this.consumerDefaults });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      // Runs synchronously inside joinAndSync, before the first fetch of the generation.
+      for (const p of e.payload.memberAssignment[topic] ?? []) {
+        const at = position.get(p);
+        if (at !== undefined) consumer.seek({ topic, partition: p, offset: at });
+      }
+    });
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      // Also fires for batches of only transaction markers or aborted records, which skip eachBatch.
+      const next = (BigInt(e.payload.lastOffset) + 1n).toString();
+      position.set(e.payload.partition, next);
+      onPosition?.(e.payload.partition, next);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch, isStale }) => {
+          if (isStale()) return;
+          const records = batch.messages.map((m) => toLogRecord(topic, batch.partition, m));
+          try {
+            await onBatch(records);
+          } catch (err) {
+            log.error({ err, partition: batch.partition, offset: records[0]?.offset }, 'tail handler failed; batch skipped');
+          }
+        },
+      });
+    } catch (e) {
+      await consumer.disconnect().catch(() => undefined);
+      throw translateKafkaError(e, `tailing ${topic}`);
+    }
+    return this.track(async () => {
+      await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'tail consumer did not disconnect cleanly'));
+      // The group was ours alone; leave nothing behind in __consumer_offsets.
+      if (this.adminPromise) await (await this.adminPromise).deleteGroups([groupId]).catch(() => undefined);
+    });
+  }
+
+  async consume({ groupId, topics, fromBeginning = true, onBatch }: ConsumeOptions): Promise<Stoppable> {
+    this.assertOpen();
+    const log = this.logger.child({ groupId });
+    const consumer = this.client.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, ...this.consumerDefaults });
+    const attempts = new Map<string, number>();
+    const timers = new Set<NodeJS.Timeout>();
+    /** "topic/partition" → the last commit sent for it; commits of a partition go out in order. */
+    const commits = new Map<string, Promise<void>>();
+    let stopping = false;
+    const commitInOrder = (topic: string, partition: number, offset: string, commit: () => Promise<void>): Promise<void> => {
+      const k = `${topic}/${partition}`;
+      const next = (commits.get(k) ?? Promise.resolve()).then(commit).catch((err: unknown) => {
+        // Not committed: after a rebalance the records may come again (at-least-once).
+        log.warn({ err, topic, partition, offset }, 'offset commit failed');
+      });
+      commits.set(k, next);
+      return next;
+    };
+
+    const retryLater = (batch: Batch, err: unknown): void => {
+      const tp = { topic: batch.topic, partitions: [batch.partition] };
+      const k = `${batch.topic}/${batch.partition}`;
+      const n = (attempts.get(k) ?? 0) + 1;
+      attempts.set(k, n);
+      const delayMs = backoffDelay(n, { initialDelayMs: this.retryInitialDelayMs, maxDelayMs: this.retryMaxDelayMs });
+      const offset = batch.firstOffset() ?? batch.messages[0]?.offset;
+      log.warn({ err, topic: batch.topic, partition: batch.partition, offset, attempt: n, delayMs }, 'handler failed; batch will be redelivered');
+      consumer.pause([tp]);
+      if (offset !== undefined) consumer.seek({ topic: batch.topic, partition: batch.partition, offset });
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!stopping) consumer.resume([tp]);
+      }, delayMs);
+      timers.add(t);
+    };
+
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      // A fetch of only transaction markers (or aborted records) never reaches eachBatch; commit past it,
+      // or the group stays one offset short of the end of a transactional topic and its lag never reads 0.
+      const { topic, partition, lastOffset, batchSize } = e.payload;
+      if (batchSize !== 0 || stopping) return;
+      const offset = (BigInt(lastOffset) + 1n).toString();
+      void commitInOrder(topic, partition, offset, () => consumer.commitOffsets([{ topic, partition, offset }]));
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...topics], fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.concurrency,
+        eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale()) return;
+          const records: LogRecord[] = batch.messages.map((m) => toLogRecord(batch.topic, batch.partition, m));
+          const last = records[records.length - 1];
+          if (!last) return;
+          try {
+            await onBatch(records);
+          } catch (err) {
+            retryLater(batch, err);
+            return;
+          }
+          attempts.delete(`${batch.topic}/${batch.partition}`);
+          // Resolving the last record also resolves a trailing transaction marker (kafkajs runner, PR #511).
+          resolveOffset(last.offset);
+          const next = (BigInt(batch.lastOffset()) + 1n).toString();
+          await commitInOrder(batch.topic, batch.partition, next, () =>
+            commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }),
+          );
+          await heartbeat().catch(() => undefined);
+        },
+      });
+    } catch (e) {
+      await consumer.disconnect().catch(() => undefined);
+      throw translateKafkaError(e, `consuming ${topics.join(', ')} as ${groupId}`);
+    }
+    return this.track(async () => {
+      stopping = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer did not disconnect cleanly'));
+    });
+  }
+
+  async lag(groupId: string, topic: string): Promise<number> {
+    const admin = await this.admin();
+    try {
+      const [ends, groups] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+      const committed = new Map<number, bigint>();
+      for (const g of groups) for (const p of g.partitions) committed.set(p.partition, BigInt(p.offset));
+      let lag = 0n;
+      for (const e of ends) {
+        const high = BigInt(e.high);
+        const low = BigInt(e.low);
+        const c = committed.get(e.partition) ?? -1n;
+        const at = c >= 0n ? (c > low ? c : low) : low;
+        if (high > at) lag += high - at;
+      }
+      return Number(lag);
+    } catch (e) {
+      throw translateKafkaError(e, `reading the lag of ${groupId} on ${topic}`);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('ping timed out')), this.pingTimeoutMs);
+      });
+      await Promise.race([this.admin().then((a) => a.describeCluster()), timeout]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.loops].map((l) => l.stop()));
+    const producer = this.producerPromise;
+    const admin = this.adminPromise;
+    this.producerPromise = null;
+    this.adminPromise = null;
+    await Promise.all([producer?.then((p) => p.disconnect()).catch(() => undefined), admin?.then((a) => a.disconnect()).catch(() => undefined)]);
+  }
+
+  /** Whether `close` was called. */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new UnavailableError('event log is closed', { retriable: false });
+  }
+
+  /** Registers a stop function so `close` stops it; stop is idempotent. */
+  private track(stopFn: () => Promise<void>): Stoppable {
+    let stopped: Promise<void> | null = null;
+    const handle: Stoppable = {
+      stop: () => {
+        if (!stopped) {
+          this.loops.delete(handle);
+          stopped = stopFn();
+        }
+        return stopped;
+      },
+    };
+    this.loops.add(handle);
+    return handle;
+  }
+}
+
+function isTopicExists(e: unknown): boolean {
+  const o = e as { type?: unknown; errors?: { type?: unknown }[] } | null;
+  if (o?.type === 'TOPIC_ALREADY_EXISTS') return true;
+  return Array.isArray(o?.errors) && o.errors.length > 0 && o.errors.every((x) => x?.type === 'TOPIC_ALREADY_EXISTS');
+}

@@ -1,0 +1,169 @@
+/**
+ * The pipeline status for `Query.pipeline` in any process: tails the compacted
+ * status topic the stream runtimes publish to (one record per processor and
+ * instance, every couple of seconds), keeps the latest report of each, and
+ * adds the live consumer lag from the event log.
+ *
+ * Reports older than `staleAfterMs` belong to instances that stopped without
+ * a last word (crashed); they are left out while a fresh instance runs the
+ * processor, and shown STOPPED when none does.
+ */
+import { silentLogger, type Logger } from '../../logger.js';
+import type { EventLog, LogRecord, Stoppable } from '../../ports/event-log.js';
+import { ProcessorState, type PipelineStatusSource, type ProcessorStatus } from '../../ports/stream-runtime.js';
+import { isObject } from '../../domain/fields.js';
+import { DEFAULT_STATUS_TOPIC, groupLag } from './stream-runtime.js';
+
+/** One instance's report of one processor, as published. */
+export interface StatusReport {
+  readonly name: string;
+  readonly instance: string;
+  readonly sources: readonly string[];
+  readonly sinks: readonly string[];
+  readonly state: ProcessorState;
+  readonly messagesPerSecond: number;
+  readonly totalMessages: number;
+  readonly failedMessages: number;
+  readonly unmatchedMessages: number;
+  readonly lastMessageTime: number | null;
+  readonly consumerGroup: string;
+  readonly lastError: string | null;
+  /** Epoch ms of the report. */
+  readonly updatedAt: number;
+}
+
+const STATES = new Set<string>(Object.values(ProcessorState));
+
+/** Reads a status record; null for anything that is not one (never throws). */
+export function parseStatusReport(value: Buffer | null): StatusReport | null {
+  if (value === null) return null;
+  let o: unknown;
+  try {
+    o = JSON.parse(value.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!isObject(o)) return null;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const name = str(o.name);
+  const instance = str(o.instance);
+  const state = str(o.state);
+  if (name === null || instance === null || state === null || !STATES.has(state)) return null;
+  return {
+    name,
+    instance,
+    sources: strs(o.sources),
+    sinks: strs(o.sinks),
+    state: state as ProcessorState,
+    messagesPerSecond: num(o.messagesPerSecond),
+    totalMessages: num(o.totalMessages),
+    failedMessages: num(o.failedMessages),
+    unmatchedMessages: num(o.unmatchedMessages),
+    lastMessageTime: typeof o.lastMessageTime === 'number' ? o.lastMessageTime : null,
+    consumerGroup: str(o.consumerGroup) ?? '',
+    lastError: str(o.lastError),
+    updatedAt: num(o.updatedAt),
+  };
+}
+
+const STATE_RANK: Record<ProcessorState, number> = { ERROR: 3, BOOTSTRAPPING: 2, RUNNING: 1, STOPPED: 0 };
+
+/**
+ * Merges reports per processor name: sums of rates and counters over live
+ * instances, the latest last-message time, and the state that needs the most
+ * attention (ERROR, then BOOTSTRAPPING, then RUNNING). Lag is left null for
+ * the caller to fill in.
+ */
+export function aggregateReports(reports: Iterable<StatusReport>, now: number, staleAfterMs: number): ProcessorStatus[] {
+  const byName = new Map<string, StatusReport[]>();
+  for (const r of reports) {
+    let list = byName.get(r.name);
+    if (!list) byName.set(r.name, (list = []));
+    list.push(r);
+  }
+  const out: ProcessorStatus[] = [];
+  for (const [name, all] of byName) {
+    const live = all.filter((r) => now - r.updatedAt <= staleAfterMs && r.state !== ProcessorState.Stopped);
+    const newest = all.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
+    const counted = live.length > 0 ? live : [newest];
+    const state = live.length === 0 ? ProcessorState.Stopped : live.reduce<ProcessorState>((s, r) => (STATE_RANK[r.state] > STATE_RANK[s] ? r.state : s), ProcessorState.Running);
+    const lastTimes = all.map((r) => r.lastMessageTime).filter((t): t is number => t !== null);
+    out.push({
+      name,
+      sources: newest.sources,
+      sinks: newest.sinks,
+      state,
+      messagesPerSecond: live.length === 0 ? 0 : Math.round(live.reduce((s, r) => s + r.messagesPerSecond, 0) * 1000) / 1000,
+      totalMessages: counted.reduce((s, r) => s + r.totalMessages, 0),
+      failedMessages: counted.reduce((s, r) => s + r.failedMessages, 0),
+      unmatchedMessages: counted.reduce((s, r) => s + r.unmatchedMessages, 0),
+      lastMessageTime: lastTimes.length > 0 ? Math.max(...lastTimes) : null,
+      consumerLag: null,
+      consumerGroup: newest.consumerGroup,
+      instances: live.length,
+      lastError: counted.find((r) => r.state === ProcessorState.Error)?.lastError ?? newest.lastError,
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface KafkaPipelineStatusSourceOptions {
+  readonly log: EventLog;
+  /** @default '_feedback-pipeline-status' */
+  readonly topic?: string;
+  /** Reports older than this come from instances presumed dead. @default 10_000 // ms */
+  readonly staleAfterMs?: number;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+export interface KafkaPipelineStatusSource extends PipelineStatusSource, Stoppable {
+  /** Starts following the status topic (creating it if missing). Idempotent. */
+  start(): Promise<void>;
+}
+
+export function createKafkaPipelineStatusSource(o: KafkaPipelineStatusSourceOptions): KafkaPipelineStatusSource {
+  const topic = o.topic ?? DEFAULT_STATUS_TOPIC;
+  const staleAfterMs = o.staleAfterMs ?? 10_000;
+  const logger = o.logger ?? silentLogger;
+  const now = o.now ?? Date.now;
+  const latest = new Map<string, StatusReport>();
+  let tail: Promise<Stoppable> | null = null;
+
+  const apply = (records: readonly LogRecord[]): void => {
+    for (const r of records) {
+      const key = r.key?.toString('utf8') ?? '';
+      const report = parseStatusReport(r.value);
+      if (report) latest.set(key, report);
+      else latest.delete(key);
+    }
+  };
+
+  const start = (): Promise<void> => {
+    tail ??= o.log
+      .ensureTopics([{ name: topic, partitions: 1, compacted: true }])
+      .then(() => o.log.tail({ topic, from: 'earliest', onBatch: apply }))
+      .catch((e: unknown) => {
+        tail = null;
+        logger.warn({ err: e, topic }, 'could not follow the pipeline status topic');
+        throw e;
+      });
+    return tail.then(() => undefined);
+  };
+
+  return {
+    start,
+    async status() {
+      await start();
+      const merged = aggregateReports(latest.values(), now(), staleAfterMs);
+      return Promise.all(merged.map(async (s) => ({ ...s, consumerLag: s.consumerGroup ? await groupLag(o.log, s.consumerGroup, s.sources) : null })));
+    },
+    async stop() {
+      const t = tail;
+      tail = null;
+      if (t) await (await t.catch(() => null))?.stop();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The stream layer (what KSQL did in the article): three processors and one
+ * table on a {@link StreamRuntime}.
+ *
+ * ```
+ * asgard.demo.CUSTOMERS ─rekey-customers─▶ CUSTOMERS_SRC_REKEY ─▶ customers table (global)
+ * ratings ─┬─enrich-ratings (⋈ customers, grace period)─▶ ratings-with-customer-data ─complaints─▶ UNHAPPY_PLATINUM_CUSTOMERS
+ *          └─▶ _feedback-join-pending ─┘
+ * ```
+ *
+ * Every processor dead-letters what it cannot read, in the same transaction
+ * as its input offset.
+ */
+import type { ComplaintRule } from '../src/domain/index.js';
+import type { Logger } from '../src/logger.js';
+import type { LogRecord } from '../src/ports/event-log.js';
+import type { GlobalTable, ProcessorDefinition, ProcessorHandle, ProcessorStatus, StreamRuntime } from '../src/ports/stream-runtime.js';
+import type { TopicNames } from '../src/topics.js';
+import { createCustomersTable, type CustomersTable } from './customers-table.js';
+import { deadLettered } from './dead-letter.js';
+import { COMPLAINTS, complaintOf } from './processors/complaints.js';
+import { ENRICH_RATINGS, enrichRatingStep } from './processors/enrich-ratings.js';
+import { REKEY_CUSTOMERS, rekeyCustomer } from './processors/rekey-customers.js';
+
+/** Default internal topic of ratings waiting for their customer. */
+export const DEFAULT_PENDING_TOPIC = '_feedback-join-pending';
+export const CUSTOMERS_TABLE = 'customers';
+
+export interface StreamLayerOptions {
+  readonly runtime: StreamRuntime;
+  readonly topics: TopicNames;
+  /** Which enriched ratings are complaints. */
+  readonly rule: ComplaintRule;
+  /** How long a rating waits for its customer before it counts as unmatched. */
+  readonly joinGraceMs: number;
+  readonly logger: Logger;
+  /** @default '_feedback-join-pending' */
+  readonly pendingTopic?: string;
+}
+
+export interface StreamLayer {
+  /** Creates the topics, starts the customers table and the three processors. Idempotent. */
+  start(): Promise<void>;
+  /** Stops the processors and the table (the runtime stays open; its owner closes it). */
+  stop(): Promise<void>;
+  /** Whether the customers table has been read to its end (for /readyz). */
+  ready(): boolean;
+  /** The processors of this layer as the runtime sees them. */
+  status(): Promise<readonly ProcessorStatus[]>;
+  /** The materialized customers (read-only use). */
+  readonly customers: CustomersTable;
+}
+
+export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, pendingTopic = DEFAULT_PENDING_TOPIC }: StreamLayerOptions): StreamLayer {
+  const log = logger.child({ component: 'stream' });
+  const customers = createCustomersTable((record, error) =>
+    log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: error }, 'not a customer record; skipped by the table'),
+  );
+  let table: GlobalTable | null = null;
+  let handles: ProcessorHandle[] = [];
+  let starting: Promise<void> | null = null;
+
+  /** A bug in a processor must not hold its partition: dead-letter the record with the error. */
+  const withDeadLetters = (def: Omit<ProcessorDefinition, 'onError'>): ProcessorDefinition => ({
+    ...def,
+    onError: (record: LogRecord, error: unknown, ctx) => deadLettered(record, error, { topic: topics.deadLetters, processor: def.name, now: ctx.now }),
+  });
+
+  async function start(): Promise<void> {
+    await runtime.ensureTopics([
+      { name: topics.ratings },
+      { name: topics.customersCdc },
+      { name: topics.customersRekeyed, compacted: true },
+      { name: topics.ratingsEnriched },
+      { name: topics.complaints },
+      { name: topics.acknowledgements },
+      { name: topics.deadLetters },
+      { name: pendingTopic },
+    ]);
+    table = await runtime.table({ name: CUSTOMERS_TABLE, topic: topics.customersRekeyed, apply: (r) => void customers.apply(r) });
+    const customersTable = table;
+    const defs: ProcessorDefinition[] = [
+      withDeadLetters({
+        name: REKEY_CUSTOMERS,
+        sources: [topics.customersCdc],
+        sinks: [topics.customersRekeyed, topics.deadLetters],
+        process: (r, ctx) => rekeyCustomer(r, { output: topics.customersRekeyed, deadLetters: topics.deadLetters }, ctx.now),
+      }),
+      withDeadLetters({
+        name: ENRICH_RATINGS,
+        sources: [topics.ratings, pendingTopic],
+        sinks: [topics.ratingsEnriched, pendingTopic, topics.deadLetters],
+        tables: [customersTable],
+        process: (r, ctx) => enrichRatingStep(r, customers, { output: topics.ratingsEnriched, pending: pendingTopic, deadLetters: topics.deadLetters, graceMs: joinGraceMs }, ctx.now),
+      }),
+      withDeadLetters({
+        name: COMPLAINTS,
+        sources: [topics.ratingsEnriched],
+        sinks: [topics.complaints, topics.deadLetters],
+        process: (r, ctx) => complaintOf(r, { output: topics.complaints, deadLetters: topics.deadLetters, rule }, ctx.now),
+      }),
+    ];
+    for (const def of defs) handles.push(await runtime.run(def));
+    log.info({ processors: defs.map((d) => d.name), joinGraceMs, exactlyOnce: runtime.exactlyOnce }, 'stream layer started');
+  }
+
+  return {
+    customers,
+    start: () => (starting ??= start().catch((e: unknown) => {
+      starting = null;
+      throw e;
+    })),
+    async stop() {
+      const hs = handles;
+      handles = [];
+      await Promise.all(hs.map((h) => h.stop()));
+      await table?.stop();
+      table = null;
+      starting = null;
+    },
+    ready: () => table?.isReady() ?? false,
+    async status() {
+      const names = new Set([REKEY_CUSTOMERS, ENRICH_RATINGS, COMPLAINTS]);
+      return (await runtime.status()).filter((s) => names.has(s.name));
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createKafkaPipelineStatusSource } from '../../src/adapters/kafka/pipeline-status.js';
+import { createKafkaStreamRuntime, type KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import { silentLogger } from '../../src/logger.js';
+import type { EventLog } from '../../src/ports/event-log.js';
+import type { ProcessorDefinition } from '../../src/ports/stream-runtime.js';
+import { collect, deferred, eventually, text } from '../contract/helpers.js';
+import { streamRuntimeContract } from '../contract/stream-runtime.contract.js';
+import { uniqueName } from '../support/infra.js';
+import { kafkaTestLog } from './kafka-stream-support.js';
+
+streamRuntimeContract('kafka', async () => {
+  const log = kafkaTestLog();
+  return {
+    log,
+    runtime: async (groupPrefix) => createKafkaStreamRuntime({ log, groupPrefix, statusIntervalMs: 0, retryInitialDelayMs: 50, logger: silentLogger }),
+    name: (prefix) => uniqueName(prefix),
+    close: () => log.close(),
+  };
+});
+
+/** Sum of end offsets: records plus transaction markers plus aborted records. */
+async function rawEnd(log: EventLog, topic: string): Promise<number> {
+  return (await log.offsets(topic)).reduce((s, o) => s + Number(o.high), 0);
+}
+
+const copy = (input: string, out: string): ProcessorDefinition => ({
+  name: 'copy',
+  sources: [input],
+  sinks: [out],
+  process: (r) => ({ kind: 'done', emit: [{ topic: out, key: r.key, value: r.value }] }),
+});
+
+describe('Kafka stream runtime', () => {
+  const log = kafkaTestLog(6_000);
+  const runtimes: KafkaStreamRuntime[] = [];
+  afterAll(async () => {
+    await Promise.all(runtimes.map((r) => r.close()));
+    await log.close();
+  });
+  const runtime = (o: Partial<Parameters<typeof createKafkaStreamRuntime>[0]> = {}): KafkaStreamRuntime => {
+    const r = createKafkaStreamRuntime({ log, groupPrefix: uniqueName('app'), statusIntervalMs: 0, retryInitialDelayMs: 50, logger: silentLogger, ...o });
+    runtimes.push(r);
+    return r;
+  };
+  async function topics(n = 2): Promise<string[]> {
+    const ts = Array.from({ length: n }, (_, i) => uniqueName(`t${i}`));
+    await log.ensureTopics(ts.map((name) => ({ name, partitions: 2 })));
+    return ts;
+  }
+
+  it('aborts a transaction that fails after its records were sent, so readers see them once', async () => {
+    const [input, out] = await topics();
+    let failed = 0;
+    const rt = runtime({
+      beforeCommit: () => {
+        if (failed++ === 0) throw new Error('commit refused once');
+      },
+    });
+    await log.produce(Array.from({ length: 40 }, (_, i) => ({ topic: input!, key: `k${i}`, value: `v${i}` })));
+    await rt.run(copy(input!, out!));
+    const c = await collect(log, out!);
+    await c.atLeast(40);
+    await eventually(async () => (await rt.status())[0]?.consumerLag === 0, 'committed');
+    await c.stop();
+    expect(c.records).toHaveLength(40);
+    expect(new Set(c.records.map((r) => text(r.value))).size).toBe(40);
+    // The aborted attempt's records are in the log, invisible to read_committed readers.
+    expect(await rawEnd(log, out!)).toBeGreaterThan(40);
+  });
+
+  it('fences a zombie: a member that lost its partitions cannot commit over the new owner', async () => {
+    const [input, out] = await topics();
+    const prefix = uniqueName('zombie');
+    const held = deferred();
+    const release = deferred();
+    let holding = true;
+    const zombie = runtime({
+      groupPrefix: prefix,
+      partitionsConsumedConcurrently: 2,
+      beforeCommit: async () => {
+        if (!holding) return;
+        held.resolve();
+        // Stuck (a long GC pause, a hung call): no heartbeats, the group moves on without it.
+        await release.promise;
+      },
+    });
+    await log.produce(Array.from({ length: 20 }, (_, i) => ({ topic: input!, key: `k${i}`, value: `v${i}` })));
+    await zombie.run(copy(input!, out!));
+    await held.promise;
+    const successor = runtime({ groupPrefix: prefix });
+    await successor.run(copy(input!, out!));
+    const c = await collect(log, out!);
+    await c.atLeast(20, 60_000);
+    // Now wake the zombie: its transaction was aborted by the successor's InitProducerId; its commit must fail.
+    holding = false;
+    release.resolve();
+    await log.produce(Array.from({ length: 10 }, (_, i) => ({ topic: input!, key: `k${i}`, value: `w${i}` })));
+    await c.atLeast(30, 60_000);
+    await eventually(async () => (await successor.status())[0]?.consumerLag === 0, 'all committed', 60_000);
+    await c.stop();
+    const values = c.records.map((r) => text(r.value));
+    expect(values).toHaveLength(30);
+    expect(new Set(values).size).toBe(30);
+  }, 90_000);
+
+  it('runs at-least-once without transactions when exactly-once is off', async () => {
+    const [input, out] = await topics();
+    const rt = runtime({ exactlyOnce: false });
+    expect(rt.exactlyOnce).toBe(false);
+    await log.produce(Array.from({ length: 30 }, (_, i) => ({ topic: input!, key: `k${i}`, value: `v${i}` })));
+    await rt.run(copy(input!, out!));
+    const c = await collect(log, out!);
+    await c.atLeast(30);
+    await eventually(async () => (await rt.status())[0]?.consumerLag === 0, 'committed');
+    await c.stop();
+    expect(new Set(c.records.map((r) => text(r.value))).size).toBe(30);
+    // No transaction markers: the end offsets count the records alone.
+    expect(await rawEnd(log, out!)).toBe(30);
+  });
+
+  it('publishes processor status that another process reads, with live lag, and STOPPED after close', async () => {
+    const [input, out] = await topics();
+    const statusTopic = uniqueName('status');
+    const rt = runtime({ statusTopic, statusIntervalMs: 200, instanceId: 'instance-a' });
+    await log.produce(Array.from({ length: 25 }, (_, i) => ({ topic: input!, key: `k${i}`, value: `v${i}` })));
+    await rt.run(copy(input!, out!));
+    const apiLog = kafkaTestLog();
+    const source = createKafkaPipelineStatusSource({ log: apiLog, topic: statusTopic });
+    try {
+      const s = await eventually(async () => {
+        const [x] = await source.status();
+        return x && x.totalMessages === 25 && x.consumerLag === 0 ? x : null;
+      }, 'the status of 25 processed records', 30_000);
+      expect(s).toMatchObject({ name: 'copy', sources: [input], sinks: [out], state: 'RUNNING', instances: 1, failedMessages: 0, consumerGroup: rt.groupId('copy') });
+      expect(s.lastMessageTime).not.toBeNull();
+      await rt.close();
+      await eventually(async () => (await source.status())[0]?.state === 'STOPPED', 'STOPPED', 30_000);
+    } finally {
+      await source.stop();
+      await apiLog.close();
+    }
+  });
+});
