@@ -152,7 +152,6 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     parseOptions: limits.parseOptions,
     validationRules: [...limits.apolloValidationRules],
     formatError: createFormatError({ production: config.production }),
-    status400ForVariableCoercionErrors: true,
     stopOnTerminationSignals: false,
     logger: logger.child({ component: 'apollo' }),
     plugins: [apiMetrics.apolloPlugin(logger), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
