@@ -46,10 +46,17 @@ export interface AcknowledgementServiceOptions {
   now?: () => Date;
   /** Concurrency conflicts tolerated before giving up. @default 20 */
   maxConflicts?: number;
+  /**
+   * Complaints raised but maybe not indexed yet (the live feed's recent
+   * ones). An unknown id found here is created in the store first (create
+   * if absent, as the sink does), so a complaint can be acknowledged the
+   * moment a subscriber sees it.
+   */
+  recentComplaint?: (id: string) => Complaint | null;
 }
 
 export function createAcknowledgementService(o: AcknowledgementServiceOptions): AcknowledgementService {
-  const { store, log, topic, logger, now = () => new Date(), maxConflicts = 20 } = o;
+  const { store, log, topic, logger, now = () => new Date(), maxConflicts = 20, recentComplaint } = o;
 
   async function publish(ack: Acknowledgement): Promise<void> {
     // The document already says ACKNOWLEDGED; keep trying to tell everyone.
@@ -70,7 +77,14 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
       // treats it as the win it was (and still publishes it).
       const ack: Acknowledgement = { complaintId: id, by: input.by, byName: input.byName ?? null, at: now().toISOString(), via: input.via, note };
       for (let attempt = 0; attempt <= maxConflicts; attempt++) {
-        const current = await store.get(id);
+        let current = await store.get(id);
+        if (!current) {
+          const raised = recentComplaint?.(id);
+          if (raised) {
+            await store.createIfAbsent(raised);
+            current = await store.get(id);
+          }
+        }
         if (!current) throw new NotFoundError('complaint', id);
         if (current.complaint.status === ComplaintStatus.Acknowledged) {
           const won = current.complaint.acknowledgement;

@@ -42,6 +42,8 @@ export interface LiveFeedOptions {
   logger?: Logger;
   /** Called each time a subscriber is ended because its buffer overflowed (metrics). */
   onSlowSubscriber?: (stream: LiveStream) => void;
+  /** Complaints remembered for {@link LiveFeed.recentComplaint}. @default 10_000 */
+  recentComplaints?: number;
 }
 
 export interface SubscribeOptions {
@@ -81,6 +83,12 @@ export interface LiveFeed {
   ratings(options?: SubscribeOptions & { readonly filter?: (r: EnrichedRating) => boolean }): Promise<AsyncIterableIterator<EnrichedRating>>;
   /** Acknowledgements as published, from every instance and surface (GraphQL, Slack). */
   acknowledgements(options?: SubscribeOptions & { readonly complaintId?: string | null }): Promise<AsyncIterableIterator<Acknowledgement>>;
+  /**
+   * A complaint this instance saw on the complaints topic lately (as raised,
+   * state OPEN), or null. Lets an acknowledgement arrive before the sink has
+   * indexed the complaint. Only complaints seen since the feed started.
+   */
+  recentComplaint(id: string): Complaint | null;
   /** Attached subscribers (of one stream, or all). */
   subscriberCount(stream?: LiveStream): number;
   /** Stops the tails and ends every subscriber (their iterators are done). Idempotent. */
@@ -96,12 +104,19 @@ export class SlowConsumerError extends AppError {
 }
 
 export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
-  const { log, topics, bufferSize = 1_000, logger = silentLogger, onSlowSubscriber } = options;
+  const { log, topics, bufferSize = 1_000, logger = silentLogger, onSlowSubscriber, recentComplaints = 10_000 } = options;
   if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new BadInputError(`bufferSize must be a positive integer, got ${bufferSize}`);
 
+  // Complaints seen lately, so one can be acknowledged before the sink has indexed it.
+  const recent = new Map<string, Complaint>();
   const complaintsHub = new Hub<Complaint>('complaints', topics.complaints, log, logger, (v) => {
     const r = parseEnrichedRecord(v);
-    return r.ok ? { ok: true, value: openComplaint(r.value) } : r;
+    if (!r.ok) return r;
+    const complaint = openComplaint(r.value);
+    recent.delete(complaint.id);
+    recent.set(complaint.id, complaint);
+    if (recent.size > recentComplaints) recent.delete(recent.keys().next().value as string);
+    return { ok: true, value: complaint };
   });
   const ratingsHub = new Hub<EnrichedRating>('ratings', topics.ratingsEnriched, log, logger, parseEnrichedRecord);
   const acksHub = new Hub<Acknowledgement>('acknowledgements', topics.acknowledgements, log, logger, parseAcknowledgement);
@@ -152,6 +167,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
       checkRunning();
       await Promise.all(Object.values(hubs).map((h) => h.start()));
     },
+    recentComplaint: (id) => recent.get(id) ?? null,
     complaints,
     ratings: (o = {}) => simple(ratingsHub, o, o.filter ?? (() => true), (d) => d.value),
     acknowledgements: (o = {}) => {

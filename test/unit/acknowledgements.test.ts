@@ -47,6 +47,19 @@ describe('the acknowledgement service', () => {
     await expect(service.acknowledge({ complaintId: '42', by: 'a', via: 'slack', note: 'n'.repeat(5000) })).rejects.toMatchObject({ code: ErrorCode.BadInput } as Partial<AppError>);
   });
 
+  it('acknowledges a complaint raised but not indexed yet, creating it first', async () => {
+    const search = createMemorySearch();
+    const log = createMemoryEventLog();
+    const fresh = openComplaint(enrich({ ratingId: 77, userId: 2, stars: 2, routeId: 1, ratingTime: 1, channel: 'ios', message: 'cold' }, customer));
+    const service = createAcknowledgementService({ store: search, log, topic: TOPIC, logger: silentLogger, recentComplaint: (id) => (id === '77' ? fresh : null) });
+    const out = await service.acknowledge({ complaintId: '77', by: 'alice', via: 'graphql' });
+    expect(out.kind).toBe('acknowledged');
+    expect((await search.get('77'))?.complaint).toMatchObject({ status: 'ACKNOWLEDGED', rating: { message: 'cold' } });
+    // The sink's later create of the same complaint leaves the acknowledgement alone.
+    await search.createIfAbsent(fresh);
+    expect((await search.get('77'))?.complaint.status).toBe('ACKNOWLEDGED');
+  });
+
   it('counts an update that was applied but answered with a timeout as its own win', async () => {
     let failed = false;
     const { service, published } = await setup((s) => ({
