@@ -9,7 +9,7 @@
  * acknowledged state when it records the message. Updating is idempotent, so
  * a redelivered batch only repeats the same update.
  */
-import { AckVia, ComplaintStatus, isSlackClaim, parseAcknowledgement, type Acknowledgement } from '../src/domain/index.js';
+import { AckVia, ComplaintStatus, isSlackClaim, parseAcknowledgement, parseRecordValue, type Acknowledgement } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { EventLog, LogRecord, Stoppable } from '../src/ports/event-log.js';
 import type { ComplaintStore } from '../src/ports/search.js';
@@ -78,14 +78,7 @@ export function createAckFollower(o: AckFollowerOptions): AckFollower {
   function parse(r: LogRecord): Acknowledgement | null {
     const where = { partition: r.partition, offset: r.offset };
     if (r.value === null) return null;
-    let json: unknown;
-    try {
-      json = JSON.parse(r.value.toString('utf8'));
-    } catch {
-      logger.warn(where, 'acknowledgement record is not JSON; skipped');
-      return null;
-    }
-    const parsed = parseAcknowledgement(json);
+    const parsed = parseRecordValue(r.value, parseAcknowledgement);
     if (!parsed.ok) {
       logger.warn({ ...where, err: parsed.error }, 'acknowledgement record does not match its contract; skipped');
       return null;

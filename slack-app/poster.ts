@@ -23,6 +23,7 @@ import {
   complaintId,
   openComplaint,
   parseEnrichedRecord,
+  parseRecordValue,
   type Complaint,
   type EnrichedRating,
   type SlackMessageRef,
@@ -243,14 +244,7 @@ export function createPoster(o: PosterOptions): Poster {
   function parse(r: LogRecord): EnrichedRating | null {
     const where = { partition: r.partition, offset: r.offset };
     if (r.value === null) return null;
-    let json: unknown;
-    try {
-      json = JSON.parse(r.value.toString('utf8'));
-    } catch {
-      logger.warn(where, 'complaint record is not JSON; skipped');
-      return null;
-    }
-    const parsed = parseEnrichedRecord(json);
+    const parsed = parseRecordValue(r.value, parseEnrichedRecord);
     if (!parsed.ok) {
       logger.warn({ ...where, err: parsed.error }, 'complaint record does not match its contract; skipped');
       return null;

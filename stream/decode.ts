@@ -4,16 +4,7 @@
  */
 import { decodeJson } from '../src/domain/index.js';
 
-/** A key as a value: JSON when it parses (`{"id":1}`, `1`), else the plain string (`"abc"`), null without a key. */
-export function decodeKey(key: Buffer | null): unknown {
-  if (key === null) return null;
-  const text = key.toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
+export { decodeKey } from '../src/domain/index.js';
 
 /** A value as JSON, null for a tombstone. @throws InvalidRecordError when the bytes are not JSON */
 export function decodeValue(value: Buffer | null): unknown {

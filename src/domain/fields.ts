@@ -60,3 +60,14 @@ export function decodeJson(bytes: Buffer | Uint8Array | string): unknown {
     throw new InvalidRecordError('', `value is not JSON (${(e as Error).message})`);
   }
 }
+
+/** A record key as a value: JSON when it parses (`{"id":1}`, `1`), else the plain string (`"abc"`), null without a key. */
+export function decodeKey(key: Buffer | null): unknown {
+  if (key === null) return null;
+  const text = key.toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -19,7 +19,7 @@
  * - Records the index rejects for their content (a mapping conflict, ...)
  *   and records that do not parse go to `dead-letters` with the reason.
  */
-import { customerIdFromKey, decodeJson, openComplaint, parseEnrichedRecord, parseRekeyedCustomer } from '../domain/index.js';
+import { customerIdFromKey, decodeJson, decodeKey, openComplaint, parseEnrichedRecord, parseRekeyedCustomer } from '../domain/index.js';
 import { AppError, ErrorCode, InvalidRecordError, UnavailableError, isRetriable, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -508,17 +508,6 @@ function docKey(op: WriteOp): string {
       return `u/${op.customer.id}`;
     case 'deleteCustomer':
       return `u/${op.id}`;
-  }
-}
-
-/** A key as the stream layer writes it: a JSON value (`1`, `{"ID":1}`) or plain text. */
-function decodeKey(key: Buffer | null): unknown {
-  if (key === null) return null;
-  const text = key.toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
   }
 }
 

@@ -94,3 +94,15 @@ describe('normalizeChannel', () => {
     ['', 'unknown'],
   ])('%s → %s', (input, expected) => expect(normalizeChannel(input)).toBe(expected));
 });
+
+describe('parseRecordValue', () => {
+  it('returns one typed error for bytes that are not JSON and for JSON that breaks the contract', async () => {
+    const { parseRecordValue } = await import('../../../src/domain/index.js');
+    const notJson = parseRecordValue(Buffer.from('{"rating_id":'), (v) => parseRating(v));
+    expect(!notJson.ok && notJson.error.message).toMatch(/not JSON/);
+    const wrong = parseRecordValue(Buffer.from('{"rating_id":1,"user_id":2,"stars":9,"rating_time":1}'), (v) => parseRating(v));
+    expect(!wrong.ok && wrong.error.field).toBe('stars');
+    const good = parseRecordValue(Buffer.from(JSON.stringify(valid)), (v) => parseRating(v));
+    expect(good.ok && good.value.ratingId).toBe(604087);
+  });
+});
