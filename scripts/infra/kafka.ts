@@ -24,16 +24,47 @@ import {
   type ServerProcess,
 } from './shared.js';
 
-/** Kafka version run by default. 3.9.x is the last line with the old protocol versions kafkajs uses. */
+/**
+ * Kafka version run by default. Tests pin 3.9.x; 4.x is for trying the client against it
+ * (see docs/kafka-4.md).
+ */
 export const DEFAULT_KAFKA_VERSION = '3.9.1';
+
+/**
+ * The version to run when none is passed: `KAFKA_VERSION` from the environment (e.g.
+ * `KAFKA_VERSION=4.1.1 npm run stack`), else {@link DEFAULT_KAFKA_VERSION}.
+ *
+ * @throws Error if `KAFKA_VERSION` is set but is not a plain `X.Y.Z` release
+ */
+export function kafkaVersionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.KAFKA_VERSION?.trim();
+  if (!fromEnv) return DEFAULT_KAFKA_VERSION;
+  checkVersion(fromEnv);
+  return fromEnv;
+}
+
+function checkVersion(version: string): void {
+  if (!/^\d+\.\d+\.\d+$/.test(version)) {
+    throw new Error(`Kafka version must look like 3.9.1 or 4.1.1, got ${JSON.stringify(version)}`);
+  }
+}
+
+/** Kafka 4 logs with log4j 2 (and slf4j 2); 3.x with reload4j (log4j 1). */
+function usesLog4j2(version: string): boolean {
+  return Number(version.split('.')[0]) >= 4;
+}
 
 /** Options for {@link startKafka}; every field is optional. */
 export interface KafkaOptions {
-  /** Kafka release (Maven artifact `org.apache.kafka:kafka_2.13`). Only 3.x works (log4j 1 config). @default '3.9.1' */
+  /**
+   * Kafka release (Maven artifact `org.apache.kafka:kafka_2.13`), 3.x or 4.x. The tests pin
+   * 3.9.x; kafkajs was probed against 4.0-4.4 (docs/kafka-4.md, scripts/kafka4-probe.ts).
+   * @default process.env.KAFKA_VERSION, else '3.9.1'
+   */
   readonly version?: string;
   /** JVM heap, passed as both -Xms and -Xmx. @default '512m' */
   readonly heap?: string;
-  /** `java` executable (Java 17 or 21; Kafka 3.9 does not need more). @default 'java' (on PATH) */
+  /** `java` executable (Java 17 or 21; Kafka 3.9 and 4.x do not need more). @default 'java' (on PATH) */
   readonly java?: string;
   /** @default 120_000 // 2 minutes */
   readonly startupTimeoutMs?: number;
@@ -68,7 +99,8 @@ export interface KafkaServer {
  * @returns the `libs` directory
  * @throws Error with Maven's output when resolution fails
  */
-export async function fetchKafka(version = DEFAULT_KAFKA_VERSION): Promise<string> {
+export async function fetchKafka(version = kafkaVersionFromEnv()): Promise<string> {
+  checkVersion(version);
   const home = join(cacheDir, `kafka-${version}`);
   const libs = join(home, 'libs');
   if (exists(libs)) return libs;
@@ -79,8 +111,7 @@ export async function fetchKafka(version = DEFAULT_KAFKA_VERSION): Promise<strin
   <packaging>pom</packaging>
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
-    <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>
+${usesLog4j2(version) ? LOG4J2_DEPENDENCIES : RELOAD4J_DEPENDENCIES}
   </dependencies>
 </project>
 `;
@@ -106,6 +137,14 @@ export async function fetchKafka(version = DEFAULT_KAFKA_VERSION): Promise<strin
   }
   return libs;
 }
+
+const RELOAD4J_DEPENDENCIES = `    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
+    <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>`;
+
+// Kafka 4 brings log4j-api/-core but no slf4j binding; slf4j-api 2 replaces its 1.7.36 (compatible).
+const LOG4J2_DEPENDENCIES = `    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>2.0.17</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId><version>2.25.5</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.25.5</version></dependency>`;
 
 /** Kafka's cluster id format: 16 random bytes, URL-safe base64 without padding, not starting with '-'. */
 function randomClusterId(): string {
@@ -158,11 +197,26 @@ log4j.logger.state.change.logger=WARN
 log4j.logger.org.apache.kafka.clients=WARN
 `;
 
+const LOG4J2_PROPERTIES = `status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.stateChange.name = state.change.logger
+logger.stateChange.level = WARN
+logger.clients.name = org.apache.kafka.clients
+logger.clients.level = WARN
+`;
+
 /**
  * Starts a fresh single-node Kafka broker: formats storage in a new temp dir, starts
  * `kafka.Kafka` in its own process group and waits for `Kafka Server started` in its log.
  *
- * Defaults: version 3.9.1, heap 512 MB, `num.partitions=3`, internal topics with
+ * Defaults: version `KAFKA_VERSION` or 3.9.1, heap 512 MB, `num.partitions=3`, internal topics with
  * replication factor 1 (transactions work on one broker), `group.initial.rebalance.delay.ms=0`,
  * auto topic creation on. Ports are free ports on 127.0.0.1; if one is taken before the
  * broker binds it, start-up is retried with new ports (3 attempts).
@@ -176,7 +230,7 @@ log4j.logger.org.apache.kafka.clients=WARN
  */
 export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServer> {
   const {
-    version = DEFAULT_KAFKA_VERSION,
+    version = kafkaVersionFromEnv(),
     heap = '512m',
     java = 'java',
     startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS,
@@ -254,14 +308,15 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
     if (port === undefined || controllerPort === undefined) throw new Error('Kafka: no free ports');
     const dataDir = join(root, 'data');
     const propertiesFile = join(root, 'server.properties');
-    const log4jFile = join(root, 'log4j.properties');
+    const log4j2 = usesLog4j2(version);
+    const log4jFile = join(root, log4j2 ? 'log4j2.properties' : 'log4j.properties');
     const logFile = join(root, 'server.log');
     await mkdir(dataDir);
     await writeFile(propertiesFile, serverProperties(dataDir, port, controllerPort, properties));
-    await writeFile(log4jFile, LOG4J_PROPERTIES);
+    await writeFile(log4jFile, log4j2 ? LOG4J2_PROPERTIES : LOG4J_PROPERTIES);
     const jvmArgs = [
       '-Djava.awt.headless=true',
-      `-Dlog4j.configuration=file:${log4jFile}`,
+      log4j2 ? `-Dlog4j2.configurationFile=${log4jFile}` : `-Dlog4j.configuration=file:${log4jFile}`,
       `-Dkafka.logs.dir=${join(root, 'logs')}`,
       '-cp',
       join(libs, '*'),
