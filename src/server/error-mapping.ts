@@ -65,6 +65,8 @@ export function isUnexpected(error: unknown): boolean {
   return code === GraphQLCode.Internal || code === ErrorCode.Unavailable;
 }
 
+const UNAVAILABLE_MESSAGE = 'A backing service is unavailable; try again shortly.';
+
 export interface FormatErrorOptions {
   production: boolean;
 }
@@ -83,6 +85,12 @@ function format(formatted: GraphQLFormattedError, error: unknown, { production }
     delete extensions.stacktrace;
     delete extensions.exception;
     if (code === GraphQLCode.Internal) message = GENERIC_MESSAGE;
+    // An outage's message names hosts, ports and index names: keep it in the
+    // logs, give clients only the code and that retrying may help.
+    if (code === ErrorCode.Unavailable) {
+      message = UNAVAILABLE_MESSAGE;
+      delete extensions.details;
+    }
   }
   return {
     message: message.replace(SUGGESTION, SUGGESTION_MASK),

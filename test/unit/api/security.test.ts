@@ -1,3 +1,4 @@
+import { UnavailableError } from '../../../src/errors.js';
 /**
  * Each rule has a test that fails without it: authentication (HTTP and
  * WebSocket), roles, armor limits on both transports, token limit, body size,
@@ -218,6 +219,23 @@ describe('API security', () => {
         expect(typo.body.errors![0]!.message).not.toContain('Did you mean');
       } finally {
         await broken.close();
+      }
+    });
+
+    it('hides where an unavailable backend lives, keeping the code and that a retry may help', async () => {
+      const down = await startApi({
+        env: { NODE_ENV: 'production' },
+        wrapSearch: (s) =>
+          Object.assign(Object.create(s), {
+            getRating: () => Promise.reject(new UnavailableError('Elasticsearch is unreachable (get ratings-enriched/1): connect ECONNREFUSED 10.0.0.7:9200', { details: { operation: 'get ratings-enriched/1' } })),
+          }),
+      });
+      try {
+        const r = await gql(down, '{ rating(id: "1") { id } }');
+        expect(r.body.errors?.[0]?.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retriable: true });
+        expect(JSON.stringify(r.body)).not.toMatch(/ECONNREFUSED|10\.0\.0\.7|ratings-enriched/);
+      } finally {
+        await down.close();
       }
     });
   });
