@@ -18,7 +18,7 @@ import { createKafkaStreamRuntime } from './adapters/kafka/stream-runtime.js';
 import { createMemoryEventLog, type MemoryEventLog } from './adapters/memory/event-log.js';
 import { createMemorySearch, type MemorySearch } from './adapters/memory/search-index.js';
 import { createMemoryStreamRuntime } from './adapters/memory/stream-runtime.js';
-import type { Config, Role } from './config.js';
+import { redactUrl, type Config, type Role } from './config.js';
 import type { Logger } from './logger.js';
 import type { Complaint } from './domain/index.js';
 import type { EventLog } from './ports/event-log.js';
@@ -128,7 +128,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
   if (has('api')) {
     const checks: ReadinessCheck[] = [
       { name: log.kind === 'kafka' ? 'kafka' : 'event-log', check: () => log.ping() },
-      { name: search === null ? 'search' : config.elasticsearch ? 'elasticsearch' : 'search-index', check: () => search.ping() },
+      { name: config.elasticsearch ? 'elasticsearch' : 'search-index', check: () => search.ping() },
     ];
     if (stream) {
       const s = stream;
@@ -199,7 +199,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
           websocket: address?.wsUrl ?? null,
           roles,
           eventLog: config.kafka ? `kafka ${config.kafka.brokers.join(',')}` : 'in-memory',
-          search: config.elasticsearch ? `elasticsearch ${config.elasticsearch.url}` : 'in-memory',
+          search: config.elasticsearch ? `elasticsearch ${redactUrl(config.elasticsearch.url)}` : 'in-memory',
           slack: slack ? `${slack.mode} (channel ${config.slack?.channel})` : 'off',
           demo: demo ? `${config.demo.ratingsPerSecond} ratings/s` : 'off',
           auth: config.apiKeys.length > 0 ? `${config.apiKeys.length} API keys` : 'open (no API_KEYS)',

@@ -101,6 +101,20 @@ function onOff(env: Env, name: string, def: boolean): boolean {
   throw new ConfigError(name, `expected on or off, got ${JSON.stringify(v)}`);
 }
 
+/** A URL fit for logs: user and password replaced by `***`. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.username || u.password) {
+      u.username = '***';
+      u.password = '';
+    }
+    return u.toString().replace(/\/$/, raw.endsWith('/') ? '/' : '');
+  } catch {
+    return raw.replace(/\/\/[^/@]*@/, '//***@');
+  }
+}
+
 function url(env: Env, name: string): string | undefined {
   const v = str(env, name);
   if (v === undefined) return undefined;
@@ -108,11 +122,13 @@ function url(env: Env, name: string): string | undefined {
   try {
     u = new URL(v);
   } catch {
-    throw new ConfigError(name, `expected an http(s) URL, got ${JSON.stringify(v)}`);
+    throw new ConfigError(name, `expected an http(s) URL, got ${JSON.stringify(redactUrl(v))}`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got ${JSON.stringify(v)}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got ${JSON.stringify(redactUrl(v))}`);
   return v;
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function brokers(env: Env): string[] | undefined {
   const v = str(env, 'KAFKA_BROKERS');
@@ -182,6 +198,12 @@ function slack(env: Env): SlackConfig | null {
   return { botToken, signingSecret, appToken, channel, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` };
 }
 
+function logLevel(env: Env): string {
+  const v = str(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const production = str(env, 'NODE_ENV') === 'production';
   const kafkaBrokers = brokers(env);
@@ -204,7 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     port: int(env, 'PORT', 4000, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
-    logLevel: str(env, 'LOG_LEVEL') ?? 'info',
+    logLevel: logLevel(env),
     mode,
     kafka:
       kafkaBrokers === undefined

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, redactUrl } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 
 const fails = (env: Record<string, string>, variable: string, text?: string): void => {
@@ -59,5 +59,17 @@ describe('loadConfig', () => {
     [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1', SLACK_APP_TOKEN: 'nope' }, 'SLACK_APP_TOKEN'],
     [{ NODE_ENV: 'production' }, 'API_KEYS', 'production'],
     [{ TOPIC_COMPLAINTS: 'bad topic!' }, 'TOPIC_COMPLAINTS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ])('refuses %o naming %s', (env, variable, text?: string) => fails(env as Record<string, string>, variable, text));
+});
+
+describe('redactUrl', () => {
+  it('hides credentials and keeps the rest', () => {
+    expect(redactUrl('https://elastic:s3cret@es.example.com:9243/')).toBe('https://***@es.example.com:9243/');
+    expect(redactUrl('http://localhost:9200')).toBe('http://localhost:9200');
+  });
+
+  it('never echoes a password in a configuration error', () => {
+    expect(() => loadConfig({ KAFKA_BROKERS: 'a:1', ELASTICSEARCH_URL: 'ftp://u:hunter2@x' })).toThrow(/^ELASTICSEARCH_URL: (?!.*hunter2)/);
+  });
 });
