@@ -56,6 +56,13 @@ export interface PosterOptions {
   claimTimeoutMs?: number;
   /** How often a claim held by another live instance is looked at again. @default 1_000 // ms */
   claimPollMs?: number;
+  /**
+   * Complaints raised longer ago than this are not posted (first deploy on a
+   * topic with years of history must not flood the channel); they stay
+   * searchable and acknowledgeable through GraphQL. 0 posts everything.
+   * @default 86_400_000 // 24 hours
+   */
+  maxAgeMs?: number;
   now?: () => number;
 }
 
@@ -69,7 +76,9 @@ export type PostOutcome =
   /** Another instance took the claim over; it finishes the job. */
   | 'claim_lost'
   /** Slack refused the message for its content; logged and skipped. */
-  | 'rejected';
+  | 'rejected'
+  /** Raised longer ago than `maxAgeMs`; not posted. */
+  | 'too_old';
 
 export interface Poster {
   /** Idempotent. */
@@ -86,7 +95,7 @@ interface Loaded {
 }
 
 export function createPoster(o: PosterOptions): Poster {
-  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, now = Date.now } = o;
+  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, maxAgeMs = 86_400_000, now = Date.now } = o;
   const logger = o.logger.child({ component: 'slack-poster', topic });
   claimTs(instanceId, 0); // validates the instance id at once
 
@@ -123,6 +132,10 @@ export function createPoster(o: PosterOptions): Poster {
 
   async function post(rating: EnrichedRating, signal: AbortSignal = controller.signal): Promise<PostOutcome> {
     const id = complaintId(rating);
+    if (maxAgeMs > 0 && now() - rating.ratingTime > maxAgeMs) {
+      logger.debug({ complaintId: id, ratingTime: rating.ratingTime }, 'complaint older than the posting window; not posted');
+      return 'too_old';
+    }
     for (;;) {
       signal.throwIfAborted();
       const current = await load(rating);

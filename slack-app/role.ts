@@ -131,6 +131,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     instanceId,
     claimTimeoutMs,
     claimPollMs,
+    maxAgeMs: slack.postMaxAgeMs,
   });
   const follower: AckFollower = createAckFollower({
     log,

@@ -28,6 +28,8 @@ export interface SlackConfig {
   readonly channel: string;
   /** Base URL of the Web API, ending in `/`. */
   readonly apiUrl: string;
+  /** Complaints raised longer ago are not posted (0: all). @default 24 hours */
+  readonly postMaxAgeMs: number;
 }
 
 export interface Config {
@@ -195,7 +197,8 @@ function slack(env: Env): SlackConfig | null {
   if (signingSecret === undefined) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required when SLACK_BOT_TOKEN is set');
   if (channel === undefined) throw new ConfigError('SLACK_CHANNEL', 'is required when SLACK_BOT_TOKEN is set (a channel id such as C0123456789)');
   if (appToken !== null && !appToken.startsWith('xapp-')) throw new ConfigError('SLACK_APP_TOKEN', 'expected an app-level token starting with xapp-');
-  return { botToken, signingSecret, appToken, channel, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` };
+  const postMaxAgeMs = int(env, 'SLACK_POST_MAX_AGE_HOURS', 24, 0, 24 * 365) * 3_600_000;
+  return { botToken, signingSecret, appToken, channel, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, postMaxAgeMs };
 }
 
 function logLevel(env: Env): string {

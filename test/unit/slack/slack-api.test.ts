@@ -12,7 +12,7 @@ describe('Slack Web API calls', () => {
 
   beforeAll(async () => {
     recorder = await startSlackRecorder({ token: 'xoxb-t' });
-    const slack = { botToken: 'xoxb-t', signingSecret: 's', appToken: null, channel: 'C1', apiUrl: recorder.apiUrl };
+    const slack = { botToken: 'xoxb-t', signingSecret: 's', appToken: null, channel: 'C1', apiUrl: recorder.apiUrl, postMaxAgeMs: 0 };
     api = createSlackApi({ client: new webApi.WebClient(slack.botToken, slackClientOptions(slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 });
   });
   afterAll(() => recorder.close());
