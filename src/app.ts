@@ -168,6 +168,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       }
     };
     await step('api', api ? () => api.close() : undefined);
+    await step('acknowledgements', () => acknowledgements.stop());
     await step('demo', demo ? () => demo.stop() : undefined);
     await step('slack', slack ? () => slack.stop() : undefined);
     await step('sink', sink ? () => sink.stop() : undefined);
@@ -186,6 +187,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       if (started) return;
       started = true;
       if (stream) await stream.start();
+      // Publishes acknowledgements stored but not published (failed publish, crash).
+      acknowledgements.start();
       // The sink waits for Elasticsearch itself; the API must not wait for it.
       if (sink) sink.start().catch((err: unknown) => logger.error({ err }, 'sink failed to start'));
       if (remoteStatus) await remoteStatus.start();

@@ -97,11 +97,38 @@ export interface DocVersion {
 export type UpdateOutcome = 'ok' | 'conflict' | 'not_found';
 
 export interface ComplaintStore {
-  get(id: string): Promise<{ readonly complaint: Complaint; readonly version: DocVersion } | null>;
+  get(id: string): Promise<{
+    readonly complaint: Complaint;
+    readonly version: DocVersion;
+    /**
+     * `false`: the complaint was acknowledged but the acknowledgement is not
+     * known to be published to `complaint-acknowledgements` yet (the outbox
+     * flag set by {@link ComplaintStore.acknowledge}); publish it, then
+     * {@link ComplaintStore.markAcknowledgementPublished}. Absent or `true`:
+     * published, or acknowledged before the flag existed.
+     */
+    readonly acknowledgementPublished?: boolean;
+  } | null>;
   /** Creates the complaint unless it exists; never resets an existing one. */
   createIfAbsent(complaint: Complaint): Promise<void>;
-  /** Sets status ACKNOWLEDGED with `ack`, only if the document is still at `expected`. */
+  /**
+   * Sets status ACKNOWLEDGED with `ack`, only if the document is still at
+   * `expected`; in the same update, marks the acknowledgement as not yet
+   * published (`acknowledgementPublished: false`).
+   */
   acknowledge(id: string, ack: Acknowledgement, expected: DocVersion): Promise<UpdateOutcome>;
+  /**
+   * Records that the acknowledgement of `id` was published (an unconditional
+   * partial update: only ever false → true). An unknown id is ignored.
+   */
+  markAcknowledgementPublished(id: string): Promise<void>;
+  /**
+   * Acknowledgements stored but not marked published, acknowledged before
+   * `acknowledgedBefore` (ISO-8601), oldest first, at most `limit`: what the
+   * acknowledgement service's sweeper publishes (a publish that failed, or a
+   * process that died between the update and the publish).
+   */
+  unpublishedAcknowledgements(q: { readonly acknowledgedBefore: string; readonly limit: number }): Promise<readonly Acknowledgement[]>;
   /** Records (or, with null, clears) where the Slack message lives, only if still at `expected`. */
   setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion): Promise<UpdateOutcome>;
 }

@@ -5,6 +5,13 @@
  * `if_primary_term`), and a loser learns who won and when. Each winning
  * acknowledgement is published to `complaint-acknowledgements` so every
  * gateway instance, subscriber and the Slack message learn of it.
+ *
+ * Publication is an outbox: the acknowledging update also stores
+ * "not published yet", and only a successful publish clears it. Whoever finds
+ * the flag still set publishes: a later acknowledge call of the same complaint
+ * (which answers `already_acknowledged`), or the sweeper, which picks up what a
+ * failed publish or a crash between update and publish left behind. So an
+ * acknowledgement is published at least once; the live feed removes repeats.
  */
 import {
   type AckVia,
@@ -36,6 +43,16 @@ export type AcknowledgeOutcome =
 
 export interface AcknowledgementService {
   acknowledge(input: AcknowledgeInput): Promise<AcknowledgeOutcome>;
+  /**
+   * Starts the sweeper: every `sweepIntervalMs`, acknowledgements stored but
+   * not published (a failed publish, a process that died between the update
+   * and the publish) are published and marked. Idempotent.
+   */
+  start(): void;
+  /** Stops the sweeper and abandons publishes still retrying (the stored flag keeps them for the next sweep). Idempotent. */
+  stop(): Promise<void>;
+  /** One sweep now; resolves with how many acknowledgements it published (tests, operators). */
+  sweep(): Promise<number>;
 }
 
 export interface AcknowledgementServiceOptions {
@@ -53,17 +70,94 @@ export interface AcknowledgementServiceOptions {
    * moment a subscriber sees it.
    */
   recentComplaint?: (id: string) => Complaint | null;
+  /** Attempts to publish one acknowledgement before leaving it to the sweeper. @default 8 */
+  publishAttempts?: number;
+  /** @default 10_000 // 10 seconds */
+  sweepIntervalMs?: number;
+  /** The sweeper leaves younger acknowledgements to the call publishing them. @default 5_000 // 5 seconds */
+  sweepMinAgeMs?: number;
+  /** Acknowledgements published per sweep at most. @default 100 */
+  sweepBatchSize?: number;
 }
 
 export function createAcknowledgementService(o: AcknowledgementServiceOptions): AcknowledgementService {
-  const { store, log, topic, logger, now = () => new Date(), maxConflicts = 20, recentComplaint } = o;
+  const {
+    store,
+    log,
+    topic,
+    logger,
+    now = () => new Date(),
+    maxConflicts = 20,
+    recentComplaint,
+    publishAttempts = 8,
+    sweepIntervalMs = 10_000,
+    sweepMinAgeMs = 5_000,
+    sweepBatchSize = 100,
+  } = o;
+  /** Publishes in flight per complaint: concurrent callers and the sweeper share one. */
+  const publishing = new Map<string, Promise<boolean>>();
+  let aborter = new AbortController();
+  let timer: NodeJS.Timeout | null = null;
+  let sweeping: Promise<number> | null = null;
 
   async function publish(ack: Acknowledgement): Promise<void> {
     // The document already says ACKNOWLEDGED; keep trying to tell everyone.
     await retry(
       () => log.produce([{ topic, key: ack.complaintId, value: JSON.stringify(acknowledgementToRecord(ack)) }]),
-      { maxAttempts: 8, initialDelayMs: 100, shouldRetry: () => true, onRetry: (err, attempt) => logger.warn({ err, attempt, topic }, 'publishing acknowledgement failed; retrying') },
+      {
+        maxAttempts: publishAttempts,
+        initialDelayMs: 100,
+        shouldRetry: () => true,
+        signal: aborter.signal,
+        onRetry: (err, attempt) => logger.warn({ err, attempt, topic }, 'publishing acknowledgement failed; retrying'),
+      },
     );
+  }
+
+  /**
+   * Publishes a stored acknowledgement and clears its outbox flag; true when
+   * published. A failure is logged, not thrown: the flag stays false and the
+   * sweeper tries again. One publish per complaint at a time.
+   */
+  function publishStored(ack: Acknowledgement): Promise<boolean> {
+    const running = publishing.get(ack.complaintId);
+    if (running) return running;
+    const p = (async () => {
+      try {
+        await publish(ack);
+      } catch (err) {
+        logger.warn({ err, complaintId: ack.complaintId, topic }, 'acknowledgement stored but not published yet; the sweeper will publish it');
+        return false;
+      }
+      try {
+        await store.markAcknowledgementPublished(ack.complaintId);
+      } catch (err) {
+        // Published; at worst the sweeper publishes it once more (subscribers deduplicate).
+        logger.warn({ err, complaintId: ack.complaintId }, 'acknowledgement published but not marked so');
+      }
+      return true;
+    })().finally(() => publishing.delete(ack.complaintId));
+    publishing.set(ack.complaintId, p);
+    return p;
+  }
+
+  async function sweepOnce(): Promise<number> {
+    const before = new Date(now().getTime() - sweepMinAgeMs).toISOString();
+    const pending = await store.unpublishedAcknowledgements({ acknowledgedBefore: before, limit: sweepBatchSize });
+    let published = 0;
+    for (const ack of pending) {
+      if (aborter.signal.aborted) break;
+      if (await publishStored(ack)) published++;
+    }
+    if (pending.length > 0) logger.info({ pending: pending.length, published }, 'swept unpublished acknowledgements');
+    return published;
+  }
+
+  function sweep(): Promise<number> {
+    sweeping ??= sweepOnce().finally(() => {
+      sweeping = null;
+    });
+    return sweeping;
   }
 
   return {
@@ -88,8 +182,9 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
         if (!current) throw new NotFoundError('complaint', id);
         if (current.complaint.status === ComplaintStatus.Acknowledged) {
           const won = current.complaint.acknowledgement;
+          // Stored but never published (the publish failed, or its process died): publish it now.
+          if (won && current.acknowledgementPublished === false) await publishStored(won);
           if (attempt > 0 && won && won.by === ack.by && won.at === ack.at && won.via === ack.via) {
-            await publish(ack);
             return { kind: 'acknowledged', complaint: current.complaint };
           }
           return { kind: 'already_acknowledged', complaint: current.complaint };
@@ -107,7 +202,9 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
         }
         if (outcome === 'not_found') throw new NotFoundError('complaint', id);
         if (outcome === 'ok') {
-          await publish(ack);
+          // Stored with the outbox flag: the acknowledgement is won whether or
+          // not this publish succeeds; a failed one is left to the sweeper.
+          await publishStored(ack);
           logger.info({ complaintId: id, by: ack.by, via: ack.via }, 'complaint acknowledged');
           return { kind: 'acknowledged', complaint: { ...current.complaint, status: ComplaintStatus.Acknowledged, acknowledgement: ack } };
         }
@@ -115,5 +212,23 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
       }
       invariant(false, `complaint ${id}: more than ${maxConflicts} concurrent updates`);
     },
+
+    start() {
+      if (timer) return;
+      if (aborter.signal.aborted) aborter = new AbortController();
+      timer = setInterval(() => {
+        sweep().catch((err: unknown) => logger.warn({ err }, 'sweeping unpublished acknowledgements failed; trying again later'));
+      }, sweepIntervalMs);
+      timer.unref();
+    },
+
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      aborter.abort(new Error('acknowledgement service stopped'));
+      await Promise.allSettled([sweeping, ...publishing.values()]);
+    },
+
+    sweep,
   };
 }

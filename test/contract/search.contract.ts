@@ -374,6 +374,44 @@ export function searchContract(name: string, factory: SearchFactory): void {
         expect(await f.store.setSlackMessage('43', { channel: 'C1', ts: '1.2' }, v)).toBe('not_found');
       });
 
+      it('marks an acknowledgement unpublished in the same update, lists it until it is marked published', async () => {
+        await f.store.createIfAbsent(c);
+        await f.store.createIfAbsent(openComplaint(rating(43, { stars: 1, customer: customer(9, 'platinum') })));
+        expect((await f.store.get('42'))?.acknowledgementPublished).not.toBe(false);
+        const v1 = (await f.store.get('42'))!.version;
+        expect(await f.store.acknowledge('42', ack('42'), v1)).toBe('ok');
+        const v2 = (await f.store.get('42'))!;
+        expect(v2.acknowledgementPublished).toBe(false);
+        // Another update (the Slack poster's) keeps the flag.
+        expect(await f.store.setSlackMessage('42', { channel: 'C1', ts: '1.2' }, v2.version)).toBe('ok');
+        expect((await f.store.get('42'))?.acknowledgementPublished).toBe(false);
+        await f.refresh();
+        expect(await f.store.unpublishedAcknowledgements({ acknowledgedBefore: '2018-06-12T11:00:01.000Z', limit: 10 })).toEqual([ack('42')]);
+        // Younger than the bound: left to the call publishing it.
+        expect(await f.store.unpublishedAcknowledgements({ acknowledgedBefore: '2018-06-12T11:00:00.000Z', limit: 10 })).toEqual([]);
+        expect(await f.store.unpublishedAcknowledgements({ acknowledgedBefore: '2018-06-12T11:00:01.000Z', limit: 0 })).toEqual([]);
+        await f.store.markAcknowledgementPublished('42');
+        await f.store.markAcknowledgementPublished('999'); // unknown: ignored
+        const v3 = (await f.store.get('42'))!;
+        expect(v3.acknowledgementPublished).toBe(true);
+        expect(v3.complaint.acknowledgement).toEqual(ack('42'));
+        expect(v3.complaint.slackMessage).toEqual({ channel: 'C1', ts: '1.2' });
+        await f.refresh();
+        expect(await f.store.unpublishedAcknowledgements({ acknowledgedBefore: '2018-06-12T12:00:00.000Z', limit: 10 })).toEqual([]);
+      });
+
+      it('lists unpublished acknowledgements oldest first, at most limit', async () => {
+        const at = (i: number): string => `2018-06-12T11:00:0${i}.000Z`;
+        for (const [i, id] of [[3, '50'], [1, '51'], [2, '52']] as const) {
+          await f.store.createIfAbsent(openComplaint(rating(Number(id), { stars: 1 })));
+          const v = (await f.store.get(id))!.version;
+          expect(await f.store.acknowledge(id, { ...ack(id), at: at(i) }, v)).toBe('ok');
+        }
+        await f.refresh();
+        const listed = await f.store.unpublishedAcknowledgements({ acknowledgedBefore: '2018-06-12T12:00:00.000Z', limit: 2 });
+        expect(listed.map((a) => [a.complaintId, a.at])).toEqual([['51', at(1)], ['52', at(2)]]);
+      });
+
       it('records and clears the Slack message under the same concurrency rule, keeping the acknowledgement', async () => {
         await f.store.createIfAbsent(c);
         const v1 = (await f.store.get('42'))!.version;

@@ -79,6 +79,28 @@ describe('Elasticsearch adapter', () => {
     expect(complaint._source).toMatchObject({ rating_id: 604087, status: 'OPEN', acknowledged_by: null, raised_at: expect.any(String) });
   });
 
+  it('adds the acknowledgement outbox flag to a complaints index created before it existed', async () => {
+    const s = open();
+    // A complaints index as an older version created it: dynamic false, no ack_published.
+    const { indexMappings } = await import('../../src/adapters/elasticsearch/templates.js');
+    const old = indexMappings(s.indices).find((m) => m.index === s.indices.complaints)!.mappings;
+    const { ack_published: _dropped, ...oldProperties } = old.properties!;
+    await s.client.indices.create({
+      index: s.indices.complaints,
+      settings: { analysis: { normalizer: { lowercase_keyword: { type: 'custom', filter: ['lowercase'] } } } },
+      mappings: { ...old, properties: oldProperties },
+    });
+    await s.ensureIndices();
+    const mapping = await s.client.indices.getMapping({ index: s.indices.complaints });
+    expect(mapping[s.indices.complaints]!.mappings.properties!.ack_published).toMatchObject({ type: 'boolean' });
+    await s.createIfAbsent(openComplaint(rating(5, { stars: 1 })));
+    const v = (await s.get('5'))!.version;
+    const ack = { complaintId: '5', by: 'alice', byName: null, at: '2018-06-12T11:00:00.000Z', via: 'graphql' as const, note: null };
+    expect(await s.acknowledge('5', ack, v)).toBe('ok');
+    await s.refresh();
+    expect(await s.unpublishedAcknowledgements({ acknowledgedBefore: '2018-06-13T00:00:00.000Z', limit: 5 })).toEqual([ack]);
+  });
+
   it('reports a document the mapping rejects per item, not retriable, with the Elasticsearch reason', async () => {
     const s = open();
     // An operator's conflicting mapping: channel as an ip field.

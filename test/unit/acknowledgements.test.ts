@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
 import { createMemorySearch } from '../../src/adapters/memory/search-index.js';
 import { enrich, openComplaint, parseAcknowledgement, type Customer } from '../../src/domain/index.js';
 import { ErrorCode, UnavailableError, type AppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
+import type { EventLog, OutRecord } from '../../src/ports/event-log.js';
 import type { ComplaintStore } from '../../src/ports/search.js';
+import { createAcknowledgementService as create, type AcknowledgementServiceOptions } from '../../src/services/acknowledgements.js';
 import { createAcknowledgementService } from '../../src/services/acknowledgements.js';
 
 const customer: Customer = { id: 2, firstName: 'Ruthie', lastName: 'Brockherst', email: 'r@ow.ly', gender: 'Female', clubStatus: 'platinum', comments: null, createTs: null, updateTs: null };
@@ -79,5 +81,108 @@ describe('the acknowledgement service', () => {
     const out = await service.acknowledge({ complaintId: '42', by: 'bob', via: 'slack' });
     expect(out.kind).toBe('acknowledged');
     expect(published()).toHaveLength(1);
+  });
+
+  describe('outbox: an acknowledgement stored but not published is published later', () => {
+    const started: { stop(): Promise<void> }[] = [];
+    afterEach(async () => {
+      for (const s of started.splice(0)) await s.stop();
+    });
+
+    /** The memory log behind a switch: while `down`, every produce fails as with a broker outage. */
+    function switchable(): { log: EventLog; published: () => string[]; setDown(d: boolean): void; produced: () => number } {
+      const inner = createMemoryEventLog();
+      let down = false;
+      let produced = 0;
+      const log = Object.assign(Object.create(inner) as EventLog, {
+        produce: async (records: readonly OutRecord[]) => {
+          if (down) throw new UnavailableError('broker down');
+          produced += records.length;
+          return inner.produce(records);
+        },
+      });
+      return {
+        log,
+        published: () => inner.records(TOPIC).map((r) => String(r.key)),
+        setDown: (d) => (down = d),
+        produced: () => produced,
+      };
+    }
+
+    async function service(over: Partial<AcknowledgementServiceOptions> = {}) {
+      const search = createMemorySearch();
+      await search.createIfAbsent(complaint);
+      const sw = switchable();
+      let clock = Date.parse('2024-01-01T00:00:00.000Z');
+      const s = create({ store: search, log: sw.log, topic: TOPIC, logger: silentLogger, publishAttempts: 1, now: () => new Date(clock), ...over });
+      started.push(s);
+      return { search, s, ...sw, advance: (ms: number) => (clock += ms) };
+    }
+
+    it('answers acknowledged when the publish failed, and publishes on the next call that finds it unpublished', async () => {
+      const { s, search, published, setDown } = await service();
+      setDown(true);
+      const first = await s.acknowledge({ complaintId: '42', by: 'alice', via: 'graphql' });
+      expect(first.kind).toBe('acknowledged');
+      expect(published()).toEqual([]);
+      expect((await search.get('42'))?.acknowledgementPublished).toBe(false);
+      setDown(false);
+      // A retry (or anybody else) learns who won, and the acknowledgement is published now.
+      const retried = await s.acknowledge({ complaintId: '42', by: 'alice', via: 'graphql' });
+      expect(retried.kind).toBe('already_acknowledged');
+      expect(retried.complaint.acknowledgement?.at).toBe(first.complaint.acknowledgement?.at);
+      expect(published()).toEqual(['42']);
+      expect((await search.get('42'))?.acknowledgementPublished).toBe(true);
+      await s.acknowledge({ complaintId: '42', by: 'bob', via: 'slack' });
+      expect(published()).toEqual(['42']);
+    });
+
+    it('sweeps acknowledgements a crashed process stored but never published, once they are old enough', async () => {
+      const { s, search, published, advance } = await service({ sweepMinAgeMs: 5_000 });
+      // What a process that died right after the update leaves behind.
+      const v = (await search.get('42'))!.version;
+      const ack = { complaintId: '42', by: 'alice', byName: null, at: '2024-01-01T00:00:00.000Z', via: 'slack' as const, note: null };
+      expect(await search.acknowledge('42', ack, v)).toBe('ok');
+      expect(await s.sweep()).toBe(0); // too young: maybe still being published by its own call
+      advance(6_000);
+      expect(await s.sweep()).toBe(1);
+      expect(published()).toEqual(['42']);
+      expect((await search.get('42'))?.acknowledgementPublished).toBe(true);
+      expect(await s.sweep()).toBe(0);
+      expect(published()).toEqual(['42']);
+    });
+
+    it('runs the sweeper on an interval between start() and stop()', async () => {
+      const { s, search, published, setDown, produced, advance } = await service({ sweepIntervalMs: 5, sweepMinAgeMs: 0 });
+      setDown(true);
+      await s.acknowledge({ complaintId: '42', by: 'alice', via: 'graphql' });
+      advance(1);
+      expect((await search.get('42'))?.acknowledgementPublished).toBe(false);
+      setDown(false);
+      s.start();
+      s.start(); // idempotent
+      const deadline = Date.now() + 5_000;
+      while (published().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(published()).toEqual(['42']);
+      await s.stop();
+      await s.stop();
+      const v = (await search.get('42'))!;
+      expect(v.acknowledgementPublished).toBe(true);
+      const count = produced();
+      await new Promise((r) => setTimeout(r, 30));
+      expect(produced()).toBe(count);
+    });
+
+    it('publishes once when many callers and the sweeper find the same unpublished acknowledgement together', async () => {
+      const { s, search, published, setDown, advance } = await service({ sweepMinAgeMs: 0 });
+      setDown(true);
+      await s.acknowledge({ complaintId: '42', by: 'alice', via: 'graphql' });
+      setDown(false);
+      advance(1);
+      const outs = await Promise.all([...Array.from({ length: 10 }, (_, i) => s.acknowledge({ complaintId: '42', by: `agent-${i}`, via: 'graphql' })), s.sweep()]);
+      expect(outs.slice(0, 10).every((o) => typeof o === 'object' && o.kind === 'already_acknowledged')).toBe(true);
+      expect(published()).toEqual(['42']);
+      expect((await search.get('42'))?.acknowledgementPublished).toBe(true);
+    });
   });
 });

@@ -52,6 +52,12 @@ export interface ComplaintDoc extends RatingDoc {
   slack_ts: string | null;
   /** When the sink first stored the complaint, ISO-8601. */
   raised_at: string;
+  /**
+   * The acknowledgement outbox flag: false from the acknowledging update until
+   * the acknowledgement was published to `complaint-acknowledgements`. Absent
+   * on open complaints and on those acknowledged before the flag existed.
+   */
+  ack_published?: boolean;
 }
 
 export const customerToDoc = (c: Customer): CustomerDoc => ({

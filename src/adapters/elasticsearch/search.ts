@@ -6,26 +6,27 @@
  * it runs on distributions without Painless.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import type { Acknowledgement, Complaint, EnrichedRating, SlackMessageRef } from '../../domain/index.js';
+import { ComplaintStatus, type Acknowledgement, type Complaint, type EnrichedRating, type SlackMessageRef } from '../../domain/index.js';
 import { AppError, ErrorCode, UnavailableError, assertNever, invariant } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
-import type {
-  ComplaintStore,
-  DocVersion,
-  Edge,
-  HistogramBucket,
-  HistogramInterval,
-  Page,
-  RatingDimension,
-  RatingFilter,
-  RatingSort,
-  SearchIndex,
-  SearchWriter,
-  StatsBucket,
-  UpdateOutcome,
-  WriteOp,
-  WriteResult,
+import {
+  MAX_PAGE_SIZE,
+  type ComplaintStore,
+  type DocVersion,
+  type Edge,
+  type HistogramBucket,
+  type HistogramInterval,
+  type Page,
+  type RatingDimension,
+  type RatingFilter,
+  type RatingSort,
+  type SearchIndex,
+  type SearchWriter,
+  type StatsBucket,
+  type UpdateOutcome,
+  type WriteOp,
+  type WriteResult,
 } from '../../ports/search.js';
 import type { IndexNames } from '../../topics.js';
 import { call, createElasticsearchClient, describeEsError, esErrorType, isRetriableStatus, translateEsError, type Client, type EsErrorCause } from './client.js';
@@ -264,7 +265,12 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
       const res = await call(`get ${indices.complaints}/${id}`, () => client.get<ComplaintDoc>({ index: indices.complaints, id }, { ignore: [404] }));
       if (!res.found || !res._source) return null;
       invariant(res._seq_no !== undefined && res._primary_term !== undefined, 'a get answers _seq_no and _primary_term');
-      return { complaint: docToComplaint(id, res._source), version: { seqNo: res._seq_no, primaryTerm: res._primary_term } };
+      const published = res._source.ack_published;
+      return {
+        complaint: docToComplaint(id, res._source),
+        version: { seqNo: res._seq_no, primaryTerm: res._primary_term },
+        ...(typeof published === 'boolean' ? { acknowledgementPublished: published } : {}),
+      };
     },
 
     async createIfAbsent(complaint: Complaint) {
@@ -277,7 +283,46 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
     },
 
     acknowledge(id: string, ack: Acknowledgement, expected: DocVersion) {
-      return updateComplaint(id, acknowledgementToDoc(ack), expected, 'acknowledge');
+      // The outbox flag in the same update: a crash or a failed publish after it leaves a trace the sweeper finds.
+      return updateComplaint(id, { ...acknowledgementToDoc(ack), ack_published: false }, expected, 'acknowledge');
+    },
+
+    async markAcknowledgementPublished(id: string) {
+      try {
+        // Unconditional: the flag only ever goes from false to true.
+        await client.update<ComplaintDoc, Partial<ComplaintDoc>>({ index: indices.complaints, id, doc: { ack_published: true }, retry_on_conflict: 5 }, NO_CLIENT_RETRY);
+      } catch (e) {
+        const type = esErrorType(e);
+        if (type === 'document_missing_exception' || type === 'index_not_found_exception') return;
+        throw translateEsError(e, `mark acknowledgement published ${indices.complaints}/${id}`);
+      }
+    },
+
+    async unpublishedAcknowledgements({ acknowledgedBefore, limit }) {
+      if (limit <= 0) return [];
+      const res = await call(`search unpublished acknowledgements ${indices.complaints}`, () =>
+        client.search<ComplaintDoc>({
+          ...searchOpts,
+          index: indices.complaints,
+          size: Math.min(limit, MAX_PAGE_SIZE),
+          query: {
+            bool: {
+              filter: [
+                { term: { ack_published: false } },
+                { term: { status: ComplaintStatus.Acknowledged } },
+                { range: { acknowledged_at: { lt: acknowledgedBefore } } },
+              ],
+            },
+          },
+          sort: [{ acknowledged_at: { order: 'asc' } }, { rating_id: { order: 'asc' } }],
+        }),
+      );
+      const out: Acknowledgement[] = [];
+      for (const hit of res.hits.hits) {
+        const ack = hit._source && hit._id !== undefined ? docToComplaint(hit._id, hit._source).acknowledgement : null;
+        if (ack) out.push(ack);
+      }
+      return out;
     },
 
     setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion) {

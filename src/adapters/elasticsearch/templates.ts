@@ -58,6 +58,7 @@ const complaintProperties: Record<string, estypes.MappingProperty> = {
   acknowledged_at: isoDate,
   acknowledged_via: keyword,
   ack_note: { type: 'text' },
+  ack_published: { type: 'boolean' },
   slack_channel: keyword,
   slack_ts: keyword,
   raised_at: isoDate,

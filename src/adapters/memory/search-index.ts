@@ -49,6 +49,8 @@ export function createMemorySearch(options: MemorySearchOptions = {}): MemorySea
 interface StoredComplaint {
   complaint: Complaint;
   seqNo: number;
+  /** The outbox flag: false from the acknowledging update until the acknowledgement was published. */
+  ackPublished?: boolean;
 }
 
 type SortKey = (r: EnrichedRating) => number;
@@ -196,7 +198,12 @@ class MemorySearchIndex implements MemorySearch {
 
   async get(complaintId: string): Promise<{ readonly complaint: Complaint; readonly version: DocVersion } | null> {
     const s = this.complaints.get(complaintId);
-    return s ? { complaint: s.complaint, version: { seqNo: s.seqNo, primaryTerm: PRIMARY_TERM } } : null;
+    if (!s) return null;
+    return {
+      complaint: s.complaint,
+      version: { seqNo: s.seqNo, primaryTerm: PRIMARY_TERM },
+      ...(s.ackPublished === undefined ? {} : { acknowledgementPublished: s.ackPublished }),
+    };
   }
 
   async createIfAbsent(complaint: Complaint): Promise<void> {
@@ -204,7 +211,23 @@ class MemorySearchIndex implements MemorySearch {
   }
 
   async acknowledge(complaintId: string, ack: Acknowledgement, expected: DocVersion): Promise<UpdateOutcome> {
-    return this.update(complaintId, expected, (c) => ({ ...c, status: ComplaintStatus.Acknowledged, acknowledgement: freeze(ack) }));
+    return this.update(complaintId, expected, (c) => ({ ...c, status: ComplaintStatus.Acknowledged, acknowledgement: freeze(ack) }), false);
+  }
+
+  async markAcknowledgementPublished(complaintId: string): Promise<void> {
+    const s = this.complaints.get(complaintId);
+    if (!s || s.ackPublished !== false) return;
+    this.complaints.set(complaintId, { ...s, ackPublished: true, seqNo: ++this.seqNo });
+  }
+
+  async unpublishedAcknowledgements({ acknowledgedBefore, limit }: { readonly acknowledgedBefore: string; readonly limit: number }): Promise<readonly Acknowledgement[]> {
+    const before = Date.parse(acknowledgedBefore);
+    const out: Acknowledgement[] = [];
+    for (const s of this.complaints.values()) {
+      const ack = s.complaint.acknowledgement;
+      if (s.ackPublished === false && ack && Date.parse(ack.at) < before) out.push(ack);
+    }
+    return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.complaintId < b.complaintId ? -1 : 1)).slice(0, Math.max(0, limit));
   }
 
   async setSlackMessage(complaintId: string, ref: SlackMessageRef | null, expected: DocVersion): Promise<UpdateOutcome> {
@@ -233,11 +256,13 @@ class MemorySearchIndex implements MemorySearch {
     this.complaints.set(complaint.id, { complaint: freeze(complaint), seqNo: ++this.seqNo });
   }
 
-  private update(complaintId: string, expected: DocVersion, change: (c: Complaint) => Complaint): UpdateOutcome {
+  /** `ackPublished`: the outbox flag to set in the same update; by default it is kept. */
+  private update(complaintId: string, expected: DocVersion, change: (c: Complaint) => Complaint, ackPublished?: boolean): UpdateOutcome {
     const s = this.complaints.get(complaintId);
     if (!s) return 'not_found';
     if (s.seqNo !== expected.seqNo || expected.primaryTerm !== PRIMARY_TERM) return 'conflict';
-    this.complaints.set(complaintId, { complaint: freeze(change(s.complaint)), seqNo: ++this.seqNo });
+    const flag = ackPublished ?? s.ackPublished;
+    this.complaints.set(complaintId, { complaint: freeze(change(s.complaint)), seqNo: ++this.seqNo, ...(flag === undefined ? {} : { ackPublished: flag }) });
     return 'ok';
   }
 
