@@ -22,6 +22,12 @@
  *   inside eachBatch works since kafkajs 2.1: https://github.com/tulios/kafkajs/pull/1382).
  *   The handler never throws into kafkajs, whose own retry would restart the
  *   whole consumer (https://github.com/tulios/kafkajs/issues/945).
+ * - Crashes: kafkajs restarts a crashed consumer only after a retriable error;
+ *   after any other (CRASH with `restart: false`) the consumer is gone. Tails
+ *   and group consumers run under a {@link SupervisedConsumer}, which recreates
+ *   it with jittered backoff: a tail from the positions it tracked, a group
+ *   consumer from its committed offsets. `ping()` is false while any consumer
+ *   of this log (the stream runtime's included) is down, so /readyz shows it.
  */
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Admin, type Batch, type Kafka, type Producer } from 'kafkajs';
@@ -40,6 +46,7 @@ import type {
 import { backoffDelay } from '../../retry.js';
 import { byTopic, createKafkaClient, toLogRecord } from './client.js';
 import { translateKafkaError } from './errors.js';
+import { InFlight, SupervisedConsumer } from './supervised-consumer.js';
 
 export interface KafkaEventLogOptions {
   readonly brokers: readonly string[];
@@ -90,6 +97,8 @@ export class KafkaEventLog implements EventLog {
   private adminPromise: Promise<Admin> | null = null;
   private producerPromise: Promise<Producer> | null = null;
   private readonly loops = new Set<Stoppable>();
+  /** Consumers of this log (tails, group consumers, stream processors) that crashed and are not back yet: id → why. */
+  private readonly down = new Map<string, string>();
   private closed = false;
 
   constructor(o: KafkaEventLogOptions) {
@@ -192,42 +201,60 @@ export class KafkaEventLog implements EventLog {
     if (from === 'latest') for (const o of await this.offsets(topic)) position.set(o.partition, o.high);
     else if (from !== 'earliest') for (const [p, o] of from) position.set(p, o);
 
-    const consumer = this.client.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, ...this.consumerDefaults });
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      // Runs synchronously inside joinAndSync, before the first fetch of the generation.
-      for (const p of e.payload.memberAssignment[topic] ?? []) {
-        const at = position.get(p);
-        if (at !== undefined) consumer.seek({ topic, partition: p, offset: at });
-      }
-    });
-    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-      // Also fires for batches of only transaction markers or aborted records, which skip eachBatch.
-      const next = (BigInt(e.payload.lastOffset) + 1n).toString();
-      position.set(e.payload.partition, next);
-      onPosition?.(e.payload.partition, next);
+    const inflight = new InFlight();
+    const supervisor = new SupervisedConsumer({
+      logger: log,
+      retryInitialDelayMs: this.retryInitialDelayMs,
+      retryMaxDelayMs: this.retryMaxDelayMs,
+      drain: () => inflight.idle(),
+      onHealth: (healthy, err) => this.consumerHealth(groupId, healthy, err),
+      create: () => {
+        const consumer = this.client.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, ...this.consumerDefaults });
+        consumer.on(consumer.events.GROUP_JOIN, (e) => {
+          // Runs synchronously inside joinAndSync, before the first fetch of the generation;
+          // also after a crashed consumer was replaced: the tail goes on where it was.
+          for (const p of e.payload.memberAssignment[topic] ?? []) {
+            const at = position.get(p);
+            if (at !== undefined) consumer.seek({ topic, partition: p, offset: at });
+          }
+        });
+        consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+          // Also fires for batches of only transaction markers or aborted records, which skip eachBatch.
+          const next = (BigInt(e.payload.lastOffset) + 1n).toString();
+          position.set(e.payload.partition, next);
+          onPosition?.(e.payload.partition, next);
+        });
+        return consumer;
+      },
+      run: async (consumer) => {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently: 1,
+          eachBatch: ({ batch, isStale }) =>
+            inflight.track(
+              (async () => {
+                if (isStale()) return;
+                const records = batch.messages.map((m) => toLogRecord(topic, batch.partition, m));
+                try {
+                  await onBatch(records);
+                } catch (err) {
+                  log.error({ err, partition: batch.partition, offset: records[0]?.offset }, 'tail handler failed; batch skipped');
+                }
+              })(),
+            ),
+        });
+      },
     });
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: async ({ batch, isStale }) => {
-          if (isStale()) return;
-          const records = batch.messages.map((m) => toLogRecord(topic, batch.partition, m));
-          try {
-            await onBatch(records);
-          } catch (err) {
-            log.error({ err, partition: batch.partition, offset: records[0]?.offset }, 'tail handler failed; batch skipped');
-          }
-        },
-      });
+      await supervisor.start();
     } catch (e) {
-      await consumer.disconnect().catch(() => undefined);
       throw translateKafkaError(e, `tailing ${topic}`);
     }
     return this.track(async () => {
-      await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'tail consumer did not disconnect cleanly'));
+      await supervisor.stop();
+      this.consumerHealth(groupId, true);
       // The group was ours alone; leave nothing behind in __consumer_offsets.
       if (this.adminPromise) await (await this.adminPromise).deleteGroups([groupId]).catch(() => undefined);
     });
@@ -236,11 +263,12 @@ export class KafkaEventLog implements EventLog {
   async consume({ groupId, topics, fromBeginning = true, onBatch }: ConsumeOptions): Promise<Stoppable> {
     this.assertOpen();
     const log = this.logger.child({ groupId });
-    const consumer = this.client.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, ...this.consumerDefaults });
+    const healthId = `${groupId}#${randomUUID()}`;
     const attempts = new Map<string, number>();
     const timers = new Set<NodeJS.Timeout>();
     /** "topic/partition" → the last commit sent for it; commits of a partition go out in order. */
     const commits = new Map<string, Promise<void>>();
+    const inflight = new InFlight();
     let stopping = false;
     const commitInOrder = (topic: string, partition: number, offset: string, commit: () => Promise<void>): Promise<void> => {
       const k = `${topic}/${partition}`;
@@ -252,68 +280,90 @@ export class KafkaEventLog implements EventLog {
       return next;
     };
 
-    const retryLater = (batch: Batch, err: unknown): void => {
-      const tp = { topic: batch.topic, partitions: [batch.partition] };
-      const k = `${batch.topic}/${batch.partition}`;
-      const n = (attempts.get(k) ?? 0) + 1;
-      attempts.set(k, n);
-      const delayMs = backoffDelay(n, { initialDelayMs: this.retryInitialDelayMs, maxDelayMs: this.retryMaxDelayMs });
-      const offset = batch.firstOffset() ?? batch.messages[0]?.offset;
-      log.warn({ err, topic: batch.topic, partition: batch.partition, offset, attempt: n, delayMs }, 'handler failed; batch will be redelivered');
-      consumer.pause([tp]);
-      if (offset !== undefined) consumer.seek({ topic: batch.topic, partition: batch.partition, offset });
-      const t = setTimeout(() => {
-        timers.delete(t);
-        if (!stopping) consumer.resume([tp]);
-      }, delayMs);
-      timers.add(t);
-    };
-
-    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-      // A fetch of only transaction markers (or aborted records) never reaches eachBatch; commit past it,
-      // or the group stays one offset short of the end of a transactional topic and its lag never reads 0.
-      const { topic, partition, lastOffset, batchSize } = e.payload;
-      if (batchSize !== 0 || stopping) return;
-      const offset = (BigInt(lastOffset) + 1n).toString();
-      void commitInOrder(topic, partition, offset, () => consumer.commitOffsets([{ topic, partition, offset }]));
+    const supervisor: SupervisedConsumer = new SupervisedConsumer({
+      logger: log,
+      retryInitialDelayMs: this.retryInitialDelayMs,
+      retryMaxDelayMs: this.retryMaxDelayMs,
+      drain: () => inflight.idle(),
+      onHealth: (healthy, err) => this.consumerHealth(healthId, healthy, err),
+      beforeReplace: () => {
+        // The replacement starts from the committed offsets, unpaused: forget the crashed consumer's redelivery timers.
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        attempts.clear();
+      },
+      create: () => {
+        const consumer = this.client.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, ...this.consumerDefaults });
+        consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+          // A fetch of only transaction markers (or aborted records) never reaches eachBatch; commit past it,
+          // or the group stays one offset short of the end of a transactional topic and its lag never reads 0.
+          const { topic, partition, lastOffset, batchSize } = e.payload;
+          if (batchSize !== 0 || stopping) return;
+          const offset = (BigInt(lastOffset) + 1n).toString();
+          void commitInOrder(topic, partition, offset, () => consumer.commitOffsets([{ topic, partition, offset }]));
+        });
+        return consumer;
+      },
+      run: async (consumer) => {
+        const retryLater = (batch: Batch, err: unknown): void => {
+          const tp = { topic: batch.topic, partitions: [batch.partition] };
+          const k = `${batch.topic}/${batch.partition}`;
+          const n = (attempts.get(k) ?? 0) + 1;
+          attempts.set(k, n);
+          const delayMs = backoffDelay(n, { initialDelayMs: this.retryInitialDelayMs, maxDelayMs: this.retryMaxDelayMs });
+          const offset = batch.firstOffset() ?? batch.messages[0]?.offset;
+          log.warn({ err, topic: batch.topic, partition: batch.partition, offset, attempt: n, delayMs }, 'handler failed; batch will be redelivered');
+          consumer.pause([tp]);
+          if (offset !== undefined) consumer.seek({ topic: batch.topic, partition: batch.partition, offset });
+          const t = setTimeout(() => {
+            timers.delete(t);
+            if (!stopping && supervisor.current() === consumer) consumer.resume([tp]);
+          }, delayMs);
+          timers.add(t);
+        };
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...topics], fromBeginning });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.concurrency,
+          eachBatch: ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) =>
+            inflight.track(
+              (async () => {
+                if (!isRunning() || isStale()) return;
+                const records: LogRecord[] = batch.messages.map((m) => toLogRecord(batch.topic, batch.partition, m));
+                const last = records[records.length - 1];
+                if (!last) return;
+                try {
+                  await onBatch(records);
+                } catch (err) {
+                  retryLater(batch, err);
+                  return;
+                }
+                attempts.delete(`${batch.topic}/${batch.partition}`);
+                // Resolving the last record also resolves a trailing transaction marker (kafkajs runner, PR #511).
+                resolveOffset(last.offset);
+                const next = (BigInt(batch.lastOffset()) + 1n).toString();
+                await commitInOrder(batch.topic, batch.partition, next, () =>
+                  commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }),
+                );
+                await heartbeat().catch(() => undefined);
+              })(),
+            ),
+        });
+      },
     });
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...topics], fromBeginning });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.concurrency,
-        eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
-          if (!isRunning() || isStale()) return;
-          const records: LogRecord[] = batch.messages.map((m) => toLogRecord(batch.topic, batch.partition, m));
-          const last = records[records.length - 1];
-          if (!last) return;
-          try {
-            await onBatch(records);
-          } catch (err) {
-            retryLater(batch, err);
-            return;
-          }
-          attempts.delete(`${batch.topic}/${batch.partition}`);
-          // Resolving the last record also resolves a trailing transaction marker (kafkajs runner, PR #511).
-          resolveOffset(last.offset);
-          const next = (BigInt(batch.lastOffset()) + 1n).toString();
-          await commitInOrder(batch.topic, batch.partition, next, () =>
-            commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }),
-          );
-          await heartbeat().catch(() => undefined);
-        },
-      });
+      await supervisor.start();
     } catch (e) {
-      await consumer.disconnect().catch(() => undefined);
       throw translateKafkaError(e, `consuming ${topics.join(', ')} as ${groupId}`);
     }
     return this.track(async () => {
       stopping = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer did not disconnect cleanly'));
+      await supervisor.stop();
+      this.consumerHealth(healthId, true);
     });
   }
 
@@ -337,8 +387,13 @@ export class KafkaEventLog implements EventLog {
     }
   }
 
+  /**
+   * Whether the broker answers and every consumer of this log is up: false
+   * while a tail, a group consumer or a stream processor of this log crashed
+   * and is not back yet (so /readyz shows it), even when the broker is fine.
+   */
   async ping(): Promise<boolean> {
-    if (this.closed) return false;
+    if (this.closed || !this.consumersHealthy()) return false;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
@@ -362,6 +417,28 @@ export class KafkaEventLog implements EventLog {
     this.producerPromise = null;
     this.adminPromise = null;
     await Promise.all([producer?.then((p) => p.disconnect()).catch(() => undefined), admin?.then((a) => a.disconnect()).catch(() => undefined)]);
+  }
+
+  /** Whether no consumer of this log is down now (crashed and not yet back). */
+  consumersHealthy(): boolean {
+    return this.down.size === 0;
+  }
+
+  /** The consumers that are down now, with the error that brought each down. */
+  downConsumers(): ReadonlyMap<string, string> {
+    return this.down;
+  }
+
+  /**
+   * Records a consumer's health (for {@link ping}): the stream runtime reports
+   * its processors' consumers here, too. `id` is unique per consumer.
+   */
+  consumerHealth(id: string, healthy: boolean, error?: unknown): void {
+    if (healthy) {
+      if (this.down.delete(id)) this.logger.info({ consumer: id }, 'consumer is back');
+    } else {
+      this.down.set(id, error instanceof Error ? error.message : String(error ?? 'crashed'));
+    }
   }
 
   /** Whether `close` was called. */

@@ -44,6 +44,12 @@
  *   rewound, and resumed by a timer or a table change
  *   (pause in eachBatch: https://github.com/tulios/kafkajs/pull/1382).
  *
+ * - A consumer kafkajs will not restart after a crash (CRASH with
+ *   `restart: false`) is rebuilt by a {@link SupervisedConsumer}: the processor
+ *   reports ERROR (and the event log's `ping()` false) until the replacement
+ *   joined, then RUNNING; every partition fences again and starts at its
+ *   committed offset.
+ *
  * With `exactlyOnce: false` (benchmarks) a batch is produced with the
  * idempotent producer and its offsets committed afterwards: at-least-once.
  *
@@ -71,6 +77,7 @@ import { ProcessorMeter, StepFailure, instanceStatus, nextOffset, runSteps, star
 import { byTopic, toLogRecord } from './client.js';
 import { isFencedError, translateKafkaError } from './errors.js';
 import type { KafkaEventLog } from './event-log.js';
+import { InFlight, SupervisedConsumer } from './supervised-consumer.js';
 
 /** Default compacted topic of processor status reports. */
 export const DEFAULT_STATUS_TOPIC = '_feedback-pipeline-status';
@@ -155,11 +162,13 @@ interface RuntimeShared {
   readonly beforeCommit: KafkaStreamRuntimeOptions['beforeCommit'];
   readonly killed: () => boolean;
   readonly killSignal: Promise<never>;
+  readonly instanceId: string;
 }
 
 class KafkaProcessor {
   readonly meter: ProcessorMeter;
-  private consumer: Consumer | null = null;
+  private supervisor: SupervisedConsumer | null = null;
+  private healthId: string | null = null;
   private generation = 0;
   /** Table changes seen; a wait decided before the latest change is offered again at once. */
   private tableChanges = 0;
@@ -218,31 +227,60 @@ class KafkaProcessor {
   }
 
   private async startConsumer(): Promise<void> {
-    const consumer = this.rt.log.client.consumer({ groupId: this.groupId, readUncommitted: false, allowAutoTopicCreation: false, ...this.rt.log.consumerDefaults });
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.joined(e.payload.memberAssignment));
-    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-      // A fetch of only transaction markers (or aborted records) never reaches eachBatch.
-      if (e.payload.batchSize === 0) this.commitPastMarkers(e.payload.topic, e.payload.partition, e.payload.lastOffset);
+    const inflight = new InFlight();
+    const healthId = `processor:${this.groupId}#${this.rt.instanceId}`;
+    const supervisor = new SupervisedConsumer({
+      logger: this.log,
+      retryInitialDelayMs: this.rt.retryInitialDelayMs,
+      retryMaxDelayMs: this.rt.retryMaxDelayMs,
+      drain: () => inflight.idle(),
+      onHealth: (healthy, err) => {
+        this.rt.log.consumerHealth(healthId, healthy, err);
+        // ERROR while the consumer is down (kafkajs restarting it, or a replacement on its way), RUNNING once it joined again.
+        if (!healthy) this.meter.failure(err);
+        else this.meter.recovered();
+      },
+      beforeReplace: async () => {
+        // The replacement joins afresh: every partition fences again and starts at its committed offset.
+        for (const t of this.tasks.values()) {
+          this.clearTimers(t);
+          t.attempts = 0;
+        }
+        await Promise.all([...this.tasks.values()].map((t) => this.dropProducer(t)));
+        this.tasks.clear();
+      },
+      create: () => {
+        const consumer = this.rt.log.client.consumer({ groupId: this.groupId, readUncommitted: false, allowAutoTopicCreation: false, ...this.rt.log.consumerDefaults });
+        consumer.on(consumer.events.GROUP_JOIN, (e) => this.joined(e.payload.memberAssignment));
+        consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+          // A fetch of only transaction markers (or aborted records) never reaches eachBatch.
+          if (e.payload.batchSize === 0) this.commitPastMarkers(e.payload.topic, e.payload.partition, e.payload.lastOffset);
+        });
+        return consumer;
+      },
+      run: async (consumer) => {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...this.def.sources], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.rt.concurrency,
+          eachBatch: (payload) => inflight.track(this.onBatch(payload)),
+        });
+      },
     });
-    consumer.on(consumer.events.CRASH, (e) => {
-      this.meter.failure(e.payload.error);
-      this.log.warn({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-    });
-    this.consumer = consumer;
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...this.def.sources], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.rt.concurrency,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
+      await supervisor.start();
     } catch (e) {
-      this.consumer = null;
-      await consumer.disconnect().catch(() => undefined);
       throw translateKafkaError(e, `starting processor ${this.def.name}`);
     }
+    this.supervisor = supervisor;
+    this.healthId = healthId;
+  }
+
+  /** The consumer running now; null before the start, after the stop and while a crashed one is replaced. */
+  private get consumer(): Consumer | null {
+    return this.supervisor?.current() ?? null;
   }
 
   /** A new generation: every partition must fence again; revoked partitions lose their producer and timers. */
@@ -485,9 +523,10 @@ class KafkaProcessor {
     for (const d of this.disposers.splice(0)) d();
     for (const t of this.tasks.values()) this.clearTimers(t);
     await this.started;
-    const consumer = this.consumer;
-    this.consumer = null;
-    await consumer?.disconnect().catch((err: unknown) => this.log.warn({ err }, 'consumer did not disconnect cleanly'));
+    const supervisor = this.supervisor;
+    this.supervisor = null;
+    await supervisor?.stop();
+    if (this.healthId) this.rt.log.consumerHealth(this.healthId, true);
     await Promise.all([...this.tasks.values()].map((t) => this.dropProducer(t)));
     this.tasks.clear();
     this.meter.state = ProcessorState.Stopped;
@@ -537,6 +576,7 @@ export class KafkaStreamRuntime implements StreamRuntime {
       beforeCommit: o.beforeCommit,
       killed: () => this.killedFlag,
       killSignal,
+      instanceId: this.instanceId,
     };
   }
 
