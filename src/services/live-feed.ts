@@ -44,6 +44,13 @@ export interface LiveFeedOptions {
   onSlowSubscriber?: (stream: LiveStream) => void;
   /** Complaints remembered for {@link LiveFeed.recentComplaint}. @default 10_000 */
   recentComplaints?: number;
+  /**
+   * Acknowledgements remembered to drop repeats: the same (complaint, at)
+   * published twice (a republish of an unpublished acknowledgement, a
+   * produce retried after an ambiguous timeout) is delivered once.
+   * @default 10_000
+   */
+  recentAcknowledgements?: number;
 }
 
 export interface SubscribeOptions {
@@ -104,7 +111,7 @@ export class SlowConsumerError extends AppError {
 }
 
 export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
-  const { log, topics, bufferSize = 1_000, logger = silentLogger, onSlowSubscriber, recentComplaints = 10_000 } = options;
+  const { log, topics, bufferSize = 1_000, logger = silentLogger, onSlowSubscriber, recentComplaints = 10_000, recentAcknowledgements = 10_000 } = options;
   if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new BadInputError(`bufferSize must be a positive integer, got ${bufferSize}`);
 
   // Complaints seen lately, so one can be acknowledged before the sink has indexed it.
@@ -119,7 +126,10 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     return { ok: true, value: complaint };
   });
   const ratingsHub = new Hub<EnrichedRating>('ratings', topics.ratingsEnriched, log, logger, parseEnrichedRecord);
-  const acksHub = new Hub<Acknowledgement>('acknowledgements', topics.acknowledgements, log, logger, parseAcknowledgement);
+  const acksHub = new Hub<Acknowledgement>('acknowledgements', topics.acknowledgements, log, logger, parseAcknowledgement, {
+    key: (a) => `${a.complaintId}\u0000${a.at}`,
+    size: recentAcknowledgements,
+  });
   const hubs: Readonly<Record<LiveStream, Pick<Hub<never>, 'size' | 'start' | 'stop'>>> = { complaints: complaintsHub, ratings: ratingsHub, acknowledgements: acksHub };
   let stopped = false;
 
@@ -202,6 +212,8 @@ class Hub<T> {
   private readonly listeners = new Map<Listener<T>, () => void>();
   private tail: Stoppable | null = null;
   private starting: Promise<void> | null = null;
+  /** Keys of the events delivered lately, oldest first (insertion order), when deduplicating. */
+  private readonly seen = new Set<string>();
 
   constructor(
     readonly stream: LiveStream,
@@ -209,6 +221,8 @@ class Hub<T> {
     private readonly log: EventLog,
     private readonly logger: Logger,
     private readonly parseValue: (value: unknown) => Result<T>,
+    /** Events with the key of one delivered among the last `size` are dropped. */
+    private readonly dedup?: { readonly key: (value: T) => string; readonly size: number },
   ) {}
 
   get size(): number {
@@ -260,7 +274,7 @@ class Hub<T> {
     for (const record of records) {
       this.advance(record.partition, nextOffset(record.offset));
       const d = this.parse(record);
-      if (d === null) continue;
+      if (d === null || this.repeated(d.value)) continue;
       for (const listener of this.listeners.keys()) {
         try {
           listener(d);
@@ -270,6 +284,19 @@ class Hub<T> {
         }
       }
     }
+  }
+
+  /** Whether an event with this value's key was delivered lately; remembers it otherwise. */
+  private repeated(value: T): boolean {
+    if (!this.dedup) return false;
+    const key = this.dedup.key(value);
+    if (this.seen.has(key)) {
+      this.logger.debug({ topic: this.topic, key }, 'dropping a repeated event');
+      return true;
+    }
+    this.seen.add(key);
+    if (this.seen.size > this.dedup.size) this.seen.delete(this.seen.values().next().value as string);
+    return false;
   }
 
   private advance(partition: number, next: string): void {

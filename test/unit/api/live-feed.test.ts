@@ -115,6 +115,31 @@ describe('live feed', () => {
     expect((await take(one, 1)).map((a) => a.complaintId)).toEqual(['7']);
   });
 
+  it('delivers an acknowledgement published twice once per subscriber, remembering a bounded number', async () => {
+    log = createMemoryEventLog({ partitions: 1 });
+    feed = createLiveFeed({ log, topics, recentAcknowledgements: 3 });
+    const a = await feed.acknowledgements();
+    const b = await feed.acknowledgements({ complaintId: '7' });
+    const ack = (id: string, at: string, by = 'alice') => ({
+      topic: topics.acknowledgements,
+      key: id,
+      value: JSON.stringify(acknowledgementToRecord({ complaintId: id, by, byName: null, at, via: 'graphql', note: null })),
+    });
+    const t1 = '2024-01-01T00:00:01.000Z';
+    const t2 = '2024-01-01T00:00:02.000Z';
+    // A republish (sweeper, a later call) and a produce retried after a timeout: the same acknowledgement again.
+    await log.produce([ack('7', t1)]);
+    await log.produce([ack('7', t1), ack('8', t1)]);
+    await log.produce([ack('7', t1, 'alice-again')]);
+    await log.produce([ack('9', t2)]);
+    expect((await take(a, 3)).map((x) => `${x.complaintId}@${x.at}`)).toEqual([`7@${t1}`, `8@${t1}`, `9@${t2}`]);
+    expect((await take(b, 1)).map((x) => x.complaintId)).toEqual(['7']);
+    // Bounded: after three others, 7@t1 is forgotten (and would be delivered again).
+    await log.produce([ack('10', t2), ack('11', t2), ack('7', t1)]);
+    expect((await take(a, 3)).map((x) => x.complaintId)).toEqual(['10', '11', '7']);
+    expect((await take(b, 1)).map((x) => x.complaintId)).toEqual(['7']);
+  });
+
   it('gives every event a cursor; resuming from it replays exactly what was missed, then goes on live', async () => {
     log = createMemoryEventLog({ partitions: 3 });
     feed = createLiveFeed({ log, topics });
