@@ -12,7 +12,12 @@
  * hub is (the seam), then a separate, short-lived tail replays the cursor's
  * positions up to the seam, and live events of a partition are held until its
  * replay reached the seam. Events are deduplicated by (partition, offset), so
- * there is neither a gap nor a duplicate at the seam.
+ * there is neither a gap nor a duplicate at the seam. Each replay is a reader
+ * of its own (a Kafka consumer), so at most `maxConcurrentReplays` run at once
+ * per instance: after a restart, the many clients resuming at once queue for a
+ * slot (before joining the hub, so the seam is wherever the hub is when their
+ * turn comes), and one that waited `replayQueueTimeoutMs` in vain is refused
+ * with a retriable SERVICE_UNAVAILABLE.
  *
  * Depends on ports and domain parsers only.
  */
@@ -51,6 +56,10 @@ export interface LiveFeedOptions {
    * @default 10_000
    */
   recentAcknowledgements?: number;
+  /** Cursor replays (each its own reader of the log) running at once; more wait for a slot. @default 4 */
+  maxConcurrentReplays?: number;
+  /** Longest wait for a replay slot before SERVICE_UNAVAILABLE (retriable). @default 30_000 // 30 seconds */
+  replayQueueTimeoutMs?: number;
 }
 
 export interface SubscribeOptions {
@@ -111,8 +120,20 @@ export class SlowConsumerError extends AppError {
 }
 
 export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
-  const { log, topics, bufferSize = 1_000, logger = silentLogger, onSlowSubscriber, recentComplaints = 10_000, recentAcknowledgements = 10_000 } = options;
+  const {
+    log,
+    topics,
+    bufferSize = 1_000,
+    logger = silentLogger,
+    onSlowSubscriber,
+    recentComplaints = 10_000,
+    recentAcknowledgements = 10_000,
+    maxConcurrentReplays = 4,
+    replayQueueTimeoutMs = 30_000,
+  } = options;
   if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new BadInputError(`bufferSize must be a positive integer, got ${bufferSize}`);
+  if (!Number.isInteger(maxConcurrentReplays) || maxConcurrentReplays < 1) throw new BadInputError(`maxConcurrentReplays must be a positive integer, got ${maxConcurrentReplays}`);
+  const replaySlots = new Slots(maxConcurrentReplays);
 
   // Complaints seen lately, so one can be acknowledged before the sink has indexed it.
   const recent = new Map<string, Complaint>();
@@ -162,11 +183,27 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     checkRunning();
     await complaintsHub.start();
     checkRunning();
-    const sub = new ComplaintSubscription(complaintsHub, bufferSize, logger, (detach) => queueFor<ComplaintEvent>('complaints', o, detach));
+    let release = (): void => undefined;
+    if (after !== null) {
+      release = await replaySlots.acquire(replayQueueTimeoutMs, () => {
+        logger.warn({ maxConcurrentReplays, replayQueueTimeoutMs }, 'no replay slot came free in time; resuming subscriber refused');
+        return new AppError(
+          ErrorCode.Unavailable,
+          `too many subscribers are resuming from a cursor on this instance (${maxConcurrentReplays} at once); subscribe again with the same cursor shortly`,
+          { retriable: true },
+        );
+      });
+      if (stopped) {
+        release();
+        checkRunning();
+      }
+    }
+    const sub = new ComplaintSubscription(complaintsHub, bufferSize, logger, (detach) => queueFor<ComplaintEvent>('complaints', o, detach), release);
     try {
       await sub.attach(after, log);
     } catch (e) {
       await sub.queue.return();
+      release();
       throw e;
     }
     return sub.queue;
@@ -189,6 +226,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     },
     async stop() {
       stopped = true;
+      replaySlots.rejectWaiting(() => new AppError(ErrorCode.Unavailable, 'the live feed is shutting down; reconnect to another instance', { retriable: true }));
       await Promise.all(Object.values(hubs).map((h) => h.stop()));
     },
   };
@@ -338,6 +376,8 @@ class ComplaintSubscription {
   private readonly held = new Map<number, Delivery<Complaint>[]>();
   private heldCount = 0;
   private replay: Stoppable | null = null;
+  /** The replay tail is being opened: whoever opens it stops it (and releases the slot) if it is no longer needed. */
+  private opening = false;
   private closed = false;
   private readonly listener: Listener<Complaint> = (d) => this.onLive(d);
 
@@ -346,6 +386,8 @@ class ComplaintSubscription {
     private readonly bufferSize: number,
     private readonly logger: Logger,
     makeQueue: (detach: () => void) => BoundedQueue<ComplaintEvent>,
+    /** Gives back the replay slot; idempotent. Called once no replay reader is left. */
+    private readonly release: () => void = () => undefined,
   ) {
     this.queue = makeQueue(() => this.detach());
   }
@@ -387,18 +429,23 @@ class ComplaintSubscription {
         this.finish(p); // nothing to replay here: release what arrived meanwhile
       }
     }
-    if (this.held.size === 0 || this.closed) return;
-    this.replay = await log.tail({
-      topic: this.hub.topic,
-      from,
-      onBatch: (records) => {
-        for (const record of records) this.onReplay(record);
-      },
-      onPosition: (partition, next) => {
-        const seam = this.seam.get(partition);
-        if (seam !== undefined && compareOffsets(next, seam) >= 0) this.finish(partition);
-      },
-    });
+    if (this.held.size === 0 || this.closed) return this.release();
+    this.opening = true;
+    try {
+      this.replay = await log.tail({
+        topic: this.hub.topic,
+        from,
+        onBatch: (records) => {
+          for (const record of records) this.onReplay(record);
+        },
+        onPosition: (partition, next) => {
+          const seam = this.seam.get(partition);
+          if (seam !== undefined && compareOffsets(next, seam) >= 0) this.finish(partition);
+        },
+      });
+    } finally {
+      this.opening = false;
+    }
     // The replay may have finished (or the subscriber gone) while the tail was starting.
     if (this.held.size === 0 || this.closed) this.stopReplay();
   }
@@ -439,9 +486,14 @@ class ComplaintSubscription {
   }
 
   private stopReplay(): void {
+    if (this.opening) return; // attach() stops it once open
     const replay = this.replay;
     this.replay = null;
-    replay?.stop().catch((err: unknown) => this.logger.warn({ err, topic: this.hub.topic }, 'stopping a replay tail failed'));
+    if (replay === null) return this.release();
+    replay
+      .stop()
+      .catch((err: unknown) => this.logger.warn({ err, topic: this.hub.topic }, 'stopping a replay tail failed'))
+      .finally(this.release);
   }
 
   private detach(): void {
@@ -450,6 +502,58 @@ class ComplaintSubscription {
     this.held.clear();
     this.heldCount = 0;
     this.stopReplay();
+  }
+}
+
+// ---- replay slots ------------------------------------------------------------
+
+/** A counting semaphore with a FIFO queue and a deadline per waiter. */
+class Slots {
+  private used = 0;
+  private readonly waiting: { grant: () => void; fail: (e: AppError) => void }[] = [];
+
+  constructor(private readonly max: number) {}
+
+  /** Resolves with an idempotent release once a slot is free; rejects with `timeoutError()` after `timeoutMs`. */
+  acquire(timeoutMs: number, timeoutError: () => AppError): Promise<() => void> {
+    if (this.used < this.max) {
+      this.used++;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        grant: () => {
+          clearTimeout(timer);
+          resolve(this.releaser());
+        },
+        fail: (e: AppError) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(timeoutError());
+      }, timeoutMs);
+      this.waiting.push(waiter);
+    });
+  }
+
+  rejectWaiting(error: () => AppError): void {
+    for (const w of this.waiting.splice(0)) w.fail(error());
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // The slot goes straight to the next waiter, if any.
+      const next = this.waiting.shift();
+      if (next) next.grant();
+      else this.used--;
+    };
   }
 }
 

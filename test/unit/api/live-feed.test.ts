@@ -207,6 +207,114 @@ describe('live feed', () => {
     await witness.return?.();
   });
 
+  describe('replays from a cursor, capped per instance', () => {
+    /**
+     * The memory log where every tail but the hub's (the first) is a replay;
+     * replays deliver nothing until `open()`, and their concurrency is tracked.
+     */
+    function gatedReplays(inner: MemoryEventLog): EventLog & { open(): void; running(): number; max(): number; started(): number } {
+      let tails = 0;
+      let running = 0;
+      let max = 0;
+      let started = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      return Object.assign(Object.create(inner) as EventLog, {
+        tail: async (o: TailOptions) => {
+          if (o.topic !== topics.complaints || tails++ === 0) return inner.tail(o);
+          started++;
+          max = Math.max(max, ++running);
+          const t = await inner.tail({
+            ...o,
+            onBatch: async (records) => {
+              await gate;
+              await o.onBatch(records);
+            },
+          });
+          let stopped = false;
+          return {
+            stop: async () => {
+              if (!stopped) running--;
+              stopped = true;
+              await t.stop();
+            },
+          };
+        },
+        open: () => release(),
+        running: () => running,
+        max: () => max,
+        started: () => started,
+      });
+    }
+
+    it('runs at most maxConcurrentReplays replay readers; the rest queue and still get every missed event once, then live ones', async () => {
+      log = createMemoryEventLog({ partitions: 3 });
+      const gated = gatedReplays(log);
+      feed = createLiveFeed({ log: gated, topics, maxConcurrentReplays: 4 });
+      const first = await feed.complaints();
+      await raise(log, [1]);
+      const [one] = await take(first, 1);
+      await first.return?.();
+      await raise(log, [2, 3, 4, 5, 6]); // missed by all ten
+      const resuming = Array.from({ length: 10 }, () => feed.complaints({ after: one!.cursor }));
+      let attached = 0;
+      for (const r of resuming) void r.then(() => attached++);
+      await until(() => gated.running() === 4 && attached === 4, 'four replays to start');
+      // Queued subscribers hold no reader, and nothing is lost while they wait.
+      await raise(log, [7, 8]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(gated.running()).toBe(4);
+      expect(attached).toBe(4);
+      gated.open();
+      const subs = await Promise.all(resuming);
+      await raise(log, [9]);
+      for (const sub of subs) {
+        const got = ids(await take(sub, 8));
+        expect([...got].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+      }
+      expect(gated.started()).toBe(10);
+      expect(gated.max()).toBe(4);
+      await until(() => gated.running() === 0, 'every replay reader to stop');
+      await Promise.all(subs.map((s) => s.return?.()));
+    });
+
+    it('refuses a resuming subscriber with a retriable SERVICE_UNAVAILABLE when no slot came free in time, and frees slots of subscribers that left', async () => {
+      log = createMemoryEventLog({ partitions: 1 });
+      const gated = gatedReplays(log);
+      feed = createLiveFeed({ log: gated, topics, maxConcurrentReplays: 1, replayQueueTimeoutMs: 30 });
+      const first = await feed.complaints();
+      await raise(log, [1, 2]);
+      const [one] = await take(first, 1);
+      const holder = await feed.complaints({ after: one!.cursor }); // replaying, stuck at the gate
+      await expect(feed.complaints({ after: one!.cursor })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retriable: true });
+      // Without a cursor nothing is replayed, so no slot is needed.
+      const live = await feed.complaints();
+      await live.return?.();
+      // The holder leaves mid-replay: its slot goes to the next one.
+      const waiting = feed.complaints({ after: one!.cursor });
+      await holder.return?.();
+      gated.open();
+      const next = await waiting;
+      expect(ids(await take(next, 1))).toEqual([2]);
+      await next.return?.();
+      await first.return?.();
+    });
+
+    it('rejects subscribers waiting for a slot when the feed stops', async () => {
+      log = createMemoryEventLog({ partitions: 1 });
+      const gated = gatedReplays(log);
+      feed = createLiveFeed({ log: gated, topics, maxConcurrentReplays: 1 });
+      const first = await feed.complaints();
+      await raise(log, [1, 2]);
+      const [one] = await take(first, 1);
+      await feed.complaints({ after: one!.cursor });
+      const waiting = feed.complaints({ after: one!.cursor });
+      gated.open();
+      await feed.stop();
+      await expect(waiting).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    });
+  });
+
   it('refuses a malformed cursor with BAD_USER_INPUT and an expired one with CURSOR_EXPIRED', async () => {
     log = createMemoryEventLog({ partitions: 2 });
     feed = createLiveFeed({ log: instrumented(log, { 0: '5' }), topics });
