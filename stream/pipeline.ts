@@ -43,7 +43,7 @@ export interface StreamLayer {
   start(): Promise<void>;
   /** Stops the processors and the table (the runtime stays open; its owner closes it). */
   stop(): Promise<void>;
-  /** Whether the customers table has been read to its end (for /readyz). */
+  /** Whether the customers table has been read to its end, after rekey-customers caught up with the CDC backlog (for /readyz). */
   ready(): boolean;
   /** The processors of this layer as the runtime sees them. */
   status(): Promise<readonly ProcessorStatus[]>;
@@ -77,7 +77,14 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
       { name: topics.deadLetters },
       { name: pendingTopic },
     ]);
-    table = await runtime.table({ name: CUSTOMERS_TABLE, topic: topics.customersRekeyed, apply: (r) => void customers.apply(r) });
+    // CUSTOMERS_SRC_REKEY is filled by rekey-customers (below) from the CDC topic: the table is ready, and ratings
+    // are joined, only once that group re-keyed the CDC backlog there is now and the table read the result.
+    table = await runtime.table({
+      name: CUSTOMERS_TABLE,
+      topic: topics.customersRekeyed,
+      apply: (r) => void customers.apply(r),
+      fedBy: { groupId: runtime.groupId(REKEY_CUSTOMERS), topics: [topics.customersCdc] },
+    });
     const customersTable = table;
     const defs: ProcessorDefinition[] = [
       withDeadLetters({

@@ -4,6 +4,7 @@
  * behind the status. Internal to the adapters; nothing here does I/O.
  */
 import { UnavailableError } from '../errors.js';
+import { backoffDelay, sleep } from '../retry.js';
 import type { Logger } from '../logger.js';
 import type { EventLog, LogRecord, OutRecord } from '../ports/event-log.js';
 import {
@@ -201,26 +202,51 @@ export class TableSignals {
   }
 }
 
+/** How often a table fed by a group polls the group's committed offsets while it catches up. */
+const UPSTREAM_POLL_MS = 200;
+/** How often a table still waiting for its upstream says so in the log. */
+const UPSTREAM_LOG_EVERY_MS = 30_000;
+
+/** End offsets of a topic's non-empty partitions: partition → next offset to be written. */
+async function endOffsets(log: EventLog, topic: string): Promise<Map<number, bigint>> {
+  const out = new Map<number, bigint>();
+  for (const o of await log.offsets(topic)) if (BigInt(o.high) > BigInt(o.low)) out.set(o.partition, BigInt(o.high));
+  return out;
+}
+
 /**
  * A global table on any EventLog: tails its topic from the earliest offset on
  * every partition; ready once each partition reached the end offset it had
  * when the table started (positions, not records, decide, because
  * transaction markers take up offsets too). Then it keeps following.
+ *
+ * A table {@link TableDefinition.fedBy fed by a group} of this application
+ * (CUSTOMERS_SRC_REKEY by rekey-customers) takes, when it starts, the end
+ * offsets of that group's sources, waits until the group has committed up to
+ * them, and only then takes its own topic's end offsets as the ones to reach:
+ * on a fresh deploy with a CDC backlog the table is not ready until the
+ * backlog was re-keyed and read. The tail runs from the start meanwhile, so
+ * the table fills while the upstream catches up.
  */
 export async function startGlobalTable(
   log: EventLog,
   def: TableDefinition,
   logger: Logger,
+  options: { readonly pollMs?: number; readonly retryInitialDelayMs?: number; readonly retryMaxDelayMs?: number } = {},
 ): Promise<{ readonly table: GlobalTable; stop(): Promise<void>; fail(error: unknown): void }> {
   const signals = new TableSignals();
-  const pending = new Map<number, bigint>();
-  for (const o of await log.offsets(def.topic)) if (BigInt(o.high) > BigInt(o.low)) pending.set(o.partition, BigInt(o.high));
+  const abort = new AbortController();
+  /** partition → next offset the tail reads there. */
+  const position = new Map<number, bigint>();
+  /** The end offsets to reach; null while an upstream group is still catching up. */
+  let targets: Map<number, bigint> | null = null;
   const check = (): void => {
-    if (pending.size === 0 && !signals.isReady()) {
-      logger.info({ table: def.name, topic: def.topic }, 'table bootstrapped');
-      signals.markReady();
-    }
+    if (signals.isReady() || targets === null) return;
+    for (const [p, end] of targets) if ((position.get(p) ?? -1n) < end) return;
+    logger.info({ table: def.name, topic: def.topic }, 'table bootstrapped');
+    signals.markReady();
   };
+  if (!def.fedBy) targets = await endOffsets(log, def.topic);
   const handle = await log.tail({
     topic: def.topic,
     from: 'earliest',
@@ -235,16 +261,23 @@ export async function startGlobalTable(
       if (signals.isReady()) signals.changed();
     },
     onPosition: (partition, next) => {
-      const target = pending.get(partition);
-      if (target !== undefined && BigInt(next) >= target) pending.delete(partition);
+      position.set(partition, BigInt(next));
       check();
     },
   });
   check();
+  const upstream = def.fedBy ? waitForUpstream(log, def, def.fedBy, logger, abort.signal, options) : Promise.resolve(null);
+  const following = upstream.then((ends) => {
+    if (ends === null || abort.signal.aborted) return;
+    targets = ends;
+    check();
+  });
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      abort.abort();
       signals.fail(new UnavailableError(`table ${def.name} stopped before it was bootstrapped`, { retriable: false }));
+      await following;
       await handle.stop();
     })());
   const table: GlobalTable = {
@@ -256,4 +289,74 @@ export async function startGlobalTable(
     stop,
   };
   return { table, stop, fail: (e) => signals.fail(e) };
+}
+
+/**
+ * Waits until `fedBy.groupId` committed up to the end offsets its sources have
+ * now, then returns the table topic's end offsets (taken after that); null
+ * when aborted. Errors reading offsets are retried with backoff.
+ */
+async function waitForUpstream(
+  log: EventLog,
+  def: TableDefinition,
+  fedBy: NonNullable<TableDefinition['fedBy']>,
+  logger: Logger,
+  signal: AbortSignal,
+  o: { readonly pollMs?: number; readonly retryInitialDelayMs?: number; readonly retryMaxDelayMs?: number },
+): Promise<Map<number, bigint> | null> {
+  const log_ = logger.child({ table: def.name, upstreamGroup: fedBy.groupId });
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
+    for (let n = 1; ; n++) {
+      if (signal.aborted) return null;
+      try {
+        return await fn();
+      } catch (err) {
+        const delayMs = backoffDelay(n, { initialDelayMs: o.retryInitialDelayMs ?? 200, maxDelayMs: o.retryMaxDelayMs ?? 10_000 });
+        log_.warn({ err, attempt: n, delayMs }, `could not read ${what}; retrying`);
+        if (!(await pause(delayMs, signal))) return null;
+      }
+    }
+  };
+  const sources = await attempt('the end offsets of the upstream sources', async () => {
+    const out: { topic: string; ends: Map<number, bigint> }[] = [];
+    for (const topic of fedBy.topics) out.push({ topic, ends: await endOffsets(log, topic) });
+    return out;
+  });
+  if (sources === null) return null;
+  const backlog = sources.reduce((n, s) => n + s.ends.size, 0);
+  if (backlog > 0) log_.info({ sources: fedBy.topics }, 'table waits for its upstream group to catch up with the backlog of its sources');
+  let lastLog = Date.now();
+  for (;;) {
+    const behind = await attempt('the committed offsets of the upstream group', async () => {
+      let records = 0n;
+      for (const { topic, ends } of sources) {
+        if (ends.size === 0) continue;
+        const committed = await log.committed(fedBy.groupId, topic);
+        for (const [p, end] of ends) {
+          const at = BigInt(committed.get(p) ?? '0');
+          if (at < end) records += end - at;
+        }
+      }
+      return records;
+    });
+    if (behind === null) return null;
+    if (behind === 0n) break;
+    if (Date.now() - lastLog >= UPSTREAM_LOG_EVERY_MS) {
+      lastLog = Date.now();
+      log_.info({ behind: Number(behind) }, 'table still waits for its upstream group');
+    }
+    if (!(await pause(o.pollMs ?? UPSTREAM_POLL_MS, signal))) return null;
+  }
+  if (backlog > 0) log_.info('upstream group caught up; reading the table to its end');
+  return attempt(`the end offsets of ${def.topic}`, () => endOffsets(log, def.topic));
+}
+
+/** Sleeps; false when aborted first. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(ms, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }

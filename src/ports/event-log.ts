@@ -100,6 +100,12 @@ export interface EventLog {
   consume(options: ConsumeOptions): Promise<Stoppable>;
   /** Records not yet committed by a group, summed over the topic's partitions. */
   lag(groupId: string, topic: string): Promise<number>;
+  /**
+   * The offsets a group has committed on a topic: partition → the next offset
+   * it reads there. Partitions it committed nothing on are left out (an
+   * unknown group gives an empty map).
+   */
+  committed(groupId: string, topic: string): Promise<ReadonlyMap<number, string>>;
   /** Whether the log is reachable now. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -13,7 +13,9 @@
  *   (one Kafka transaction per batch per partition when exactly-once is on;
  *   after a crash a batch is processed again and its earlier output was aborted);
  * - tables a processor names are read to the end offsets taken when they
- *   started before its first record is processed.
+ *   started (and, for a table fed by a group of this application, after that
+ *   group caught up with the backlog of its own sources) before its first
+ *   record is processed; the processor is BOOTSTRAPPING meanwhile.
  */
 import type { LogRecord, OutRecord, Stoppable, TopicSpec } from './event-log.js';
 
@@ -55,6 +57,15 @@ export interface StepContext {
 export interface TableDefinition {
   readonly name: string;
   readonly topic: string;
+  /**
+   * The consumer group that fills `topic` from other topics (a processor of
+   * this application, e.g. a re-key). When set, the table is ready only once
+   * that group has committed, on each of `topics`, up to the end offsets they
+   * had when the table started, and then the table has read `topic` up to its
+   * end offsets taken after that: a backlog upstream counts as part of the
+   * table, so joins do not start while it is still on its way.
+   */
+  readonly fedBy?: { readonly groupId: string; readonly topics: readonly string[] };
   /** Applies one record of the topic to the table's state. Must not throw; a bad record is the table's to skip and count. */
   apply(record: LogRecord): void;
 }
@@ -62,7 +73,7 @@ export interface TableDefinition {
 export interface GlobalTable extends Stoppable {
   readonly name: string;
   readonly topic: string;
-  /** Whether the topic has been read up to the end offsets taken when the table started. */
+  /** Whether the topic has been read up to the end offsets taken when the table started (after its upstream caught up: {@link TableDefinition.fedBy}). */
   isReady(): boolean;
   /** Resolves once ready; rejects when the runtime closes first. */
   ready(): Promise<void>;

@@ -166,6 +166,25 @@ export function eventLogContract(kind: string, make: () => Promise<EventLogHarne
       expect(seen.map((r) => Number(text(r.value))).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     });
 
+    it("reports a group's committed offsets per partition, leaving out partitions it committed nothing on", async () => {
+      const t = await topic('committed', 3);
+      const group = h.name('g');
+      expect(await log.committed(group, t)).toEqual(new Map());
+      await log.produce([
+        ...Array.from({ length: 3 }, (_, i) => ({ topic: t, key: null, value: `p0-${i}`, partition: 0 })),
+        { topic: t, key: null, value: 'p2-0', partition: 2 },
+      ]);
+      let seen = 0;
+      const c = await log.consume({ groupId: group, topics: [t], onBatch: async (rs) => void (seen += rs.length) });
+      await eventually(async () => seen >= 4 && (await log.lag(group, t)) === 0, 'lag 0');
+      await c.stop();
+      const committed = await log.committed(group, t);
+      expect(committed.get(0)).toBe('3');
+      expect(committed.get(2)).toBe('1');
+      // Partition 1 was empty: nothing (or its end, 0) committed there.
+      expect(['0', undefined]).toContain(committed.get(1));
+    });
+
     it('redelivers a batch whose handler threw, after a backoff, committing nothing meanwhile', async () => {
       const t = await topic('redeliver', 1);
       const group = h.name('g');

@@ -387,6 +387,18 @@ export class KafkaEventLog implements EventLog {
     }
   }
 
+  async committed(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
+    const admin = await this.admin();
+    try {
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const out = new Map<number, string>();
+      for (const t of res) if (t.topic === topic) for (const p of t.partitions) if (BigInt(p.offset) >= 0n) out.set(p.partition, p.offset);
+      return out;
+    } catch (e) {
+      throw translateKafkaError(e, `reading the committed offsets of ${groupId} on ${topic}`);
+    }
+  }
+
   /**
    * Whether the broker answers and every consumer of this log is up: false
    * while a tail, a group consumer or a stream processor of this log crashed

@@ -57,7 +57,7 @@ export class MemoryEventLog implements EventLog {
   readonly kind = 'memory' as const;
   private readonly topics = new Map<string, Topic>();
   /** group → "topic/partition" → next offset */
-  private readonly committed = new Map<string, Map<string, number>>();
+  private readonly groupOffsets = new Map<string, Map<string, number>>();
   private readonly waiters = new Set<Waiter>();
   private readonly loops = new Set<Stoppable>();
   private readonly defaultPartitions: number;
@@ -191,8 +191,20 @@ export class MemoryEventLog implements EventLog {
 
   async lag(groupId: string, topic: string): Promise<number> {
     const t = this.topic(topic);
-    const group = this.committed.get(groupId);
+    const group = this.groupOffsets.get(groupId);
     return t.partitions.reduce((sum, part, i) => sum + part.length - (group?.get(`${topic}/${i}`) ?? 0), 0);
+  }
+
+  async committed(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
+    const out = new Map<number, string>();
+    const group = this.groupOffsets.get(groupId);
+    const t = this.topics.get(topic);
+    if (!group || !t) return out;
+    for (let p = 0; p < t.partitions.length; p++) {
+      const o = group.get(`${topic}/${p}`);
+      if (o !== undefined) out.set(p, String(o));
+    }
+    return out;
   }
 
   async ping(): Promise<boolean> {
@@ -223,7 +235,7 @@ export class MemoryEventLog implements EventLog {
 
   /** The next offset a group reads on a partition, or undefined when it committed none. */
   committedOffset(groupId: string, topic: string, partition: number): number | undefined {
-    return this.committed.get(groupId)?.get(`${topic}/${partition}`);
+    return this.groupOffsets.get(groupId)?.get(`${topic}/${partition}`);
   }
 
   /**
@@ -266,8 +278,8 @@ export class MemoryEventLog implements EventLog {
   }
 
   private group(groupId: string): Map<string, number> {
-    let offsets = this.committed.get(groupId);
-    if (!offsets) this.committed.set(groupId, (offsets = new Map()));
+    let offsets = this.groupOffsets.get(groupId);
+    if (!offsets) this.groupOffsets.set(groupId, (offsets = new Map()));
     return offsets;
   }
 

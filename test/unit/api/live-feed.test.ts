@@ -382,6 +382,9 @@ function transactionalLog(): EventLog & { commit(ids: readonly number[]): Promis
     async lag() {
       return 0;
     },
+    async committed() {
+      return new Map<number, string>();
+    },
     async ping() {
       return true;
     },
