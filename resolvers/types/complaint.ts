@@ -1,10 +1,11 @@
 import type { AcknowledgementResolvers, AcknowledgementSource, ComplaintRaisedEventResolvers, ComplaintResolvers } from '../__generated__/types.js';
 import { AckVia } from '../../src/domain/index.js';
 import { assertNever } from '../../src/errors.js';
+import { perEvent } from '../live.js';
 
 export const Complaint: ComplaintResolvers = {
   raisedAt: (c) => c.rating.ratingTime,
-  customer: async (c, _args, ctx) => (await ctx.loaders.customer.load(c.rating.customer.id)) ?? c.rating.customer,
+  customer: (c, _args, ctx, info) => perEvent(ctx, info, c, 'customer', async () => (await ctx.loaders.customer.load(c.rating.customer.id)) ?? c.rating.customer),
 };
 
 export const Acknowledgement: AcknowledgementResolvers = {
@@ -24,7 +25,8 @@ function source(via: AckVia): AcknowledgementSource {
 
 export const ComplaintRaisedEvent: ComplaintRaisedEventResolvers = {
   // The state as indexed now (maybe acknowledged since); the record itself
-  // when the sink has not indexed it yet.
-  complaint: async (e, _args, ctx) => (await ctx.loaders.complaint.load(e.complaint.id)) ?? e.complaint,
+  // when the sink has not indexed it yet. One lookup per event for all
+  // subscribers: keyed by the complaint the live feed delivered to them all.
+  complaint: (e, _args, ctx, info) => perEvent(ctx, info, e.complaint, 'indexed', async () => (await ctx.loaders.complaint.load(e.complaint.id)) ?? e.complaint),
   raisedAt: (e) => e.timestamp,
 };

@@ -1,5 +1,6 @@
 import { complaintId, normalizeChannel } from '../../src/domain/index.js';
 import type { RatingResolvers } from '../__generated__/types.js';
+import { perEvent } from '../live.js';
 
 export const Rating: RatingResolvers = {
   id: (r) => String(r.ratingId),
@@ -7,6 +8,7 @@ export const Rating: RatingResolvers = {
   ratedAt: (r) => r.ratingTime,
   // Batched per tick: a page of ratings costs one customers lookup. The copy
   // joined into the rating stands in for a customer the index lost.
-  customer: async (r, _args, ctx) => (await ctx.loaders.customer.load(r.customer.id)) ?? r.customer,
-  complaint: (r, _args, ctx) => ctx.loaders.complaint.load(complaintId(r)),
+  // In `ratingAdded`, once per event for all subscribers.
+  customer: (r, _args, ctx, info) => perEvent(ctx, info, r, 'customer', async () => (await ctx.loaders.customer.load(r.customer.id)) ?? r.customer),
+  complaint: (r, _args, ctx, info) => perEvent(ctx, info, r, 'complaint', () => ctx.loaders.complaint.load(complaintId(r))),
 };

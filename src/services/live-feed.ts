@@ -34,6 +34,7 @@ import {
 import { AppError, BadInputError, ErrorCode, InvalidRecordError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EventLog, LogRecord, Stoppable } from '../ports/event-log.js';
+import { createEventMemo, type EventMemo } from './event-memo.js';
 import { compareOffsets, decodeCursor, encodeCursor, nextOffset, type Positions } from './feed-cursor.js';
 
 export const LIVE_STREAMS = ['complaints', 'ratings', 'acknowledgements'] as const;
@@ -107,6 +108,12 @@ export interface LiveFeed {
   recentComplaint(id: string): Complaint | null;
   /** Attached subscribers (of one stream, or all). */
   subscriberCount(stream?: LiveStream): number;
+  /**
+   * Lookups shared by all subscribers of one event: key them by the object
+   * this feed delivered (a complaint event's `complaint`, an acknowledgement,
+   * a rating), so N subscribers cost one lookup per event.
+   */
+  readonly shared: EventMemo;
   /** Stops the tails and ends every subscriber (their iterators are done). Idempotent. */
   stop(): Promise<void>;
 }
@@ -142,7 +149,8 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     if (!r.ok) return r;
     const complaint = openComplaint(r.value);
     recent.delete(complaint.id);
-    recent.set(complaint.id, complaint);
+    // A copy: the delivered object keys the subscribers' shared lookups, which must go with the event.
+    recent.set(complaint.id, { ...complaint });
     if (recent.size > recentComplaints) recent.delete(recent.keys().next().value as string);
     return { ok: true, value: complaint };
   });
@@ -215,6 +223,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
       await Promise.all(Object.values(hubs).map((h) => h.start()));
     },
     recentComplaint: (id) => recent.get(id) ?? null,
+    shared: createEventMemo(),
     complaints,
     ratings: (o = {}) => simple(ratingsHub, o, o.filter ?? (() => true), (d) => d.value),
     acknowledgements: (o = {}) => {

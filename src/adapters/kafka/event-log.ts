@@ -46,7 +46,7 @@ import type {
 import { backoffDelay } from '../../retry.js';
 import { byTopic, createKafkaClient, toLogRecord } from './client.js';
 import { translateKafkaError } from './errors.js';
-import { InFlight, SupervisedConsumer } from './supervised-consumer.js';
+import { InFlight, SupervisedConsumer, withHeartbeats } from './supervised-consumer.js';
 
 export interface KafkaEventLogOptions {
   readonly brokers: readonly string[];
@@ -232,13 +232,14 @@ export class KafkaEventLog implements EventLog {
         await consumer.run({
           autoCommit: false,
           partitionsConsumedConcurrently: 1,
-          eachBatch: ({ batch, isStale }) =>
+          eachBatch: ({ batch, isStale, heartbeat }) =>
             inflight.track(
               (async () => {
                 if (isStale()) return;
                 const records = batch.messages.map((m) => toLogRecord(topic, batch.partition, m));
                 try {
-                  await onBatch(records);
+                  // A slow handler must not cost the group its member (session timeout, rebalance).
+                  await withHeartbeats(heartbeat, this.heartbeatEveryMs(), async () => onBatch(records));
                 } catch (err) {
                   log.error({ err, partition: batch.partition, offset: records[0]?.offset }, 'tail handler failed; batch skipped');
                 }
@@ -335,7 +336,9 @@ export class KafkaEventLog implements EventLog {
                 const last = records[records.length - 1];
                 if (!last) return;
                 try {
-                  await onBatch(records);
+                  // Handlers may take long (a bulk request with retries, a rate-limited poster): keep the
+                  // member alive meanwhile, or the group rebalances, the commit fails and the batch comes again.
+                  await withHeartbeats(heartbeat, this.heartbeatEveryMs(), () => onBatch(records));
                 } catch (err) {
                   retryLater(batch, err);
                   return;
@@ -451,6 +454,11 @@ export class KafkaEventLog implements EventLog {
     } else {
       this.down.set(id, error instanceof Error ? error.message : String(error ?? 'crashed'));
     }
+  }
+
+  /** How often a long handler heartbeats: half the heartbeat interval, so one goes out about when due. */
+  heartbeatEveryMs(): number {
+    return Math.max(100, Math.floor(this.consumerDefaults.heartbeatInterval / 2));
   }
 
   /** Whether `close` was called. */
