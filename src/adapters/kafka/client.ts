@@ -25,7 +25,13 @@ export interface KafkaClientOptions {
  * - the warning about limited retries on an idempotent producer: our
  *   transactional producers abort and redo the whole batch instead;
  * - the default partitioner change notice of kafkajs 2.0 (we pass it explicitly);
- * - a member that left during a rebalance.
+ * - a rebalance in progress.
+ *
+ * Not here on purpose: "The coordinator is not aware of this member" means the
+ * member was dropped from its group (a session timeout: a handler that ran
+ * longer than the session without heartbeats, or a stalled process) and is
+ * re-joining, which redelivers uncommitted batches; repeated, it is a
+ * rebalance loop, so it stays a warning.
  */
 const EXPECTED = [
   'another concurrent operation on the same transaction',
@@ -33,7 +39,6 @@ const EXPECTED = [
   'Limiting retries for the idempotent producer',
   'KafkaJS v2.0.0 switched default partitioner',
   'The group is rebalancing',
-  'The coordinator is not aware of this member',
 ];
 
 export function kafkaLogCreator(logger: Logger): logCreator {

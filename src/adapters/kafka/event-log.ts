@@ -22,6 +22,12 @@
  *   inside eachBatch works since kafkajs 2.1: https://github.com/tulios/kafkajs/pull/1382).
  *   The handler never throws into kafkajs, whose own retry would restart the
  *   whole consumer (https://github.com/tulios/kafkajs/issues/945).
+ * - Heartbeats: kafkajs heartbeats only between batches, so a handler that runs
+ *   longer than the session timeout (a bulk request with retries, a
+ *   rate-limited Slack poster) gets its member dropped: the commit fails, the
+ *   batch comes again, and again (a rebalance loop). While a tail or consume
+ *   handler runs, a timer calls the batch's `heartbeat()` every half heartbeat
+ *   interval (kafkajs sends one only when due).
  * - Crashes: kafkajs restarts a crashed consumer only after a retriable error;
  *   after any other (CRASH with `restart: false`) the consumer is gone. Tails
  *   and group consumers run under a {@link SupervisedConsumer}, which recreates

@@ -1,0 +1,35 @@
+import { logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { kafkaLogCreator } from '../../src/adapters/kafka/client.js';
+import type { Logger } from '../../src/logger.js';
+
+/** A logger that records level and message of what the kafkajs log creator passes on. */
+function recordingLogger(): { logger: Logger; lines: { level: string; msg: string }[] } {
+  const lines: { level: string; msg: string }[] = [];
+  const at =
+    (level: string) =>
+    (_fields: unknown, msg: string): void =>
+      void lines.push({ level, msg });
+  const logger = { child: () => logger, warn: at('warn'), debug: at('debug'), info: at('info'), error: at('error') } as unknown as Logger;
+  return { logger, lines };
+}
+
+describe('kafkajs logs', () => {
+  const entry = (message: string, extra: Record<string, unknown> = {}) => ({ message, timestamp: 'now', ...extra });
+
+  it('keep a member dropped from its group (a session timeout, the sign of a rebalance loop) at warn', () => {
+    const { logger, lines } = recordingLogger();
+    const log = kafkaLogCreator(logger)(logLevel.ERROR);
+    log({ namespace: 'Runner', level: logLevel.ERROR, label: 'ERROR', log: entry('The coordinator is not aware of this member, re-joining the group', { groupId: 'g' }) });
+    expect(lines).toEqual([{ level: 'warn', msg: 'The coordinator is not aware of this member, re-joining the group' }]);
+  });
+
+  it('turn the known noise down to debug', () => {
+    const { logger, lines } = recordingLogger();
+    const log = kafkaLogCreator(logger)(logLevel.ERROR);
+    log({ namespace: 'Runner', level: logLevel.WARN, label: 'WARN', log: entry('The group is rebalancing, re-joining') });
+    log({ namespace: 'Producer', level: logLevel.ERROR, label: 'ERROR', log: entry('Failed', { error: 'There is already another concurrent operation on the same transaction' }) });
+    log({ namespace: 'Consumer', level: logLevel.ERROR, label: 'ERROR', log: entry('Crash: KafkaJSNonRetriableError: boom') });
+    expect(lines.map((l) => l.level)).toEqual(['debug', 'debug', 'warn']);
+  });
+});
