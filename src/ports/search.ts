@@ -4,6 +4,7 @@
  * adapter; one contract test suite runs against both.
  */
 import type { Complaint, Customer, EnrichedRating, SlackMessageRef, Acknowledgement, ComplaintStatus } from '../domain/index.js';
+import type { AppError } from '../errors.js';
 
 export interface RatingFilter {
   readonly starsMin?: number;
@@ -49,9 +50,24 @@ export interface HistogramBucket {
   readonly averageStars: number | null;
 }
 
+/** One search of ratings: what {@link SearchIndex.searchRatings} takes. */
+export interface RatingQuery {
+  readonly filter?: RatingFilter;
+  readonly sort?: RatingSort;
+  readonly first: number;
+  readonly after?: string | null;
+}
+
 export interface SearchIndex {
   /** Throws BadInputError for a malformed `after` cursor. */
   searchRatings(q: { filter?: RatingFilter; sort?: RatingSort; first: number; after?: string | null }): Promise<Page<EnrichedRating>>;
+  /**
+   * Several {@link SearchIndex.searchRatings} in one round trip (msearch), for
+   * DataLoader; result[i] belongs to queries[i]: its page, or the error that
+   * query alone failed with (BadInputError for its cursor, say). Throws when
+   * the whole request failed (UnavailableError).
+   */
+  searchRatingsMany(queries: readonly RatingQuery[]): Promise<readonly (Page<EnrichedRating> | AppError)[]>;
   getRating(id: string): Promise<EnrichedRating | null>;
   ratingStats(filter: RatingFilter | undefined, groupBy: RatingDimension): Promise<readonly StatsBucket[]>;
   ratingHistogram(filter: RatingFilter | undefined, interval: HistogramInterval): Promise<readonly HistogramBucket[]>;

@@ -6,10 +6,10 @@
  */
 import DataLoader from 'dataloader';
 import type { ApiRole } from '../config.js';
-import type { Complaint, Customer } from '../domain/index.js';
+import type { Complaint, Customer, EnrichedRating } from '../domain/index.js';
 import { ForbiddenError, type AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SearchIndex } from '../ports/search.js';
+import type { Page, RatingQuery, SearchIndex } from '../ports/search.js';
 import type { PipelineStatusSource, ProcessorStatus } from '../ports/stream-runtime.js';
 import type { AcknowledgementService } from './acknowledgements.js';
 import type { LiveFeed } from './live-feed.js';
@@ -27,6 +27,8 @@ export interface ApiLoaders {
   readonly customer: DataLoader<number, Customer | null>;
   /** SearchIndex.getComplaintsByIds. */
   readonly complaint: DataLoader<string, Complaint | null>;
+  /** SearchIndex.searchRatingsMany: the pages of a list's `Customer.ratings` in one msearch. Keys compare by value. */
+  readonly ratingPages: DataLoader<RatingQuery, Page<EnrichedRating>, string>;
 }
 
 /** The Elasticsearch sink's status, in the shape of a processor's (sinks = the indices it writes). */
@@ -61,6 +63,12 @@ export function createLoaders(search: SearchIndex, { cache = true }: { cache?: b
   return {
     customer: new DataLoader<number, Customer | null>((ids) => search.getCustomersByIds(ids), { maxBatchSize: 1_000, cache }),
     complaint: new DataLoader<string, Complaint | null>((ids) => search.getComplaintsByIds(ids), { maxBatchSize: 1_000, cache }),
+    ratingPages: new DataLoader<RatingQuery, Page<EnrichedRating>, string>((queries) => search.searchRatingsMany(queries), {
+      // Each page is up to 100 hits: keep one msearch moderate.
+      maxBatchSize: 100,
+      cache,
+      cacheKeyFn: (q) => JSON.stringify([q.filter ?? null, q.sort ?? null, q.first, q.after ?? null]),
+    }),
   };
 }
 

@@ -220,6 +220,25 @@ export function searchContract(name: string, factory: SearchFactory): void {
         expect(none).toMatchObject({ edges: [], totalCount: 8, hasNextPage: true });
       });
 
+      it('answers several searches in one call, each as searchRatings would, a bad one failing alone', async () => {
+        expect(await f.index.searchRatingsMany([])).toEqual([]);
+        const queries = [
+          { filter: { customerId: 1 }, sort: 'NEWEST' as const, first: 1 },
+          { filter: { customerId: 2 }, sort: 'OLDEST' as const, first: 5 },
+          { filter: { customerId: 99 }, first: 3 },
+          { filter: { channels: ['ios'] }, sort: 'STARS_ASC' as const, first: 2 },
+        ];
+        const single = await Promise.all(queries.map((q) => f.index.searchRatings(q)));
+        expect(await f.index.searchRatingsMany(queries)).toEqual(single);
+        const next = await f.index.searchRatingsMany([{ ...queries[0]!, after: single[0]!.edges[0]!.cursor }]);
+        expect(next).toEqual([await f.index.searchRatings({ ...queries[0]!, after: single[0]!.edges[0]!.cursor })]);
+        const mixed = await f.index.searchRatingsMany([queries[1]!, { first: 1, after: 'not a cursor!' }, { first: 100_000 }, queries[0]!]);
+        expect(mixed[0]).toEqual(single[1]);
+        expect(mixed[1]).toBeInstanceOf(BadInputError);
+        expect(mixed[2]).toBeInstanceOf(BadInputError);
+        expect(mixed[3]).toEqual(single[0]);
+      });
+
       it('rejects a malformed cursor, a cursor of another sort and a bad page size with BadInputError', async () => {
         const page = await f.index.searchRatings({ sort: 'NEWEST', first: 1 });
         const cursor = page.edges[0]!.cursor;

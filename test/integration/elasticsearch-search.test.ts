@@ -117,6 +117,19 @@ describe('Elasticsearch adapter', () => {
     expect(results[2]).toEqual({ ok: true });
   });
 
+  it('answers a search Elasticsearch refuses within an msearch as a BadInputError of that query only', async () => {
+    const s = open();
+    // An operator's conflicting mapping: channel as an ip field, so a channel filter of a name is refused.
+    await s.client.indices.create({ index: s.indices.ratings, mappings: { properties: { channel: { type: 'ip' } } } });
+    await s.ensureIndices();
+    await s.write([{ kind: 'upsertRating', rating: rating(1, { channel: '10.0.0.1' }) }]);
+    await s.refresh();
+    const [bad, good] = await s.searchRatingsMany([{ filter: { channels: ['android'] }, first: 1 }, { first: 1 }]);
+    expect(bad).toBeInstanceOf(BadInputError);
+    expect((bad as BadInputError).message).toMatch(/failed with 400: .+/);
+    expect(good).toMatchObject({ totalCount: 1, edges: [{ node: { ratingId: 1 } }] });
+  });
+
   it('translates an unreachable server into a retriable UnavailableError, and ping into false', async () => {
     const s = createElasticsearchSearch({ url: 'http://127.0.0.1:1', requestTimeoutMs: 1_000, maxRetries: 0, indices: freshIndices() });
     try {
@@ -125,6 +138,7 @@ describe('Elasticsearch adapter', () => {
       expect(err).toBeInstanceOf(UnavailableError);
       expect((err as UnavailableError).retriable).toBe(true);
       await expect(s.searchRatings({ first: 1 })).rejects.toBeInstanceOf(UnavailableError);
+      await expect(s.searchRatingsMany([{ first: 1 }, { first: 2 }])).rejects.toBeInstanceOf(UnavailableError);
       await expect(s.ensureIndices()).rejects.toBeInstanceOf(UnavailableError);
     } finally {
       await s.close();

@@ -7,7 +7,7 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import { ComplaintStatus, type Acknowledgement, type Complaint, type EnrichedRating, type SlackMessageRef } from '../../domain/index.js';
-import { AppError, ErrorCode, UnavailableError, assertNever, invariant } from '../../errors.js';
+import { AppError, BadInputError, ErrorCode, UnavailableError, assertNever, invariant } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
 import {
@@ -20,6 +20,7 @@ import {
   type Page,
   type RatingDimension,
   type RatingFilter,
+  type RatingQuery,
   type RatingSort,
   type SearchIndex,
   type SearchWriter,
@@ -97,10 +98,32 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
     toNode: (hit: estypes.SearchHit<D>) => T,
   ): Promise<Page<T>> {
     const res = await call(what, () => client.search<D>({ ...searchOpts, ...request, size: first + 1, track_total_hits: true }));
-    const hits = res.hits.hits;
-    const total = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? 0);
+    return toPage(res.hits, sortTag, first, toNode);
+  }
+
+  function toPage<D, T>(hitsMeta: estypes.SearchHitsMetadata<D>, sortTag: string, first: number, toNode: (hit: estypes.SearchHit<D>) => T): Page<T> {
+    const hits = hitsMeta.hits;
+    const total = typeof hitsMeta.total === 'number' ? hitsMeta.total : (hitsMeta.total?.value ?? 0);
     const edges: Edge<T>[] = hits.slice(0, first).map((hit) => ({ node: toNode(hit), cursor: encodeCursor(sortTag, hit.sort ?? []) }));
     return { edges, totalCount: total, hasNextPage: hits.length > first };
+  }
+
+  /** The search body of a ratings query. @throws BadInputError for a bad page size or cursor */
+  function ratingsSearch({ filter, sort = 'NEWEST', first, after }: RatingQuery): estypes.SearchRequest & { sortTag: RatingSort } {
+    checkFirst(first);
+    const fields = RATING_SORTS[sort satisfies RatingSort];
+    invariant(fields, `unknown sort ${String(sort)}`);
+    const searchAfter = after ? decodeCursor(after, sort, fields.length) : undefined;
+    return { sortTag: sort, query: ratingFilterQuery(filter), sort: toEsSort(fields), ...(searchAfter && { search_after: searchAfter }) };
+  }
+
+  /** One failed search of an msearch, as the error a search on its own would have thrown. */
+  function msearchItemError(error: EsErrorCause, status: number, what: string): AppError {
+    const message = `Elasticsearch ${what} failed with ${status}: ${describeEsError(error)}`;
+    const details = { status, operation: what };
+    if (isRetriableStatus(status)) return new UnavailableError(message, { details });
+    if (status === 400 || status === 413) return new BadInputError(message, { details });
+    return new AppError(ErrorCode.Internal, message, { details });
   }
 
   async function updateComplaint(id: string, doc: Partial<ComplaintDoc>, expected: DocVersion, what: string): Promise<UpdateOutcome> {
@@ -151,18 +174,35 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
     client,
     indices,
 
-    async searchRatings({ filter, sort = 'NEWEST', first, after }) {
-      checkFirst(first);
-      const fields = RATING_SORTS[sort satisfies RatingSort];
-      invariant(fields, `unknown sort ${String(sort)}`);
-      const searchAfter = after ? decodeCursor(after, sort, fields.length) : undefined;
-      return page<RatingDoc, EnrichedRating>(
-        `search ${indices.ratings}`,
-        { index: indices.ratings, query: ratingFilterQuery(filter), sort: toEsSort(fields), ...(searchAfter && { search_after: searchAfter }) },
-        sort,
-        first,
-        (hit) => docToRating(hit._source as RatingDoc),
-      );
+    async searchRatings(q) {
+      const { sortTag, ...body } = ratingsSearch(q);
+      return page<RatingDoc, EnrichedRating>(`search ${indices.ratings}`, { index: indices.ratings, ...body }, sortTag, q.first, (hit) => docToRating(hit._source as RatingDoc));
+    },
+
+    async searchRatingsMany(queries) {
+      const out: (Page<EnrichedRating> | AppError)[] = [];
+      const searches: estypes.MsearchRequestItem[] = [];
+      /** For each search sent: the query it answers and its sort. */
+      const sent: { readonly i: number; readonly sortTag: RatingSort; readonly first: number }[] = [];
+      for (const [i, q] of queries.entries()) {
+        try {
+          const { sortTag, ...body } = ratingsSearch(q);
+          searches.push({ index: indices.ratings, ...searchOpts }, { ...body, size: q.first + 1, track_total_hits: true });
+          sent.push({ i, sortTag, first: q.first });
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          out[i] = e;
+        }
+      }
+      if (sent.length === 0) return out;
+      const what = `msearch ${indices.ratings} (${sent.length} searches)`;
+      const res = await call(what, () => client.msearch<RatingDoc>({ searches }));
+      invariant(res.responses.length === sent.length, `msearch answered ${res.responses.length} responses for ${sent.length} searches`);
+      for (const [j, r] of res.responses.entries()) {
+        const { i, sortTag, first } = sent[j]!;
+        out[i] = 'error' in r ? msearchItemError(r.error as EsErrorCause, r.status ?? 500, `search ${indices.ratings}`) : toPage(r.hits, sortTag, first, (hit) => docToRating(hit._source as RatingDoc));
+      }
+      return out;
     },
 
     async getRating(id) {

@@ -8,7 +8,7 @@
  * (test/contract/search.contract.ts) runs against both.
  */
 import { ComplaintStatus, normalizeChannel, type Acknowledgement, type Complaint, type Customer, type EnrichedRating, type SlackMessageRef } from '../../domain/index.js';
-import { BadInputError, assertNever } from '../../errors.js';
+import { AppError, BadInputError, assertNever } from '../../errors.js';
 import {
   MAX_PAGE_SIZE,
   type ComplaintStore,
@@ -18,6 +18,7 @@ import {
   type Page,
   type RatingDimension,
   type RatingFilter,
+  type RatingQuery,
   type RatingSort,
   type SearchIndex,
   type SearchWriter,
@@ -99,6 +100,17 @@ class MemorySearchIndex implements MemorySearch {
     const spec = RATING_SORTS[sort];
     const from = after ? decodeCursor(after, sort, spec.length) : null;
     return paginate(this.matching(filter), spec, sort, first, from, (r) => r);
+  }
+
+  async searchRatingsMany(queries: readonly RatingQuery[]): Promise<readonly (Page<EnrichedRating> | AppError)[]> {
+    return Promise.all(
+      queries.map((q) =>
+        this.searchRatings(q).catch((e: unknown) => {
+          if (e instanceof AppError) return e;
+          throw e;
+        }),
+      ),
+    );
   }
 
   async getRating(ratingId: string): Promise<EnrichedRating | null> {

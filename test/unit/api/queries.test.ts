@@ -34,7 +34,7 @@ const status = (name: string, over: Partial<ProcessorStatus> = {}): ProcessorSta
 
 /** Counts port calls, to prove DataLoader batching. */
 function counting(search: MemorySearch): { index: SearchIndex; calls: Record<string, number[]> } {
-  const calls: Record<string, number[]> = { getCustomersByIds: [], getComplaintsByIds: [], getCustomer: [] };
+  const calls: Record<string, number[]> = { getCustomersByIds: [], getComplaintsByIds: [], getCustomer: [], searchRatings: [], searchRatingsMany: [] };
   const index: SearchIndex = Object.assign(Object.create(search) as SearchIndex, {
     getCustomersByIds: (ids: readonly number[]) => {
       calls.getCustomersByIds?.push(ids.length);
@@ -43,6 +43,14 @@ function counting(search: MemorySearch): { index: SearchIndex; calls: Record<str
     getComplaintsByIds: (ids: readonly string[]) => {
       calls.getComplaintsByIds?.push(ids.length);
       return search.getComplaintsByIds(ids);
+    },
+    searchRatings: (q: Parameters<SearchIndex['searchRatings']>[0]) => {
+      calls.searchRatings?.push(q.first);
+      return search.searchRatings(q);
+    },
+    searchRatingsMany: (qs: Parameters<SearchIndex['searchRatingsMany']>[0]) => {
+      calls.searchRatingsMany?.push(qs.length);
+      return search.searchRatingsMany(qs);
     },
   });
   return { index, calls };
@@ -153,6 +161,27 @@ describe('GraphQL queries', () => {
     expect(r.body.data!.ratings.nodes[0].customer.clubStatus).toMatch(/gold|silver/);
     expect(calls.getCustomersByIds).toEqual([100]);
     expect(calls.getComplaintsByIds).toEqual([100]);
+  });
+
+  it("loads the ratings of every customer of a page with ONE search call, each customer's own page", async () => {
+    calls.searchRatings!.length = 0;
+    calls.searchRatingsMany!.length = 0;
+    const r = await gql(h, '{ ratings(first: 30, filter: { starsMin: 3, starsMax: 3 }, sort: OLDEST) { nodes { id customer { id ratings(first: 2) { totalCount nodes { id } } } } } }');
+    expect(r.body.errors).toBeUndefined();
+    const nodes = r.body.data!.ratings.nodes as { id: string; customer: { id: string; ratings: { totalCount: number; nodes: { id: string }[] } } }[];
+    expect(nodes).toHaveLength(30);
+    for (const n of nodes) expect(n.customer.ratings).toEqual({ totalCount: 1, nodes: [{ id: n.id }] });
+    expect(calls.searchRatings).toEqual([30]); // the page itself
+    expect(calls.searchRatingsMany).toEqual([30]); // every customer's ratings, one round trip
+  });
+
+  it('fails only the customer ratings whose own arguments are bad, in a batch', async () => {
+    calls.searchRatingsMany!.length = 0;
+    const r = await gql(h, '{ good: customer(id: "1") { ratings(first: 1) { totalCount } } bad: customer(id: "2") { ratings(first: 1, after: "garbage") { totalCount } } }');
+    expect(r.body.data).toEqual({ good: { ratings: { totalCount: 2 } }, bad: null });
+    expect(r.body.errors).toHaveLength(1);
+    expect(r.body.errors![0]).toMatchObject({ path: ['bad', 'ratings'], extensions: { code: 'BAD_USER_INPUT' } });
+    expect(calls.searchRatingsMany).toEqual([2]);
   });
 
   it('aggregates ratings per club status, channel and stars, and over time', async () => {
