@@ -35,8 +35,12 @@ export interface TopicSpec {
   readonly name: string;
   /** @default the adapter's configured partition count */
   readonly partitions?: number;
-  /** cleanup.policy=compact. @default false */
+  /** cleanup.policy=compact (with {@link retentionMs}: compact,delete). @default false */
   readonly compacted?: boolean;
+  /** retention.ms: records older than this are deleted (on a compacted topic, too). @default the broker's (7 days) */
+  readonly retentionMs?: number;
+  /** segment.ms: how often the active segment rolls, so retention and compaction can reach recent records. @default the broker's (7 days) */
+  readonly segmentMs?: number;
 }
 
 export interface PartitionOffsets {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafkaPipelineStatusSource } from '../../src/adapters/kafka/pipeline-status.js';
-import { createKafkaStreamRuntime, type KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import { createKafkaStreamRuntime, STATUS_RETENTION_MS, type KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
 import { silentLogger } from '../../src/logger.js';
 import type { EventLog } from '../../src/ports/event-log.js';
 import type { ProcessorDefinition } from '../../src/ports/stream-runtime.js';
@@ -140,5 +140,28 @@ describe('Kafka stream runtime', () => {
       await source.stop();
       await apiLog.close();
     }
+  });
+
+  it('tombstones its instance key on close, leaving one STOPPED last word per processor, in a compact,delete status topic', async () => {
+    const [input, out] = await topics();
+    const statusTopic = uniqueName('status');
+    const rt = runtime({ statusTopic, statusIntervalMs: 100, instanceId: 'instance-b' });
+    await log.produce(Array.from({ length: 5 }, (_, i) => ({ topic: input!, key: `k${i}`, value: `v${i}` })));
+    await rt.run(copy(input!, out!));
+    // The runtime creates the topic with its first report (listTopics, unlike a metadata request, never auto-creates it).
+    const admin = await log.admin();
+    await eventually(async () => (await admin.listTopics()).includes(statusTopic), 'the status topic');
+    const raw = await collect(log, statusTopic);
+    await eventually(() => raw.records.some((r) => text(r.key) === 'copy@instance-b'), 'a report under the instance key');
+    await rt.close();
+    await eventually(() => raw.records.some((r) => text(r.key) === 'copy@instance-b' && r.value === null), 'the instance key tombstoned', 30_000);
+    await raw.stop();
+    const lastOf = (key: string) => raw.records.filter((r) => text(r.key) === key).at(-1);
+    expect(lastOf('copy@instance-b')?.value).toBeNull();
+    expect(JSON.parse(text(lastOf('copy')!.value)!)).toMatchObject({ name: 'copy', instance: 'instance-b', state: 'STOPPED', totalMessages: 5 });
+
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: statusTopic, configNames: ['cleanup.policy', 'retention.ms'] }] });
+    const config = Object.fromEntries(resources[0]!.configEntries.map((c) => [c.configName, c.configValue]));
+    expect(config).toEqual({ 'cleanup.policy': 'compact,delete', 'retention.ms': String(STATUS_RETENTION_MS) });
   });
 });

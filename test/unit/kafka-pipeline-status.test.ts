@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateReports, parseStatusReport, type StatusReport } from '../../src/adapters/kafka/pipeline-status.js';
+import { aggregateReports, createKafkaPipelineStatusSource, parseStatusReport, pruneReports, type StatusReport } from '../../src/adapters/kafka/pipeline-status.js';
+import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
 
 const NOW = 1_700_000_000_000;
 const report = (o: Partial<StatusReport>): StatusReport => ({
@@ -57,5 +58,42 @@ describe('pipeline status reports', () => {
     expect(parseStatusReport(Buffer.from('nope'))).toBeNull();
     expect(parseStatusReport(Buffer.from(JSON.stringify({ ...good, state: 'DANCING' })))).toBeNull();
     expect(parseStatusReport(Buffer.from(JSON.stringify({ ...good, name: 7 })))).toBeNull();
+  });
+
+  it('drop reports gone stale from memory, keeping the newest of each processor', () => {
+    const latest = new Map<string, StatusReport>();
+    for (let i = 0; i < 50; i++) latest.set(`enrich-ratings@old-${i}`, report({ instance: `old-${i}`, updatedAt: NOW - 60_000 - i }));
+    latest.set('enrich-ratings@live', report({ instance: 'live' }));
+    for (let i = 0; i < 5; i++) latest.set(`complaints@gone-${i}`, report({ name: 'complaints', instance: `gone-${i}`, updatedAt: NOW - 60_000 - i, state: 'STOPPED' }));
+    pruneReports(latest, NOW, 10_000);
+    expect([...latest.keys()].sort()).toEqual(['complaints@gone-0', 'enrich-ratings@live']);
+  });
+});
+
+describe('the pipeline status reader', () => {
+  it('holds only the reports it can show, however many instances came and went', async () => {
+    const log = createMemoryEventLog({ partitions: 1 });
+    const topic = 'status';
+    const source = createKafkaPipelineStatusSource({ log, topic, staleAfterMs: 10_000, now: () => NOW });
+    try {
+      await source.start();
+      const record = (key: string, r: StatusReport | null) => ({ topic, key, value: r === null ? null : JSON.stringify(r) });
+      // 200 process restarts, each with a new instance id that never tombstoned its key (crashes).
+      await log.produce(Array.from({ length: 200 }, (_, i) => record(`enrich-ratings@crashed-${i}`, report({ instance: `crashed-${i}`, updatedAt: NOW - 3_600_000 + i, totalMessages: i }))));
+      await log.produce([
+        record('enrich-ratings@live', report({ instance: 'live', totalMessages: 7 })),
+        // A stopped instance: its last word under the processor key, its instance key tombstoned.
+        record('complaints', report({ name: 'complaints', instance: 'stopped', state: 'STOPPED', updatedAt: NOW - 3_600_000, totalMessages: 42 })),
+        record('complaints@stopped', report({ name: 'complaints', instance: 'stopped' })),
+        record('complaints@stopped', null),
+      ]);
+      await expect.poll(() => source.heldReports()).toBe(2);
+      const byName = Object.fromEntries((await source.status()).map((s) => [s.name, s]));
+      expect(byName['enrich-ratings']).toMatchObject({ state: 'RUNNING', instances: 1, totalMessages: 7 });
+      expect(byName.complaints).toMatchObject({ state: 'STOPPED', instances: 0, totalMessages: 42 });
+    } finally {
+      await source.stop();
+      await log.close();
+    }
   });
 });

@@ -168,7 +168,7 @@ export class KafkaEventLog implements EventLog {
           topic: s.name,
           numPartitions: s.partitions ?? this.partitions,
           replicationFactor: this.replicationFactor,
-          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          configEntries: topicConfig(s),
         })),
       });
     } catch (e) {
@@ -491,6 +491,15 @@ export class KafkaEventLog implements EventLog {
     this.loops.add(handle);
     return handle;
   }
+}
+
+/** The topic-level configuration a spec asks for. */
+export function topicConfig(s: TopicSpec): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  if (s.compacted) out.push({ name: 'cleanup.policy', value: s.retentionMs !== undefined ? 'compact,delete' : 'compact' });
+  if (s.retentionMs !== undefined) out.push({ name: 'retention.ms', value: String(Math.round(s.retentionMs)) });
+  if (s.segmentMs !== undefined) out.push({ name: 'segment.ms', value: String(Math.round(s.segmentMs)) });
+  return out;
 }
 
 function isTopicExists(e: unknown): boolean {

@@ -6,13 +6,16 @@
  *
  * Reports older than `staleAfterMs` belong to instances that stopped without
  * a last word (crashed); they are left out while a fresh instance runs the
- * processor, and shown STOPPED when none does.
+ * processor, and shown STOPPED when none does. The reader keeps only what it
+ * can show: stale reports are dropped, except the newest of each processor
+ * (a stopped processor's last totals), so its memory is bounded by the
+ * processors and their live instances, not by every instance that ever ran.
  */
 import { silentLogger, type Logger } from '../../logger.js';
 import type { EventLog, LogRecord, Stoppable } from '../../ports/event-log.js';
 import { ProcessorState, type PipelineStatusSource, type ProcessorStatus } from '../../ports/stream-runtime.js';
 import { isObject } from '../../domain/fields.js';
-import { DEFAULT_STATUS_TOPIC, groupLag } from './stream-runtime.js';
+import { DEFAULT_STATUS_TOPIC, groupLag, statusTopicSpec } from './stream-runtime.js';
 
 /** One instance's report of one processor, as published. */
 export interface StatusReport {
@@ -122,6 +125,21 @@ export interface KafkaPipelineStatusSourceOptions {
 export interface KafkaPipelineStatusSource extends PipelineStatusSource, Stoppable {
   /** Starts following the status topic (creating it if missing). Idempotent. */
   start(): Promise<void>;
+  /** Reports held now: the fresh ones plus the newest of each processor. */
+  heldReports(): number;
+}
+
+/**
+ * Drops reports older than `staleAfterMs`, except the newest report of each
+ * processor (what a stopped processor still shows).
+ */
+export function pruneReports(latest: Map<string, StatusReport>, now: number, staleAfterMs: number): void {
+  const newest = new Map<string, StatusReport>();
+  for (const r of latest.values()) {
+    const n = newest.get(r.name);
+    if (!n || r.updatedAt > n.updatedAt) newest.set(r.name, r);
+  }
+  for (const [key, r] of latest) if (now - r.updatedAt > staleAfterMs && newest.get(r.name) !== r) latest.delete(key);
 }
 
 export function createKafkaPipelineStatusSource(o: KafkaPipelineStatusSourceOptions): KafkaPipelineStatusSource {
@@ -139,11 +157,12 @@ export function createKafkaPipelineStatusSource(o: KafkaPipelineStatusSourceOpti
       if (report) latest.set(key, report);
       else latest.delete(key);
     }
+    pruneReports(latest, now(), staleAfterMs);
   };
 
   const start = (): Promise<void> => {
     tail ??= o.log
-      .ensureTopics([{ name: topic, partitions: 1, compacted: true }])
+      .ensureTopics([statusTopicSpec(topic)])
       .then(() => o.log.tail({ topic, from: 'earliest', onBatch: apply }))
       .catch((e: unknown) => {
         tail = null;
@@ -155,8 +174,10 @@ export function createKafkaPipelineStatusSource(o: KafkaPipelineStatusSourceOpti
 
   return {
     start,
+    heldReports: () => latest.size,
     async status() {
       await start();
+      pruneReports(latest, now(), staleAfterMs);
       const merged = aggregateReports(latest.values(), now(), staleAfterMs);
       return Promise.all(merged.map(async (s) => ({ ...s, consumerLag: s.consumerGroup ? await groupLag(o.log, s.consumerGroup, s.sources) : null })));
     },

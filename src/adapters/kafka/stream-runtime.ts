@@ -53,9 +53,15 @@
  * With `exactlyOnce: false` (benchmarks) a batch is produced with the
  * idempotent producer and its offsets committed afterwards: at-least-once.
  *
- * Every `statusIntervalMs` the runtime publishes each processor's status to a
- * compacted topic, keyed `<processor>@<instance>`, for
- * {@link createKafkaPipelineStatusSource} in any process.
+ * Every `statusIntervalMs` the runtime publishes each running processor's
+ * status to a compacted topic, keyed `<processor>@<instance>`, for
+ * {@link createKafkaPipelineStatusSource} in any process. The instance id is
+ * new in every process, so when a processor stops (its handle, or `close`)
+ * the runtime tombstones its `<processor>@<instance>` key and leaves one last
+ * word, STOPPED with its totals, under the key `<processor>` (one per
+ * processor, whichever instance stopped last). Keys of crashed instances are
+ * never tombstoned: the topic is `compact,delete` with a one-day retention
+ * ({@link statusTopicSpec}), and readers drop reports gone stale.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -81,6 +87,18 @@ import { InFlight, SupervisedConsumer } from './supervised-consumer.js';
 
 /** Default compacted topic of processor status reports. */
 export const DEFAULT_STATUS_TOPIC = '_feedback-pipeline-status';
+
+/** How long status reports stay in the status topic at most (left by crashed instances, or last words). */
+export const STATUS_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The status topic: compacted (the latest report per key) and deleted after a
+ * day (keys of instances that crashed without tombstoning theirs), with
+ * hourly segments so compaction and deletion reach recent records.
+ */
+export function statusTopicSpec(name: string): TopicSpec {
+  return { name, partitions: 1, compacted: true, retentionMs: STATUS_RETENTION_MS, segmentMs: 60 * 60 * 1000 };
+}
 
 export interface CommitHookInfo {
   readonly processor: string;
@@ -608,7 +626,7 @@ export class KafkaStreamRuntime implements StreamRuntime {
       name: definition.name,
       stop: () =>
         (stopped ??= p.stop().then(() => {
-          this.publishing = this.publishing.then(() => this.publish([p]));
+          this.publishing = this.publishing.then(() => this.publishLastWord([p]));
           return this.publishing;
         })),
     };
@@ -632,8 +650,8 @@ export class KafkaStreamRuntime implements StreamRuntime {
     if (this.statusTimer) clearInterval(this.statusTimer);
     await Promise.all([...this.processors.values()].map((p) => p.stop()));
     await Promise.all(this.tables.splice(0).map((t) => t.stop()));
-    // Last word: every processor of this instance STOPPED.
-    this.publishing = this.publishing.then(() => this.publish([...this.processors.values()]));
+    // Last word: every processor of this instance STOPPED, and its instance key tombstoned.
+    this.publishing = this.publishing.then(() => this.publishLastWord([...this.processors.values()]));
     await this.publishing;
   }
 
@@ -663,22 +681,44 @@ export class KafkaStreamRuntime implements StreamRuntime {
     tick();
   }
 
-  private async publish(processors: readonly KafkaProcessor[]): Promise<void> {
-    if (this.statusIntervalMs <= 0 || this.killedFlag || processors.length === 0) return;
+  /** The running processors' reports, under their instance keys. */
+  private publish(processors: readonly KafkaProcessor[]): Promise<void> {
+    const now = Date.now();
+    return this.produceStatus(
+      processors
+        .filter((p) => p.meter.state !== ProcessorState.Stopped)
+        .map((p) => ({ topic: this.statusTopic, key: this.statusKey(p), value: this.report(p, now) })),
+    );
+  }
+
+  /** Stopped processors: the STOPPED report under the processor's own key, and a tombstone for the instance key. */
+  private publishLastWord(processors: readonly KafkaProcessor[]): Promise<void> {
+    const now = Date.now();
+    return this.produceStatus(
+      processors.flatMap((p) => [
+        { topic: this.statusTopic, key: p.def.name, value: this.report(p, now) },
+        { topic: this.statusTopic, key: this.statusKey(p), value: null },
+      ]),
+    );
+  }
+
+  private statusKey(p: KafkaProcessor): string {
+    return `${p.def.name}@${this.instanceId}`;
+  }
+
+  private report(p: KafkaProcessor, now: number): string {
+    return JSON.stringify({ ...instanceStatus(p.def, p.groupId, p.meter, now), instance: this.instanceId, updatedAt: now });
+  }
+
+  private async produceStatus(records: readonly OutRecord[]): Promise<void> {
+    if (this.statusIntervalMs <= 0 || this.killedFlag || records.length === 0) return;
     try {
-      this.statusTopicReady ??= this.log.ensureTopics([{ name: this.statusTopic, partitions: 1, compacted: true }]).catch((e: unknown) => {
+      this.statusTopicReady ??= this.log.ensureTopics([statusTopicSpec(this.statusTopic)]).catch((e: unknown) => {
         this.statusTopicReady = null;
         throw e;
       });
       await this.statusTopicReady;
-      const now = Date.now();
-      await this.log.produce(
-        processors.map((p) => ({
-          topic: this.statusTopic,
-          key: `${p.def.name}@${this.instanceId}`,
-          value: JSON.stringify({ ...instanceStatus(p.def, p.groupId, p.meter, now), instance: this.instanceId, updatedAt: now }),
-        })),
-      );
+      await this.log.produce(records);
     } catch (err) {
       this.logger.debug({ err, topic: this.statusTopic }, 'could not publish the pipeline status');
     }
