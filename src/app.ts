@@ -187,8 +187,9 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       if (started) return;
       started = true;
       if (stream) await stream.start();
-      // Publishes acknowledgements stored but not published (failed publish, crash).
-      acknowledgements.start();
+      // Publishes acknowledgements stored but not published (failed publish, crash),
+      // in the processes that acknowledge.
+      if (has('api') || has('slack')) acknowledgements.start();
       // The sink waits for Elasticsearch itself; the API must not wait for it.
       if (sink) sink.start().catch((err: unknown) => logger.error({ err }, 'sink failed to start'));
       if (remoteStatus) await remoteStatus.start();
