@@ -4,6 +4,14 @@
  * asynchronous (never inside `produce`), in offset order per partition, like
  * Kafka's; nothing is persisted.
  *
+ * Retention: a partition keeps at most `maxRecordsPerPartition` records. Past
+ * that, the oldest are dropped, a tenth of the bound at a time (as Kafka
+ * deletes whole segments), and `offsets().low` moves up; offsets keep
+ * increasing. Tails and groups positioned below `low` go on at `low`, as a
+ * Kafka consumer with auto.offset.reset=earliest would. A compacted topic is
+ * compacted instead (the latest record per key kept, which leaves gaps in its
+ * offsets), so it is bounded by its keys and a table read from it stays whole.
+ *
  * Besides the port it offers what the in-memory stream runtime needs to be
  * exactly-once: {@link MemoryEventLog.read}, {@link MemoryEventLog.committedOffset}
  * and {@link MemoryEventLog.commitTransaction}, which appends records and
@@ -24,9 +32,20 @@ import type {
   TopicSpec,
 } from '../../ports/event-log.js';
 
+interface Partition {
+  /** Retained records in offset order (with gaps in a compacted topic). */
+  records: LogRecord[];
+  /** First offset still readable: moved up when retention drops records. */
+  low: number;
+  /** Next offset to be written. */
+  high: number;
+  /** Compacted topics: the size at which the next compaction runs. */
+  compactAt: number;
+}
+
 interface Topic {
   readonly name: string;
-  readonly partitions: LogRecord[][];
+  readonly partitions: Partition[];
   readonly compacted: boolean;
 }
 
@@ -35,6 +54,8 @@ export interface MemoryEventLogOptions {
   partitions?: number;
   /** Largest batch handed to a handler. @default 500 */
   maxBatchSize?: number;
+  /** Records a partition keeps; the oldest are dropped past it (compacted topics are compacted instead). @default 100_000 */
+  maxRecordsPerPartition?: number;
   /** First redelivery delay after a consume handler threw. @default 50 // ms */
   retryInitialDelayMs?: number;
   logger?: Logger;
@@ -62,6 +83,7 @@ export class MemoryEventLog implements EventLog {
   private readonly loops = new Set<Stoppable>();
   private readonly defaultPartitions: number;
   private readonly maxBatchSize: number;
+  private readonly maxRecords: number;
   private readonly retryInitialDelayMs: number;
   private readonly logger: Logger;
   private rr = 0;
@@ -69,9 +91,11 @@ export class MemoryEventLog implements EventLog {
   /** Bumped by every append; lets a reader that checked at version v sleep without missing a later append. */
   private appended = 0;
 
-  constructor({ partitions = 3, maxBatchSize = 500, retryInitialDelayMs = 50, logger = silentLogger }: MemoryEventLogOptions = {}) {
+  constructor({ partitions = 3, maxBatchSize = 500, maxRecordsPerPartition = 100_000, retryInitialDelayMs = 50, logger = silentLogger }: MemoryEventLogOptions = {}) {
+    if (!Number.isSafeInteger(maxRecordsPerPartition) || maxRecordsPerPartition < 1) throw new RangeError(`maxRecordsPerPartition must be a positive integer, got ${maxRecordsPerPartition}`);
     this.defaultPartitions = partitions;
     this.maxBatchSize = maxBatchSize;
+    this.maxRecords = maxRecordsPerPartition;
     this.retryInitialDelayMs = retryInitialDelayMs;
     this.logger = logger;
   }
@@ -83,7 +107,7 @@ export class MemoryEventLog implements EventLog {
   private topic(name: string, partitions = this.defaultPartitions, compacted = false): Topic {
     let t = this.topics.get(name);
     if (!t) {
-      t = { name, partitions: Array.from({ length: partitions }, () => []), compacted };
+      t = { name, partitions: Array.from({ length: partitions }, () => ({ records: [], low: 0, high: 0, compactAt: this.maxRecords })), compacted };
       this.topics.set(name, t);
     }
     return t;
@@ -104,39 +128,60 @@ export class MemoryEventLog implements EventLog {
       const p = r.partition ?? (key ? hash(key) % t.partitions.length : this.rr++ % t.partitions.length);
       const part = t.partitions[p];
       if (!part) throw new UnavailableError(`topic ${r.topic} has no partition ${p}`, { retriable: false });
-      return { r, key, p, part };
+      return { r, key, p, part, t };
     });
-    for (const { r, key, p, part } of placed) {
-      part.push({
+    const touched = new Map<Partition, Topic>();
+    for (const { r, key, p, part, t } of placed) {
+      part.records.push({
         topic: r.topic,
         partition: p,
-        offset: String(part.length),
+        offset: String(part.high++),
         key,
         value: toBuffer(r.value),
         timestamp: r.timestamp ?? now,
         headers: { ...(r.headers ?? {}) },
       });
+      touched.set(part, t);
     }
+    for (const [part, t] of touched) this.retain(t, part);
     if (placed.length > 0) {
       this.appended++;
       this.wake();
     }
   }
 
+  /** Keeps a partition within the bound: compacts a compacted topic, drops the oldest records of any other. */
+  private retain(t: Topic, part: Partition): void {
+    if (t.compacted) {
+      if (part.records.length <= part.compactAt) return;
+      part.records = compact(part.records);
+      // Compact again once it grew by a tenth: a topic with more keys than the bound is not compacted at every append.
+      part.compactAt = Math.max(this.maxRecords, Math.ceil(part.records.length * 1.1));
+      return;
+    }
+    if (part.records.length <= this.maxRecords) return;
+    const keep = Math.max(1, this.maxRecords - Math.floor(this.maxRecords / 10));
+    part.records.splice(0, part.records.length - keep);
+    part.low = Number(part.records[0]?.offset ?? part.high);
+  }
+
   async offsets(topic: string): Promise<readonly PartitionOffsets[]> {
-    return this.topic(topic).partitions.map((p, partition) => ({ partition, low: '0', high: String(p.length) }));
+    return this.topic(topic).partitions.map((p, partition) => ({ partition, low: String(p.low), high: String(p.high) }));
   }
 
   async tail({ topic, from, onBatch, onPosition }: TailOptions): Promise<Stoppable> {
     const t = this.topic(topic);
-    const next = t.partitions.map((p, i) => (from === 'earliest' ? 0 : from === 'latest' ? p.length : Math.min(p.length, Number(from.get(i) ?? 0))));
+    const next = t.partitions.map((p, i) => (from === 'earliest' ? p.low : from === 'latest' ? p.high : Math.min(p.high, Number(from.get(i) ?? p.low))));
     return this.loop(async () => {
       let delivered = false;
       for (const [i, part] of t.partitions.entries()) {
-        const start = next[i] ?? 0;
-        if (start >= part.length) continue;
-        const batch = part.slice(start, start + this.maxBatchSize);
-        next[i] = start + batch.length;
+        // Below the first readable offset (retention dropped what was next): go on at low.
+        const start = Math.max(next[i] ?? part.low, part.low);
+        if (start >= part.high) continue;
+        const batch = readFrom(part, start, this.maxBatchSize);
+        const last = batch[batch.length - 1];
+        next[i] = last ? Number(last.offset) + 1 : part.high;
+        if (!last) continue;
         delivered = true;
         try {
           await onBatch(batch);
@@ -161,19 +206,22 @@ export class MemoryEventLog implements EventLog {
         const t = this.topic(name);
         for (const [i, part] of t.partitions.entries()) {
           const k = `${name}/${i}`;
-          if (!group.has(k)) group.set(k, fromBeginning ? 0 : part.length);
-          const start = group.get(k) ?? 0;
-          if (start >= part.length) continue;
+          if (!group.has(k)) group.set(k, fromBeginning ? part.low : part.high);
+          // A committed offset below low (retention dropped those records) goes on at low.
+          const start = Math.max(group.get(k) ?? part.low, part.low);
+          if (start >= part.high) continue;
           const until = pausedUntil.get(k) ?? 0;
           if (until > Date.now()) {
             nextRetry = Math.min(nextRetry, until);
             continue;
           }
-          const batch = part.slice(start, start + this.maxBatchSize);
+          const batch = readFrom(part, start, this.maxBatchSize);
+          const last = batch[batch.length - 1];
+          if (!last) continue;
           delivered = true;
           try {
             await onBatch(batch);
-            group.set(k, start + batch.length);
+            group.set(k, Number(last.offset) + 1);
             attempts.delete(k);
             pausedUntil.delete(k);
           } catch (err) {
@@ -192,7 +240,7 @@ export class MemoryEventLog implements EventLog {
   async lag(groupId: string, topic: string): Promise<number> {
     const t = this.topic(topic);
     const group = this.groupOffsets.get(groupId);
-    return t.partitions.reduce((sum, part, i) => sum + part.length - (group?.get(`${topic}/${i}`) ?? 0), 0);
+    return t.partitions.reduce((sum, part, i) => sum + part.high - Math.max(group?.get(`${topic}/${i}`) ?? part.low, part.low), 0);
   }
 
   async committed(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
@@ -220,7 +268,7 @@ export class MemoryEventLog implements EventLog {
 
   /** All records of a topic in partition then offset order (tests, demo). */
   records(topic: string): readonly LogRecord[] {
-    return this.topics.get(topic)?.partitions.flat() ?? [];
+    return this.topics.get(topic)?.partitions.flatMap((p) => p.records) ?? [];
   }
 
   /** Partitions of a topic (created with the default count if missing). */
@@ -228,9 +276,10 @@ export class MemoryEventLog implements EventLog {
     return this.topic(topic).partitions.length;
   }
 
-  /** Up to `max` records of a partition from offset `from`. */
+  /** Up to `max` records of a partition from offset `from` (from `low` when `from` is below it). */
   read(topic: string, partition: number, from: number, max = this.maxBatchSize): readonly LogRecord[] {
-    return this.topic(topic).partitions[partition]?.slice(from, from + max) ?? [];
+    const part = this.topic(topic).partitions[partition];
+    return part ? readFrom(part, Math.max(from, part.low), max) : [];
   }
 
   /** The next offset a group reads on a partition, or undefined when it committed none. */
@@ -316,6 +365,35 @@ export class MemoryEventLog implements EventLog {
     // Deliver after the producer's turn, never inside produce().
     setImmediate(() => ws.forEach((w) => w()));
   }
+}
+
+/** Up to `max` records from the first at or after offset `from`. */
+function readFrom(part: Partition, from: number, max: number): LogRecord[] {
+  const rs = part.records;
+  let lo = 0;
+  let hi = rs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Number(rs[mid]!.offset) < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return rs.slice(lo, lo + max);
+}
+
+/** The latest record of each key, in offset order; records without a key are kept. */
+function compact(records: readonly LogRecord[]): LogRecord[] {
+  const seen = new Set<string>();
+  const kept: LogRecord[] = [];
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    if (r.key !== null) {
+      const k = r.key.toString('latin1');
+      if (seen.has(k)) continue;
+      seen.add(k);
+    }
+    kept.push(r);
+  }
+  return kept.reverse();
 }
 
 function toBuffer(v: string | Buffer | null): Buffer | null {
