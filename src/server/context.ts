@@ -1,13 +1,13 @@
 /**
  * Builds the GraphQL context (src/services/api-context.ts) for one HTTP
  * request or one WebSocket operation: the viewer, the ports, and fresh
- * DataLoaders (never shared between callers).
+ * DataLoaders (never shared between callers, made on first use).
  */
 import type { Logger } from '../logger.js';
 import type { SearchIndex } from '../ports/search.js';
 import type { PipelineStatusSource } from '../ports/stream-runtime.js';
 import type { AcknowledgementService } from '../services/acknowledgements.js';
-import { createLoaders, type ApiContext, type SinkStatusSource, type Viewer } from '../services/api-context.js';
+import { createLoaders, type ApiContext, type ApiLoaders, type SinkStatusSource, type Viewer } from '../services/api-context.js';
 import type { LiveFeed } from '../services/live-feed.js';
 import type { AppError } from '../errors.js';
 
@@ -39,15 +39,23 @@ const NO_PROCESSORS: PipelineStatusSource = { status: async () => [] };
 
 export function createContextFactory(deps: ContextDeps): ContextFactory {
   const { search, acknowledgements, liveFeed, pipeline = NO_PROCESSORS, sink = null, logger } = deps;
-  return (viewer, extras = {}) => ({
-    viewer,
-    search,
-    acknowledgements,
-    liveFeed,
-    pipeline,
-    sink,
-    loaders: createLoaders(search, { cache: extras.cache ?? true }),
-    logger,
-    ...(extras.onSlowConsumer ? { onSlowConsumer: extras.onSlowConsumer } : {}),
-  });
+  return (viewer, extras = {}) => {
+    const cache = extras.cache ?? true;
+    let loaders: ApiLoaders | undefined;
+    return {
+      viewer,
+      search,
+      acknowledgements,
+      liveFeed,
+      pipeline,
+      sink,
+      // Made on first use: most WebSocket subscriptions never use theirs
+      // (their events are executed once for all; see shared-execution.ts).
+      get loaders() {
+        return (loaders ??= createLoaders(search, { cache }));
+      },
+      logger,
+      ...(extras.onSlowConsumer ? { onSlowConsumer: extras.onSlowConsumer } : {}),
+    };
+  };
 }

@@ -1,29 +1,40 @@
 /**
- * GraphQL over WebSocket (`graphql-transport-ws`, graphql-ws `useServer` on a
- * `ws` server without its own port: the API server hands it upgrades of
- * `/graphql`).
+ * GraphQL over WebSocket (`graphql-transport-ws`: graphql-ws's protocol over
+ * `ws` sockets, src/server/ws-transport.ts; no port of its own: the API
+ * server hands it upgrades of `/graphql`).
  *
  * graphql-ws runs none of Apollo's validation rules or plugins, so
  * `onSubscribe` does here what Apollo does for HTTP: parse with the token
  * limit, validate with `specifiedRules` plus the same armor rules (and no
  * introspection when it is off), build the same context, format errors with
  * the same mapping, count the same metrics.
+ *
+ * Fan-out: thousands of subscribers of one live feed usually send the same
+ * query. A valid document is parsed and validated once and kept by its text
+ * (src/server/document-cache.ts); each event is executed once per distinct
+ * document, variables and role, not once per subscriber
+ * (src/server/shared-execution.ts), and its errors are formatted and logged
+ * once. What stays per subscriber: authentication (per connection), its
+ * source stream with its bounded buffer and slow-consumer disconnect, and the
+ * message sent on its socket (frames of one tick leave in one write).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, specifiedRules, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context as WsContext } from 'graphql-ws';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Viewer } from '../services/api-context.js';
 import type { Authenticator } from './auth.js';
 import { CloseCode, CloseReason } from './close-codes.js';
 import type { ContextFactory } from './context.js';
+import { createDocumentCache } from './document-cache.js';
 import { GraphQLCode, errorCodeOf, formatGraphQLError, isUnexpected } from './error-mapping.js';
 import type { ApiLimits } from './limits.js';
 import type { ApiMetrics } from './metrics.js';
+import { createSharedExecution, shareKey, type SharedExecution } from './shared-execution.js';
+import { createWsTransport, type WsExtra } from './ws-transport.js';
 
 export interface WsServerOptions {
   schema: GraphQLSchema;
@@ -41,6 +52,8 @@ export interface WsServerOptions {
    * destroyed. @default 5_000 // 5 seconds
    */
   slowCloseTimeoutMs?: number;
+  /** Shares subscription executions between subscribers; tests pass one to read its stats. @default a new one */
+  sharedExecution?: SharedExecution;
 }
 
 export interface WsServer {
@@ -56,15 +69,16 @@ export interface WsServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-type Ctx = WsContext<Record<string, unknown> | undefined, Extra>;
+type Ctx = WsContext<Record<string, unknown> | undefined, WsExtra>;
 
 export function createWsServer(o: WsServerOptions): WsServer {
-  const { schema, limits, authenticator, createContext, metrics, logger, production, keepAliveMs = 12_000, slowCloseTimeoutMs = 5_000 } = o;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
+  const { schema, limits, authenticator, createContext, metrics, logger, production, keepAliveMs = 12_000, slowCloseTimeoutMs = 5_000, sharedExecution = createSharedExecution() } = o;
   const viewers = new WeakMap<Ctx, Viewer>();
-  /** Root field of each running operation, for the delivered-events metric. */
-  const fields = new WeakMap<ExecutionArgs, string>();
-  const rules = [...specifiedRules, ...limits.validationRules];
+  /** Each running subscription: its root field (delivered-events metric) and share key. */
+  const subscriptions = new WeakMap<ExecutionArgs, { readonly field: string | null; readonly key: string }>();
+  /** Results with errors, as sent: formatted (and logged) once however many subscribers share the result. */
+  const formatted = new WeakMap<ExecutionResult, { readonly payload: FormattedExecutionResult; readonly codes: readonly string[] }>();
+  const documents = createDocumentCache({ schema, rules: [...specifiedRules, ...limits.validationRules], parseOptions: limits.parseOptions });
   const formatOptions = { production };
 
   function closeSlow(socket: WebSocket, error: AppError): void {
@@ -81,11 +95,9 @@ export function createWsServer(o: WsServerOptions): WsServer {
   const codedError = (e: GraphQLError, code: string): GraphQLError =>
     new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
 
-  const disposable = useServer<Record<string, unknown> | undefined, Record<PropertyKey, never>>(
+  const transport = createWsTransport<Record<string, unknown> | undefined>(
     {
       schema,
-      // graphql-ws would read NODE_ENV itself; configuration decides here.
-      isProd: production,
       onConnect(ctx) {
         const viewer = authenticator.fromAuthorization(ctx.connectionParams?.authorization);
         if (viewer === null) {
@@ -107,19 +119,13 @@ export function createWsServer(o: WsServerOptions): WsServer {
             }),
           ];
         }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, limits.parseOptions);
-        } catch (e) {
-          if (!(e instanceof GraphQLError)) throw e;
-          metrics.errors.inc({ transport: 'ws', code: GraphQLCode.ParseFailed });
-          return [codedError(e, GraphQLCode.ParseFailed)];
+        const prepared = documents.prepare(payload.query);
+        if (!prepared.ok) {
+          const code = prepared.stage === 'parse' ? GraphQLCode.ParseFailed : GraphQLCode.ValidationFailed;
+          metrics.errors.inc({ transport: 'ws', code }, prepared.errors.length);
+          return prepared.errors.map((e) => codedError(e, code));
         }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) {
-          metrics.errors.inc({ transport: 'ws', code: GraphQLCode.ValidationFailed }, errors.length);
-          return errors.map((e) => codedError(e, GraphQLCode.ValidationFailed));
-        }
+        const { document } = prepared;
         const operation = getOperationAST(document, payload.operationName);
         const kind = operation?.operation ?? 'unknown';
         metrics.requests.inc({ transport: 'ws', operation: kind });
@@ -134,19 +140,32 @@ export function createWsServer(o: WsServerOptions): WsServer {
           ...(payload.variables ? { variableValues: payload.variables } : {}),
           ...(payload.operationName ? { operationName: payload.operationName } : {}),
         };
-        const first = operation?.selectionSet.selections[0];
-        if (kind === 'subscription' && first?.kind === 'Field') fields.set(args, first.name.value);
+        if (kind === 'subscription') {
+          const first = operation?.selectionSet.selections[0];
+          subscriptions.set(args, {
+            field: first?.kind === 'Field' ? first.name.value : null,
+            key: shareKey(document, payload.operationName, payload.variables, viewer.role),
+          });
+        }
         return args;
       },
+      subscribe(args) {
+        return sharedExecution.subscribe(args, subscriptions.get(args)?.key ?? null);
+      },
       onNext(_ctx, _id, _payload, args, result) {
-        const field = fields.get(args);
-        if (field !== undefined) metrics.delivered.inc({ field });
+        const field = subscriptions.get(args)?.field;
+        if (field !== undefined && field !== null) metrics.delivered.inc({ field });
         if (!result.errors || result.errors.length === 0) return;
-        for (const e of result.errors) {
-          metrics.errors.inc({ transport: 'ws', code: errorCodeOf(e) });
-          if (isUnexpected(e)) logger.error({ err: e.originalError ?? e, path: e.path }, 'GraphQL operation over WebSocket failed');
+        let sent = formatted.get(result);
+        if (sent === undefined) {
+          for (const e of result.errors) {
+            if (isUnexpected(e)) logger.error({ err: e.originalError ?? e, path: e.path }, 'GraphQL operation over WebSocket failed');
+          }
+          sent = { payload: { ...result, errors: result.errors.map((e) => formatGraphQLError(e, formatOptions)) }, codes: result.errors.map((e) => errorCodeOf(e)) };
+          formatted.set(result, sent);
         }
-        return { ...result, errors: result.errors.map((e) => formatGraphQLError(e, formatOptions)) };
+        for (const code of sent.codes) metrics.errors.inc({ transport: 'ws', code });
+        return sent.payload;
       },
       onError(_ctx, _id, _payload, errors) {
         for (const e of errors) {
@@ -155,8 +174,7 @@ export function createWsServer(o: WsServerOptions): WsServer {
         return errors.map((e) => formatGraphQLError(e, formatOptions));
       },
     },
-    wss,
-    keepAliveMs,
+    { maxPayload: limits.maxBodyBytes, production, logger, keepAliveMs },
   );
 
   let closing: Promise<void> | null = null;
@@ -167,20 +185,20 @@ export function createWsServer(o: WsServerOptions): WsServer {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      transport.handleUpgrade(request, socket, head);
     },
-    connections: () => wss.clients.size,
+    connections: () => transport.clients.size,
     close(timeoutMs) {
       closing ??= (async () => {
-        const sockets = [...wss.clients];
+        const sockets = [...transport.clients];
         const closed = sockets.map((s) => (s.readyState === s.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', () => resolve()))));
         for (const s of sockets) s.close(CloseCode.GoingAway, CloseReason.GoingAway);
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
         clearTimeout(timer);
-        for (const s of wss.clients) s.terminate();
+        for (const s of transport.clients) s.terminate();
         await Promise.all(closed);
-        await disposable.dispose();
+        await transport.dispose();
       })().catch((err: unknown) => {
         logger.warn({ err }, 'closing the WebSocket server failed');
         throw new AppError(ErrorCode.Internal, 'closing the WebSocket server failed', { cause: err });

@@ -1,0 +1,142 @@
+/**
+ * graphql-ws (`makeServer`, the protocol) over `ws` sockets, in place of
+ * graphql-ws's own `useServer` (graphql-ws/use/ws), for fan-out to many
+ * subscribers:
+ * - A send does not wait for its frame to be written while fewer than
+ *   `highWaterMark` bytes wait on the socket. (`useServer` waits for every
+ *   frame, so each event costs each subscriber a trip through the event loop
+ *   before it may take the next.) Above the mark the operation waits for the
+ *   write as before: a slow reader stops taking events, and its bounded
+ *   live-feed buffer overflows into the slow-consumer disconnect, as before.
+ * - Frames sent to a socket in the same tick leave in one write: the socket
+ *   is corked until the next tick, so a burst of events costs a subscriber
+ *   one system call rather than one per event.
+ * - Keep-alive is one interval per socket (no timer and listener per ping).
+ * - The context's `extra` holds the socket only, not the upgrade request.
+ * Protocol, close codes and hooks are graphql-ws's own.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../logger.js';
+
+export interface WsExtra {
+  readonly socket: WebSocket;
+}
+
+export interface WsTransportOptions {
+  /** Largest message accepted from a client. */
+  maxPayload: number;
+  /** In production, internal error messages are not sent as close reasons. */
+  production: boolean;
+  logger: Logger;
+  /** Ping interval; a peer that has not answered a ping by the next one is terminated. @default 12_000 // 12 seconds */
+  keepAliveMs?: number;
+  /**
+   * Bytes waiting on a socket (`bufferedAmount`) from which a send waits
+   * until its frame is written. @default 65_536 // 64 KiB
+   */
+  highWaterMark?: number;
+}
+
+export interface WsTransport {
+  /** Takes over an upgraded HTTP connection (`socket` is the raw connection `ws` writes to). */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  readonly clients: ReadonlySet<WebSocket>;
+  /** Closes every socket with 1001, stops the server. */
+  dispose(): Promise<void>;
+}
+
+const internalReason = (err: unknown, production: boolean): string => {
+  if (production) return 'Internal server error';
+  const message = err instanceof Error ? err.message : String(err);
+  // Close reasons are at most 123 bytes.
+  return Buffer.byteLength(message) < 124 ? message : 'Internal server error';
+};
+
+export function createWsTransport<P extends Record<string, unknown> | undefined>(server: ServerOptions<P, WsExtra>, o: WsTransportOptions): WsTransport {
+  const { maxPayload, production, logger, keepAliveMs = 12_000, highWaterMark = 65_536 } = o;
+  // Compression would cost a zlib context per connection and a deflate per message.
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, handleProtocols: (protocols) => handleProtocols(protocols) });
+  const protocol = makeServer<P, WsExtra>(server);
+
+  wss.once('error', (err) => {
+    logger.error({ err }, 'the WebSocket server failed; closing every connection');
+    for (const client of wss.clients) client.close(CloseCode.InternalServerError, internalReason(err, production));
+  });
+
+  function open(socket: WebSocket, raw: Duplex): void {
+    socket.once('error', (err) => {
+      logger.error({ err }, 'a WebSocket failed');
+      socket.close(CloseCode.InternalServerError, internalReason(err, production));
+    });
+
+    let answered = true;
+    socket.on('pong', () => (answered = true));
+    const keepAlive =
+      keepAliveMs > 0 && Number.isFinite(keepAliveMs)
+        ? setInterval(() => {
+            if (socket.readyState !== socket.OPEN) return;
+            if (!answered) return socket.terminate();
+            answered = false;
+            socket.ping();
+          }, keepAliveMs)
+        : null;
+
+    let corked = false;
+    const uncork = (): void => {
+      corked = false;
+      raw.uncork();
+    };
+    const written = (resolve: () => void, reject: (e: Error) => void) => (err?: Error) => (err ? reject(err) : resolve());
+
+    const closed = protocol.opened(
+      {
+        protocol: socket.protocol,
+        send(data) {
+          if (socket.readyState !== socket.OPEN) return;
+          const wait = socket.bufferedAmount >= highWaterMark;
+          if (!corked) {
+            corked = true;
+            raw.cork();
+            process.nextTick(uncork);
+          }
+          if (!wait) {
+            // A failed write fails the socket, which closes and ends its operations.
+            socket.send(data);
+            return;
+          }
+          return new Promise<void>((resolve, reject) => socket.send(data, written(resolve, reject)));
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage(cb) {
+          socket.on('message', (data) => {
+            cb(String(data)).catch((err: unknown) => {
+              logger.error({ err }, 'a GraphQL over WebSocket message failed');
+              socket.close(CloseCode.InternalServerError, internalReason(err, production));
+            });
+          });
+        },
+      },
+      { socket },
+    );
+
+    socket.once('close', (code, reason) => {
+      if (keepAlive) clearInterval(keepAlive);
+      closed(code, String(reason)).catch((err: unknown) => logger.error({ err }, 'closing a GraphQL over WebSocket connection failed'));
+    });
+  }
+
+  return {
+    handleUpgrade(request, socket, head) {
+      wss.handleUpgrade(request, socket, head, (ws) => open(ws, socket));
+    },
+    clients: wss.clients,
+    async dispose() {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
