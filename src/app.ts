@@ -192,6 +192,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       if (has('api') || has('slack')) acknowledgements.start();
       // The sink waits for Elasticsearch itself; the API must not wait for it.
       if (sink) sink.start().catch((err: unknown) => logger.error({ err }, 'sink failed to start'));
+      // An API process without the stream role tails these; create them if this is the first process up.
+      if (api) await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.ratingsEnriched }, { name: config.topics.acknowledgements }]);
       if (remoteStatus) await remoteStatus.start();
       if (slack) await slack.start();
       if (api) address = await api.listen(config.port, config.host);

@@ -44,6 +44,10 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // Roles without a listening server (stream, sink) hold no handle of their own
+  // between Kafka fetches; the process must live until it is told to stop.
+  // (shutdown() ends the process with process.exit.)
+  setInterval(() => undefined, 1 << 30);
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   try {

@@ -180,6 +180,10 @@ function serverProperties(
     'transaction.state.log.min.isr': 1,
     'transaction.state.log.num.partitions': 5,
     'group.initial.rebalance.delay.ms': 0,
+    // Keep everything: tests and demos use the article's 2018 rating times as
+    // record timestamps, which the default 7-day retention would delete within
+    // seconds of the first segment roll.
+    'log.retention.ms': -1,
     ...overrides,
   };
   return Object.entries(properties)
