@@ -1,0 +1,72 @@
+/**
+ * B5 baseline: a bare bulk-indexing loop. The same Elasticsearch client (the
+ * adapter's factory, so the same settings), the same batch size, the same
+ * documents (the sink's mapping of the same enriched records), one bulk
+ * request at a time as the sink does; no Kafka, no parsing in the loop.
+ */
+import { createElasticsearchClient } from '../../src/adapters/elasticsearch/client.js';
+import { ratingToDoc } from '../../src/adapters/elasticsearch/documents.js';
+import { decodeJson, parseEnrichedRecord } from '../../src/domain/index.js';
+import { byId, enrichedValue, makeCustomers, makeRatings } from '../lib/data.js';
+import { serve } from '../lib/worker.js';
+
+interface RunParams {
+  readonly esUrl: string;
+  readonly index: string;
+  readonly count: number;
+  readonly customers: number;
+  readonly seed: number;
+  readonly batchSize: number;
+}
+
+export interface BulkRunResult {
+  readonly indexed: number;
+  readonly errors: number;
+  readonly bulkRequests: number;
+  readonly firstAt: number;
+  readonly firstCount: number;
+  readonly lastAt: number;
+  readonly docsPerSecond: number;
+}
+
+async function run(p: RunParams): Promise<BulkRunResult> {
+  const customers = makeCustomers(p.customers);
+  const byCustomer = byId(customers);
+  const docs = makeRatings(p.count, customers, { seed: p.seed }).map((r) => {
+    const parsed = parseEnrichedRecord(decodeJson(enrichedValue(r, byCustomer)));
+    if (!parsed.ok) throw parsed.error;
+    return ratingToDoc(parsed.value);
+  });
+  const client = createElasticsearchClient({ url: p.esUrl });
+  let indexed = 0;
+  let errors = 0;
+  let bulkRequests = 0;
+  let firstAt = 0;
+  let firstCount = 0;
+  let lastAt = 0;
+  try {
+    for (let i = 0; i < docs.length; i += p.batchSize) {
+      const operations: unknown[] = [];
+      for (const doc of docs.slice(i, i + p.batchSize)) operations.push({ index: { _index: p.index, _id: String(doc.rating_id) } }, doc);
+      const res = await client.bulk({ operations }, { maxRetries: 0 });
+      bulkRequests++;
+      for (const item of res.items) {
+        const status = Object.values(item)[0]?.status ?? 500;
+        if (status >= 200 && status < 300) indexed++;
+        else errors++;
+      }
+      const now = Date.now();
+      if (firstAt === 0) {
+        firstAt = now;
+        firstCount = indexed;
+      }
+      lastAt = now;
+    }
+  } finally {
+    await client.close();
+  }
+  const seconds = (lastAt - firstAt) / 1000;
+  return { indexed, errors, bulkRequests, firstAt, firstCount, lastAt, docsPerSecond: seconds > 0 ? (p.count - firstCount) / seconds : Number.NaN };
+}
+
+serve({ run: (p) => run(p as RunParams) });

@@ -1,0 +1,221 @@
+/**
+ * B2: complaint latency, rating produced → `complaintRaised` delivered to a
+ * graphql-ws client, at 1,000 ratings per second (a quarter of them
+ * complaints).
+ *
+ * Product: `node dist/src/main.js` with ROLES=stream,api and exactly-once on
+ * (the path is ratings → enrich-ratings → enriched → complaints → complaints
+ * topic → live feed → WebSocket); one graphql-ws subscriber in its own
+ * process measures now − ratedAt for every complaint. Baseline: a bare
+ * two-hop kafkajs chain (bench/baselines/two-hop.ts) over the same rate and
+ * the same share of complaints. The load generator is a third process
+ * (bench/workers/rating-producer.ts).
+ */
+import { startWorker, type Worker } from '../lib/child.js';
+import { cdcMessage, makeCustomers, rekeyMessage } from '../lib/data.js';
+import { connectBenchKafka } from '../lib/kafka.js';
+import { createProductTopics, productNames } from '../lib/names.js';
+import { productEnv, startProduct, type Product } from '../lib/product.js';
+import { limitRow, type Row, type Scenario } from '../lib/types.js';
+import { errorMessage, median, percentiles, sleep, type Percentiles } from '../lib/util.js';
+import { SUBSCRIPTION } from './b4-fanout.js';
+
+const RATE = 1_000;
+const CUSTOMERS = 1_000;
+const COMPLAINT_SHARE = 0.25;
+/** How long after its run a complaint may still arrive before it counts as not delivered. */
+const MISSING_WAIT_MS = 15_000;
+
+export const b2: Scenario = {
+  id: 'B2',
+  title: 'complaint latency: rating produced → complaintRaised delivered, at 1,000 ratings/s',
+  async run(ctx) {
+    const durationMs = ctx.quick ? 4_000 : 10_000;
+    const warmMs = ctx.quick ? 2_000 : 4_000;
+    const base = `bench-b2-${ctx.stamp}`;
+    const customers = makeCustomers(CUSTOMERS);
+    const customerStatus = customers.map((c) => [c.id, c.club_status.toLowerCase()] as const);
+    const names = productNames(base);
+    const topics = {
+      ratings: names.TOPIC_RATINGS,
+      cdc: names.TOPIC_CUSTOMERS_CDC,
+      rekeyed: names.TOPIC_CUSTOMERS_REKEYED,
+      middle: `${base}-baseline-complaints`,
+      baselineInput: `${base}-baseline-ratings`,
+    };
+    const kafka = await connectBenchKafka(ctx.brokers);
+    let producer: Worker | null = null;
+    let firstId = 1;
+    const load = async (topic: string, ms: number): Promise<{ sent: number; complaints: number }> =>
+      (producer as Worker).call('run', { brokers: ctx.brokers, topic, rate: RATE, durationMs: ms, customers: customerStatus, complaintShare: COMPLAINT_SHARE, firstId: (firstId += 1_000_000), seed: firstId }, ms + 60_000);
+
+    /**
+     * Runs the load, then waits until `count()` reaches the complaints sent (or
+     * 15 s more). Percentiles are over the complaints delivered; what was not
+     * delivered is counted separately (and fails the target).
+     */
+    const measure = async (topic: string, ms: number, count: () => Promise<number>, samples: () => Promise<number[]>): Promise<{ p: Percentiles; sent: number; expected: number; received: number }> => {
+      const { sent, complaints } = await load(topic, ms);
+      const deadline = Date.now() + MISSING_WAIT_MS;
+      while ((await count()) < complaints && Date.now() < deadline) await sleep(50);
+      const xs = await samples();
+      return { p: percentiles(xs), sent, expected: complaints, received: xs.length };
+    };
+
+    const product: { p: Percentiles; sent: number; expected: number; received: number }[] = [];
+    const baseline: { p: Percentiles; sent: number; expected: number; received: number }[] = [];
+    /** Per product run: latency to each intermediate topic (read_committed), by topic. */
+    const hops: Record<string, Percentiles>[] = [];
+    /** Close codes of the subscriber's connections that the product closed. */
+    const disconnects: string[] = [];
+    let productError: string | null = ctx.productMissing === null ? null : `not run: ${ctx.productMissing}`;
+    try {
+      await createProductTopics(kafka, names);
+      await kafka.createTopics([
+        { name: topics.middle, partitions: 3 },
+        { name: topics.baselineInput, partitions: 3 },
+      ]);
+      await kafka.fill(topics.cdc, customers.map(cdcMessage));
+      await kafka.fill(topics.rekeyed, customers.map(rekeyMessage));
+      producer = await startWorker('workers/rating-producer.ts', 'b2-producer');
+
+      // Baseline first: it needs no build, and it warms the broker for both.
+      const chain = await startWorker('baselines/two-hop.ts', 'b2-two-hop');
+      try {
+        await chain.call('start', { brokers: ctx.brokers, input: topics.baselineInput, middle: topics.middle, groupPrefix: `${base}-baseline`, customers: customerStatus });
+        ctx.log('B2 baseline: warm-up');
+        await load(topics.baselineInput, warmMs);
+        await sleep(1_000);
+        for (let i = 1; i <= ctx.runs; i++) {
+          await chain.call('reset');
+          const r = await measure(topics.baselineInput, durationMs, () => chain.call<number>('count'), () => chain.call<number[]>('samples'));
+          baseline.push(r);
+          ctx.log(`B2 baseline run ${i}/${ctx.runs}: p50 ${r.p.p50} ms, p95 ${r.p.p95} ms, p99 ${r.p.p99} ms (${r.received}/${r.expected} complaints)`);
+        }
+      } finally {
+        await chain.stop();
+      }
+
+      if (productError === null) {
+        let app: Product | null = null;
+        let subscriber: Worker | null = null;
+        let probe: Worker | null = null;
+        try {
+          app = await startProduct({
+            name: 'b2-stream-api',
+            logDir: ctx.logDir,
+            cpuProfile: ctx.profile,
+            env: productEnv(
+              { brokers: ctx.brokers.join(','), esUrl: ctx.esUrl },
+              {
+                ROLES: 'stream,api',
+                EXACTLY_ONCE: 'on',
+                ...names,
+              },
+            ),
+          });
+          await app.waitHttp('/readyz', 120_000);
+          // Where the latency comes from: the same clock read at the intermediate topics.
+          probe = await startWorker('workers/topic-probe.ts', 'b2-probe');
+          await probe.call('start', { brokers: ctx.brokers, topics: [names.TOPIC_RATINGS_ENRICHED, names.TOPIC_COMPLAINTS], groupId: `${base}-probe` });
+          subscriber = await startWorker('workers/ws-clients.ts', 'b2-subscriber');
+          const s = subscriber;
+          const wsUrl = `ws://127.0.0.1:${app.port}/graphql`;
+          /** (Re)connects the one subscriber; the product closes it (4429) when it falls 1,000 complaints behind. */
+          const ensureSubscribed = async (): Promise<void> => {
+            const st = await s.call<{ open: number; closeCodes: [string, number][] }>('stats');
+            if (st.open > 0) return;
+            const c = await s.call<{ opened: number; errors: string[] }>('connect', { url: wsUrl, mode: 'graphql', count: 1, query: SUBSCRIPTION });
+            if (c.opened !== 1) throw new Error(`the subscriber could not connect: ${c.errors.join('; ')}`);
+            await sleep(500);
+          };
+          await ensureSubscribed();
+          ctx.log('B2 product: warm-up');
+          await s.call('reset', { keepSamples: true });
+          const warm = await measure(topics.ratings, warmMs, async () => (await s.call<number[]>('samples')).length, () => s.call<number[]>('samples'));
+          if (warm.received === 0) {
+            const st = await s.call<{ errors: string[]; closeCodes: [string, number][] }>('stats');
+            throw new Error(`no complaint reached the subscriber in the warm-up (${warm.expected} sent); errors ${JSON.stringify(st.errors)}, close codes ${JSON.stringify(st.closeCodes)}`);
+          }
+          await sleep(1_000);
+          for (let i = 1; i <= ctx.runs; i++) {
+            await ensureSubscribed();
+            await s.call('reset', { keepSamples: true });
+            await probe.call('reset');
+            const r = await measure(topics.ratings, durationMs, async () => (await s.call<number[]>('samples')).length, () => s.call<number[]>('samples'));
+            product.push(r);
+            hops.push(await probe.call<Record<string, Percentiles>>('percentiles'));
+            if (i === ctx.runs) {
+              // Every connection the product closed during the runs (the worker keeps count).
+              const st = await s.call<{ closeCodes: [string, number][] }>('stats');
+              disconnects.push(...st.closeCodes.map(([code, n]) => `${n}× ${code}`));
+            }
+            ctx.log(`B2 product run ${i}/${ctx.runs}: p50 ${r.p.p50} ms, p95 ${r.p.p95} ms, p99 ${r.p.p99} ms (${r.received}/${r.expected} complaints)`);
+          }
+        } catch (e) {
+          productError = `failed: ${errorMessage(e)}`;
+          ctx.log(`B2: the product side failed: ${errorMessage(e)}`);
+        } finally {
+          await Promise.allSettled([subscriber?.stop(), probe?.stop()]);
+          await app?.stop();
+        }
+      }
+    } finally {
+      await producer?.stop();
+      await kafka.close();
+    }
+
+    const med = (xs: typeof product, k: keyof Percentiles): number | null => (xs.length > 0 ? median(xs.map((x) => x.p[k])) : null);
+    const b99 = med(baseline, 'p99');
+    const p99 = med(product, 'p99');
+    const lost = product.reduce((s, r) => s + Math.max(0, r.expected - r.received), 0);
+    const expected = product.reduce((s, r) => s + r.expected, 0);
+    const delivered = (xs: typeof product): number | null => {
+      const e = xs.reduce((s, r) => s + r.expected, 0);
+      return e > 0 ? (100 * xs.reduce((s, r) => s + Math.min(r.expected, r.received), 0)) / e : null;
+    };
+    const lossNote =
+      productError ??
+      ([
+        lost > 0 ? `${lost} of ${expected} complaints never reached the subscriber (percentiles are over those delivered)` : '',
+        disconnects.length > 0 ? `the product closed the subscriber's connection: ${disconnects.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') ||
+        undefined);
+    const rows: Row[] = [
+      limitRow({
+        scenario: 'B2',
+        what: 'p99 rating → complaintRaised at 1,000 ratings/s',
+        unit: 'ms',
+        product: p99,
+        baseline: b99,
+        target: '≤ 3 × baseline and < 50 ms',
+        check: (v) => b99 !== null && v <= 3 * b99 && v < 50 && lost === 0,
+        ...(lossNote !== undefined && { note: lossNote }),
+      }),
+      limitRow({ scenario: 'B2', what: 'p95', unit: 'ms', product: med(product, 'p95'), baseline: med(baseline, 'p95'), target: 'report', check: null }),
+      limitRow({ scenario: 'B2', what: 'p50', unit: 'ms', product: med(product, 'p50'), baseline: med(baseline, 'p50'), target: 'report', check: null }),
+      limitRow({
+        scenario: 'B2',
+        what: 'complaints delivered',
+        unit: '%',
+        product: product.length > 0 ? delivered(product) : null,
+        baseline: delivered(baseline),
+        target: 'all',
+        check: () => lost === 0,
+        ratio: null,
+      }),
+    ];
+    // Where it goes: p99 from the rating to each intermediate topic, read_committed (no baseline figure).
+    for (const [label, topic] of [['p99 rating → enriched topic (hop 1)', names.TOPIC_RATINGS_ENRICHED], ['p99 rating → complaints topic (hop 2)', names.TOPIC_COMPLAINTS]] as const) {
+      const xs = hops.map((h) => h[topic]?.p99).filter((v): v is number => v !== undefined && Number.isFinite(v));
+      if (xs.length > 0) rows.push(limitRow({ scenario: 'B2', what: label, unit: 'ms', product: median(xs), baseline: null, target: 'report', check: null }));
+    }
+    return {
+      rows,
+      details: { rate: RATE, complaintShare: COMPLAINT_SHARE, durationMs, product, productHops: hops, disconnects, baseline, productError, subscription: SUBSCRIPTION },
+      ...(productError !== null && { status: 'partial' as const, reason: productError }),
+    };
+  },
+};
