@@ -10,11 +10,13 @@
  * executed once per share key (document, operation, variables, role; see
  * {@link shareKey}) and every subscriber with that key gets the same result.
  *
- * What makes two events "the same event": the same object, or plain objects
- * whose own properties are the same, objects compared by identity (the live
- * feed gives each subscriber its own small event object, with its own cursor,
- * around shared data; subscribers that are at the same cursor share). Events
- * and results are never mutated once made, so sharing them is safe.
+ * What makes two events the same event ({@link sameEvent}): the same object,
+ * or plain objects with the same own properties, objects among them compared
+ * by identity. The live feed gives each subscriber its own small event object
+ * (with its own cursor) around data shared by all; subscribers at the same
+ * cursor share. Events without any object in them (a bare number, `{ n: 1 }`)
+ * are not shared: nothing tells a repeat from a new event. Events and results
+ * are never mutated once made, so sharing them is safe.
  *
  * Field resolvers below a subscription field may depend on the viewer's role
  * (the key has it), not on which viewer it is: the shared execution runs with
@@ -27,37 +29,33 @@ type PromiseOrValue<T> = Promise<T> | T;
 
 export interface SharedExecutionOptions {
   /**
-   * Executions remembered (per share key and event), oldest forgotten first.
-   * A subscriber that reads an event after it was forgotten executes it again.
-   * @default 1_024
+   * Events remembered per share key, with their results. A subscriber more
+   * than this many events behind the others executes its event again.
+   * @default 64
    */
-  capacity?: number;
+  recentEvents?: number;
 }
+
+/** Sends one result to its subscriber; a promise means: wait for it before the next one (backpressure). */
+export type Deliver = (result: ExecutionResult) => Promise<void> | void;
 
 export interface SharedExecution {
   /**
    * graphql-ws `subscribe` for a subscription operation: the source stream of
    * this subscriber, each event mapped through one execution shared by every
    * subscriber with the same `key` (null: not shared, as graphql-js does).
-   * Returning the iterator detaches from the source at once.
+   * With `deliver`, the stream hands each result to it rather than yielding
+   * it, and its `next()` settles only when the stream ends or fails (graphql-
+   * ws then completes or fails the operation as usual). `return()` detaches
+   * from the source at once.
    */
-  subscribe(args: ExecutionArgs, key: string | null): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
-  /** Executions run and executions reused since start (metrics, tests). */
-  stats(): { readonly executed: number; readonly shared: number };
+  subscribe(args: ExecutionArgs, key: string | null, deliver?: Deliver): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  /** Executions run, executions reused, and share keys with subscribers now (metrics, tests). */
+  stats(): { readonly executed: number; readonly shared: number; readonly keys: number };
 }
 
-const ids = new WeakMap<object, number>();
-let lastId = 0;
-
-/** A number for an object, the same for its whole life; never reused. */
-function idOf(o: object): number {
-  let id = ids.get(o);
-  if (id === undefined) {
-    id = ++lastId;
-    ids.set(o, id);
-  }
-  return id;
-}
+const documentIds = new WeakMap<DocumentNode, number>();
+let lastDocumentId = 0;
 
 /**
  * What runs of one subscription may share: the same parsed document (the
@@ -66,116 +64,259 @@ function idOf(o: object): number {
  * key order only miss a share, never mix two.
  */
 export function shareKey(document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, role: ApiRole): string {
-  return `${idOf(document)}\u0000${operationName ?? ''}\u0000${role}\u0000${JSON.stringify(variables ?? {})}`;
+  let id = documentIds.get(document);
+  if (id === undefined) documentIds.set(document, (id = ++lastDocumentId));
+  return `${id}\u0000${operationName ?? ''}\u0000${role}\u0000${JSON.stringify(variables ?? {})}`;
 }
 
-/**
- * The event's identity: `#id` of the object itself, or, for a plain object,
- * its own properties (objects by `#id`, primitives by value). Null for a
- * primitive event or a plain object holding a function or symbol.
- */
-export function eventKey(event: unknown): string | null {
-  if (typeof event !== 'object' || event === null) return null;
-  const proto: unknown = Object.getPrototypeOf(event);
-  if (proto !== Object.prototype && proto !== null) return `#${idOf(event)}`;
-  let key = '{';
-  for (const [name, value] of Object.entries(event)) {
-    let encoded: string;
-    switch (typeof value) {
-      case 'object':
-        encoded = value === null ? 'null' : `#${idOf(value)}`;
-        break;
-      case 'string':
-        encoded = JSON.stringify(value);
-        break;
-      case 'number':
-        encoded = Object.is(value, -0) ? '-0' : String(value);
-        break;
-      case 'boolean':
-        encoded = value ? 'true' : 'false';
-        break;
-      case 'undefined':
-        encoded = 'undefined';
-        break;
-      case 'bigint':
-        encoded = `${value}n`;
-        break;
-      default:
-        return `#${idOf(event)}`;
-    }
-    key += `${JSON.stringify(name)}:${encoded},`;
+const isPlain = (o: object): boolean => {
+  const proto: unknown = Object.getPrototypeOf(o);
+  return proto === Object.prototype || proto === null;
+};
+
+/** May be shared at all: an object that is not plain (shared by identity), or a plain object holding an object. */
+function shareable(event: unknown): event is object {
+  if (typeof event !== 'object' || event === null) return false;
+  if (!isPlain(event)) return true;
+  const fields = event as Record<string, unknown>;
+  for (const name in fields) {
+    const value = fields[name];
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') return true;
   }
-  return `${key}}`;
+  return false;
+}
+
+/** The same object, or plain objects whose own properties are the same (`Object.is`: objects by identity). */
+export function sameEvent(a: object, b: object): boolean {
+  if (a === b) return true;
+  if (!isPlain(a) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let count = 0;
+  // for...in rather than Object.keys: no array per comparison (plain objects inherit nothing enumerable).
+  for (const name in x) {
+    const value = x[name];
+    if (!Object.is(value, y[name]) || (value === undefined && !(name in y))) return false;
+    count++;
+  }
+  for (const _ in y) count--;
+  return count === 0;
 }
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
 
+/** The recent events of one share key and their executions, newest at `next - 1`; lives while the key has subscribers. */
+class Runs {
+  readonly events: object[] = [];
+  readonly results: PromiseOrValue<ExecutionResult>[] = [];
+  next = 0;
+  subscribers = 0;
+
+  constructor(private readonly size: number) {}
+
+  find(event: object): PromiseOrValue<ExecutionResult> | undefined {
+    const { events, size } = this;
+    for (let i = 1; i <= events.length; i++) {
+      const at = (this.next - i + size) % size;
+      if (sameEvent(events[at] as object, event)) return this.results[at];
+    }
+    return undefined;
+  }
+
+  add(event: object, result: PromiseOrValue<ExecutionResult>): void {
+    const at = this.next;
+    this.events[at] = event;
+    this.results[at] = result;
+    this.next = (at + 1) % this.size;
+    // Later readers get the value itself, without another await.
+    if (result instanceof Promise) {
+      result.then(
+        (value) => {
+          if (this.results[at] === result) this.results[at] = value;
+        },
+        // execute() reports errors in its result; a rejection is a bug and is not handed to others.
+        () => {
+          if (this.results[at] === result) this.events[at] = {};
+        },
+      );
+    }
+  }
+}
+
+/** Maps a subscriber's events to results; `led` tells whether the last one was executed here (not found). */
+interface Mapper {
+  led: boolean;
+  map(event: unknown): PromiseOrValue<ExecutionResult>;
+}
+
 export function createSharedExecution(options: SharedExecutionOptions = {}): SharedExecution {
-  const { capacity = 1_024 } = options;
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
-  /** Share key + event key → its execution; insertion order is age. */
-  const runs = new Map<string, PromiseOrValue<ExecutionResult>>();
+  const { recentEvents = 64 } = options;
+  if (!Number.isInteger(recentEvents) || recentEvents < 1) throw new RangeError(`recentEvents must be a positive integer, got ${recentEvents}`);
+  const byKey = new Map<string, Runs>();
   let executed = 0;
   let shared = 0;
 
-  function run(args: ExecutionArgs, key: string | null, event: unknown): PromiseOrValue<ExecutionResult> {
-    const identity = key === null ? null : eventKey(event);
-    if (identity === null) {
-      executed++;
-      return execute({ ...args, rootValue: event });
-    }
-    const runKey = `${key}\u0000${identity}`;
-    const known = runs.get(runKey);
-    if (known !== undefined) {
-      shared++;
-      return known;
-    }
-    executed++;
-    const result = execute({ ...args, rootValue: event });
-    if (runs.size >= capacity) runs.delete(runs.keys().next().value as string);
-    runs.set(runKey, result);
-    // execute() reports errors in the result; a rejection is a bug, not to be handed to others.
-    if (result instanceof Promise) result.catch(() => runs.get(runKey) === result && runs.delete(runKey));
-    return result;
+  function mapper(args: ExecutionArgs, runs: Runs | null): Mapper {
+    return {
+      led: false,
+      map(event) {
+        if (runs !== null && shareable(event)) {
+          const known = runs.find(event);
+          if (known !== undefined) {
+            shared++;
+            this.led = false;
+            return known;
+          }
+        }
+        executed++;
+        this.led = true;
+        const result = execute({ ...args, rootValue: event });
+        if (runs !== null && shareable(event)) runs.add(event, result);
+        return result;
+      },
+    };
   }
 
   return {
-    async subscribe(args, key) {
+    async subscribe(args, key, deliver) {
       const source = await createSourceEventStream(args);
       if (!isAsyncIterable(source)) return source;
-      const events = source[Symbol.asyncIterator]();
-      const close = async (): Promise<void> => {
-        await events.return?.();
-      };
-      const done = (): IteratorResult<ExecutionResult> => ({ value: undefined, done: true });
-      // Not an async generator: one suspended in `await events.next()` would
-      // not run `return()` until the next event, leaving the source attached.
-      const mapped: AsyncIterableIterator<ExecutionResult> = {
-        async next() {
-          const r = await events.next();
-          if (r.done) return done();
-          try {
-            return { value: await run(args, key, r.value), done: false };
-          } catch (e) {
-            await close().catch(() => undefined);
-            throw e;
-          }
-        },
-        async return() {
-          await close();
-          return done();
-        },
-        async throw(error: unknown) {
-          await close().catch(() => undefined);
-          throw error;
-        },
-        [Symbol.asyncIterator]() {
-          return mapped;
-        },
-      };
-      return mapped;
+      let runs: Runs | null = null;
+      let release: (() => void) | null = null;
+      if (key !== null) {
+        const r = byKey.get(key) ?? new Runs(recentEvents);
+        byKey.set(key, r);
+        r.subscribers++;
+        runs = r;
+        release = () => {
+          if (--r.subscribers === 0 && byKey.get(key) === r) byKey.delete(key);
+        };
+      }
+      return new SharedStream(source[Symbol.asyncIterator](), mapper(args, runs), deliver, release);
     },
-    stats: () => ({ executed, shared }),
+    stats: () => ({ executed, shared, keys: byKey.size }),
   };
+}
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ value: undefined, done: true });
+const SETTLED = Symbol('settled');
+const settledMark = (): typeof SETTLED => SETTLED;
+const ignore = (): void => undefined;
+
+/**
+ * Events a subscriber reads ahead of the one it waits on, at most (on top of
+ * its live-feed buffer).
+ */
+const READ_AHEAD = 32;
+
+/**
+ * A subscriber's results. Not an async generator: one suspended in
+ * `await events.next()` would not run `return()` until the next event,
+ * leaving the source attached meanwhile.
+ *
+ * Read-ahead: a subscriber that started an execution which does not finish at
+ * once (a lookup) reads the events already waiting for it meanwhile, and
+ * starts theirs too. A burst of events then runs its executions together
+ * (their DataLoader lookups batch) and they finish in the same tick, so every
+ * subscriber sends the whole burst at once (one write per socket, see
+ * ws-transport.ts) rather than one event per lookup round trip.
+ */
+class SharedStream implements AsyncIterableIterator<ExecutionResult> {
+  private closed = false;
+  /** The source's `next()` asked and not consumed yet: at most one at a time. */
+  private reading: Promise<IteratorResult<unknown>> | null = null;
+  /** Results of events read ahead, in order. */
+  private readonly ahead: PromiseOrValue<ExecutionResult>[] = [];
+  /** The source ended while reading ahead. */
+  private ended = false;
+
+  constructor(
+    private readonly events: AsyncIterator<unknown>,
+    private readonly mapper: Mapper,
+    private readonly deliver: Deliver | undefined,
+    private release: (() => void) | null,
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    try {
+      for (;;) {
+        let mapped = this.ahead.shift();
+        if (mapped === undefined) {
+          if (this.ended || this.closed) return this.finish();
+          const r = await this.read();
+          if (r.done === true || this.closed) return this.finish();
+          mapped = this.mapper.map(r.value);
+          if (this.mapper.led && mapped instanceof Promise) await this.readAhead(mapped);
+        }
+        const result = mapped instanceof Promise ? await mapped : mapped;
+        if (this.closed) return DONE;
+        if (this.deliver === undefined) return { value: result, done: false };
+        const sent = this.deliver(result);
+        if (sent !== undefined) await sent;
+      }
+    } catch (e) {
+      // graphql-ws does not call return() after a failed next(): detach here.
+      await this.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.close();
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.close().catch(() => undefined);
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+
+  private read(): Promise<IteratorResult<unknown>> {
+    let reading = this.reading;
+    if (reading === null) {
+      reading = this.events.next();
+      // Awaited later, maybe: a rejection meanwhile is not unhandled.
+      reading.catch(ignore);
+    }
+    this.reading = null;
+    return reading;
+  }
+
+  /** Until `pending` settles: read the events that are waiting and start their executions. */
+  private async readAhead(pending: Promise<ExecutionResult>): Promise<void> {
+    const settled = pending.then(settledMark, settledMark);
+    while (this.ahead.length < READ_AHEAD && !this.closed) {
+      const reading = this.read();
+      const r = await Promise.race([reading, settled]);
+      if (r === SETTLED) {
+        this.reading = reading; // read on when its turn comes
+        return;
+      }
+      if (r.done === true) {
+        this.ended = true;
+        return;
+      }
+      this.ahead.push(this.mapper.map(r.value));
+    }
+  }
+
+  private finish(): IteratorResult<ExecutionResult> {
+    const release = this.release;
+    this.release = null;
+    release?.();
+    return DONE;
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ahead.length = 0;
+    this.finish();
+    await this.events.return?.();
+  }
 }

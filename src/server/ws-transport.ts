@@ -44,6 +44,12 @@ export interface WsTransport {
   /** Takes over an upgraded HTTP connection (`socket` is the raw connection `ws` writes to). */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   readonly clients: ReadonlySet<WebSocket>;
+  /**
+   * Sends a text frame on a socket of this transport as graphql-ws's own
+   * sends go (same batching and high-water mark); a promise means: wait for
+   * it before sending more. Nothing is sent on a socket that is not open.
+   */
+  send(socket: WebSocket, data: string): Promise<void> | void;
   /** Closes every socket with 1001, stops the server. */
   dispose(): Promise<void>;
 }
@@ -55,11 +61,56 @@ const internalReason = (err: unknown, production: boolean): string => {
   return Buffer.byteLength(message) < 124 ? message : 'Internal server error';
 };
 
+/** One socket: what its sends need. */
+class Connection {
+  corked = false;
+  /** Answered the last ping. */
+  answered = true;
+
+  constructor(
+    readonly socket: WebSocket,
+    /** The connection `ws` writes to, corked for the rest of a tick on its first send. */
+    readonly raw: Duplex,
+    readonly highWaterMark: number,
+  ) {}
+
+  send(data: string): Promise<void> | void {
+    const { socket } = this;
+    if (socket.readyState !== socket.OPEN) return;
+    const wait = socket.bufferedAmount >= this.highWaterMark;
+    if (!this.corked) {
+      this.corked = true;
+      this.raw.cork();
+      process.nextTick(uncork, this);
+    }
+    if (!wait) {
+      // A failed write fails the socket, which closes and ends its operations.
+      socket.send(data);
+      return;
+    }
+    return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+  }
+}
+
+function uncork(c: Connection): void {
+  c.corked = false;
+  c.raw.uncork();
+}
+
+function keepAlive(c: Connection): void {
+  const { socket } = c;
+  if (socket.readyState !== socket.OPEN) return;
+  if (!c.answered) return socket.terminate();
+  c.answered = false;
+  socket.ping();
+}
+
 export function createWsTransport<P extends Record<string, unknown> | undefined>(server: ServerOptions<P, WsExtra>, o: WsTransportOptions): WsTransport {
   const { maxPayload, production, logger, keepAliveMs = 12_000, highWaterMark = 65_536 } = o;
   // Compression would cost a zlib context per connection and a deflate per message.
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, handleProtocols: (protocols) => handleProtocols(protocols) });
   const protocol = makeServer<P, WsExtra>(server);
+  const connections = new WeakMap<WebSocket, Connection>();
 
   wss.once('error', (err) => {
     logger.error({ err }, 'the WebSocket server failed; closing every connection');
@@ -67,48 +118,19 @@ export function createWsTransport<P extends Record<string, unknown> | undefined>
   });
 
   function open(socket: WebSocket, raw: Duplex): void {
+    const c = new Connection(socket, raw, highWaterMark);
+    connections.set(socket, c);
     socket.once('error', (err) => {
       logger.error({ err }, 'a WebSocket failed');
       socket.close(CloseCode.InternalServerError, internalReason(err, production));
     });
-
-    let answered = true;
-    socket.on('pong', () => (answered = true));
-    const keepAlive =
-      keepAliveMs > 0 && Number.isFinite(keepAliveMs)
-        ? setInterval(() => {
-            if (socket.readyState !== socket.OPEN) return;
-            if (!answered) return socket.terminate();
-            answered = false;
-            socket.ping();
-          }, keepAliveMs)
-        : null;
-
-    let corked = false;
-    const uncork = (): void => {
-      corked = false;
-      raw.uncork();
-    };
-    const written = (resolve: () => void, reject: (e: Error) => void) => (err?: Error) => (err ? reject(err) : resolve());
+    socket.on('pong', () => (c.answered = true));
+    const timer = keepAliveMs > 0 && Number.isFinite(keepAliveMs) ? setInterval(keepAlive, keepAliveMs, c) : null;
 
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
-        send(data) {
-          if (socket.readyState !== socket.OPEN) return;
-          const wait = socket.bufferedAmount >= highWaterMark;
-          if (!corked) {
-            corked = true;
-            raw.cork();
-            process.nextTick(uncork);
-          }
-          if (!wait) {
-            // A failed write fails the socket, which closes and ends its operations.
-            socket.send(data);
-            return;
-          }
-          return new Promise<void>((resolve, reject) => socket.send(data, written(resolve, reject)));
-        },
+        send: (data) => c.send(data),
         close: (code, reason) => socket.close(code, reason),
         onMessage(cb) {
           socket.on('message', (data) => {
@@ -123,7 +145,7 @@ export function createWsTransport<P extends Record<string, unknown> | undefined>
     );
 
     socket.once('close', (code, reason) => {
-      if (keepAlive) clearInterval(keepAlive);
+      if (timer) clearInterval(timer);
       closed(code, String(reason)).catch((err: unknown) => logger.error({ err }, 'closing a GraphQL over WebSocket connection failed'));
     });
   }
@@ -133,6 +155,9 @@ export function createWsTransport<P extends Record<string, unknown> | undefined>
       wss.handleUpgrade(request, socket, head, (ws) => open(ws, socket));
     },
     clients: wss.clients,
+    send(socket, data) {
+      return connections.get(socket)?.send(data);
+    },
     async dispose() {
       for (const client of wss.clients) client.close(1001, 'Going away');
       wss.removeAllListeners();

@@ -13,10 +13,11 @@
  * query. A valid document is parsed and validated once and kept by its text
  * (src/server/document-cache.ts); each event is executed once per distinct
  * document, variables and role, not once per subscriber
- * (src/server/shared-execution.ts), and its errors are formatted and logged
- * once. What stays per subscriber: authentication (per connection), its
- * source stream with its bounded buffer and slow-consumer disconnect, and the
- * message sent on its socket (frames of one tick leave in one write).
+ * (src/server/shared-execution.ts), and its result is formatted (errors
+ * logged) and serialized once and sent straight to each socket. What stays
+ * per subscriber: authentication (per connection), its source stream with its
+ * bounded buffer and slow-consumer disconnect, and the frame sent on its
+ * socket (frames of one tick leave in one write, src/server/ws-transport.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -33,7 +34,7 @@ import { createDocumentCache } from './document-cache.js';
 import { GraphQLCode, errorCodeOf, formatGraphQLError, isUnexpected } from './error-mapping.js';
 import type { ApiLimits } from './limits.js';
 import type { ApiMetrics } from './metrics.js';
-import { createSharedExecution, shareKey, type SharedExecution } from './shared-execution.js';
+import { createSharedExecution, shareKey, type Deliver } from './shared-execution.js';
 import { createWsTransport, type WsExtra } from './ws-transport.js';
 
 export interface WsServerOptions {
@@ -52,8 +53,6 @@ export interface WsServerOptions {
    * destroyed. @default 5_000 // 5 seconds
    */
   slowCloseTimeoutMs?: number;
-  /** Shares subscription executions between subscribers; tests pass one to read its stats. @default a new one */
-  sharedExecution?: SharedExecution;
 }
 
 export interface WsServer {
@@ -71,13 +70,21 @@ export interface WsServer {
 
 type Ctx = WsContext<Record<string, unknown> | undefined, WsExtra>;
 
+/** A result as sent: with formatted errors and their codes; `json` made on first send. */
+interface Sendable {
+  readonly payload: FormattedExecutionResult;
+  readonly codes: readonly string[];
+  json: string | null;
+}
+
 export function createWsServer(o: WsServerOptions): WsServer {
-  const { schema, limits, authenticator, createContext, metrics, logger, production, keepAliveMs = 12_000, slowCloseTimeoutMs = 5_000, sharedExecution = createSharedExecution() } = o;
+  const { schema, limits, authenticator, createContext, metrics, logger, production, keepAliveMs = 12_000, slowCloseTimeoutMs = 5_000 } = o;
+  const sharedExecution = createSharedExecution();
   const viewers = new WeakMap<Ctx, Viewer>();
-  /** Each running subscription: its root field (delivered-events metric) and share key. */
-  const subscriptions = new WeakMap<ExecutionArgs, { readonly field: string | null; readonly key: string }>();
-  /** Results with errors, as sent: formatted (and logged) once however many subscribers share the result. */
-  const formatted = new WeakMap<ExecutionResult, { readonly payload: FormattedExecutionResult; readonly codes: readonly string[] }>();
+  /** Each running subscription: its share key, and how its results reach its socket. */
+  const subscriptions = new WeakMap<ExecutionArgs, { readonly key: string; readonly deliver: Deliver }>();
+  /** Results as sent: formatted (errors logged) and serialized once however many subscribers share them. */
+  const sendables = new WeakMap<ExecutionResult, Sendable>();
   const documents = createDocumentCache({ schema, rules: [...specifiedRules, ...limits.validationRules], parseOptions: limits.parseOptions });
   const formatOptions = { production };
 
@@ -90,6 +97,20 @@ export function createWsServer(o: WsServerOptions): WsServer {
     const timer = setTimeout(() => socket.terminate(), slowCloseTimeoutMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
+  }
+
+  function sendable(result: ExecutionResult): Sendable {
+    let s = sendables.get(result);
+    if (s !== undefined) return s;
+    if (!result.errors || result.errors.length === 0) s = { payload: result, codes: [], json: null };
+    else {
+      for (const e of result.errors) {
+        if (isUnexpected(e)) logger.error({ err: e.originalError ?? e, path: e.path }, 'GraphQL operation over WebSocket failed');
+      }
+      s = { payload: { ...result, errors: result.errors.map((e) => formatGraphQLError(e, formatOptions)) }, codes: result.errors.map((e) => errorCodeOf(e)), json: null };
+    }
+    sendables.set(result, s);
+    return s;
   }
 
   const codedError = (e: GraphQLError, code: string): GraphQLError =>
@@ -107,7 +128,7 @@ export function createWsServer(o: WsServerOptions): WsServer {
         viewers.set(ctx, viewer);
         return true;
       },
-      onSubscribe(ctx, _id, payload) {
+      onSubscribe(ctx, id, payload) {
         const viewer = viewers.get(ctx);
         if (viewer === undefined) return [new GraphQLError('not authenticated', { extensions: { code: ErrorCode.Unauthenticated } })];
         // graphql-ws has registered this operation already, so it counts itself.
@@ -142,30 +163,32 @@ export function createWsServer(o: WsServerOptions): WsServer {
         };
         if (kind === 'subscription') {
           const first = operation?.selectionSet.selections[0];
-          subscriptions.set(args, {
-            field: first?.kind === 'Field' ? first.name.value : null,
-            key: shareKey(document, payload.operationName, payload.variables, viewer.role),
-          });
+          const field = first?.kind === 'Field' ? first.name.value : null;
+          const socket = ctx.extra.socket;
+          // graphql-ws's own `next` message, byte for byte, around the shared serialized result.
+          const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+          const deliver: Deliver = (result) => {
+            if (field !== null) metrics.delivered.inc({ field });
+            const s = sendable(result);
+            for (const code of s.codes) metrics.errors.inc({ transport: 'ws', code });
+            s.json ??= JSON.stringify(s.payload);
+            return transport.send(socket, `${prefix}${s.json}}`);
+          };
+          subscriptions.set(args, { key: shareKey(document, payload.operationName, payload.variables, viewer.role), deliver });
         }
         return args;
       },
       subscribe(args) {
-        return sharedExecution.subscribe(args, subscriptions.get(args)?.key ?? null);
+        // Results go straight to the socket, serialized once for all who share them, rather than one by one through graphql-ws's onNext.
+        const s = subscriptions.get(args);
+        subscriptions.delete(args); // the stream keeps what it needs; graphql-ws keeps `args` as long as the operation runs
+        return sharedExecution.subscribe(args, s?.key ?? null, s?.deliver);
       },
-      onNext(_ctx, _id, _payload, args, result) {
-        const field = subscriptions.get(args)?.field;
-        if (field !== undefined && field !== null) metrics.delivered.inc({ field });
-        if (!result.errors || result.errors.length === 0) return;
-        let sent = formatted.get(result);
-        if (sent === undefined) {
-          for (const e of result.errors) {
-            if (isUnexpected(e)) logger.error({ err: e.originalError ?? e, path: e.path }, 'GraphQL operation over WebSocket failed');
-          }
-          sent = { payload: { ...result, errors: result.errors.map((e) => formatGraphQLError(e, formatOptions)) }, codes: result.errors.map((e) => errorCodeOf(e)) };
-          formatted.set(result, sent);
-        }
-        for (const code of sent.codes) metrics.errors.inc({ transport: 'ws', code });
-        return sent.payload;
+      onNext(_ctx, _id, _payload, _args, result) {
+        // Queries and mutations (subscriptions deliver their own results).
+        const s = sendable(result);
+        for (const code of s.codes) metrics.errors.inc({ transport: 'ws', code });
+        return s.codes.length > 0 ? s.payload : undefined;
       },
       onError(_ctx, _id, _payload, errors) {
         for (const e of errors) {

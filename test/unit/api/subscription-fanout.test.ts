@@ -8,7 +8,7 @@ import { buildSchema as buildSdlSchema, defaultFieldResolver, parse, type GraphQ
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiContext } from '../../../src/services/api-context.js';
-import { createSharedExecution, eventKey, shareKey } from '../../../src/server/shared-execution.js';
+import { createSharedExecution, sameEvent, shareKey } from '../../../src/server/shared-execution.js';
 import { AGENT_KEY, collect, customer, raise, rating, startApi, until, VIEWER_KEY, wsClient, type Collector, type Harness, type Loose } from './harness.js';
 
 /** Wraps `type.field`'s resolver; returns how many times it ran. */
@@ -166,16 +166,17 @@ describe('shared execution', () => {
     expect(first[0]!.value).toBe(first[49]!.value); // the same result object
     expect(first[50]!.value).not.toBe(first[0]!.value);
     expect(first[50]!.value).toMatchObject({ data: { tick: { cursor: 'b' } } });
-    expect(shared.stats()).toEqual({ executed: 2, shared: 98 });
+    expect(shared.stats()).toEqual({ executed: 2, shared: 98, keys: 1 });
 
     await Promise.all(subs.map((s) => s.results.return!()));
     expect(subs.every((s) => s.src.returned)).toBe(true);
+    expect(shared.stats().keys).toBe(0);
   });
 
   it('executes per subscriber without a share key', async () => {
     const shared = createSharedExecution();
     const subs = await Promise.all(Array.from({ length: 3 }, () => subscribe(shared, null)));
-    const event = { n: 2, cursor: 'c' };
+    const event = { n: 2, cursor: 'c', payload: {} };
     seen = 0;
     for (const s of subs) s.src.push(event);
     await Promise.all(subs.map((s) => s.results.next()));
@@ -183,14 +184,70 @@ describe('shared execution', () => {
     await Promise.all(subs.map((s) => s.results.return!()));
   });
 
-  it('keys events by identity for objects and by value for primitives', () => {
+  it('starts the executions of waiting events while one waits on a lookup, and delivers them in order', async () => {
+    const slow = buildSdlSchema('type Query { ok: Boolean } type Subscription { tick: Tick } type Tick { n: Int }');
+    const gates: (() => void)[] = [];
+    (slow.getType('Tick') as GraphQLObjectType).getFields().n!.resolve = (e: { n: number }) => new Promise((resolve) => gates.push(() => resolve(e.n)));
+    const tick = slow.getSubscriptionType()!.getFields().tick!;
+    const src = source();
+    tick.subscribe = () => src.iterator;
+    tick.resolve = (event: unknown) => event;
+    const doc = parse('subscription { tick { n } }');
+    const delivered: unknown[] = [];
+    const shared = createSharedExecution();
+    const stream = await shared.subscribe({ schema: slow, document: doc }, shareKey(doc, null, {}, 'viewer'), (r) => {
+      delivered.push((r.data as { tick: { n: number } }).tick.n);
+    });
+    if (!(Symbol.asyncIterator in stream)) throw new Error('expected a stream');
+    const running = stream.next();
+    for (let n = 1; n <= 5; n++) src.push({ n, payload: {} });
+    const turns = async (until: () => boolean): Promise<void> => {
+      for (let i = 0; i < 50 && !until(); i++) await new Promise<void>((r) => setImmediate(r));
+    };
+    await turns(() => gates.length === 5);
+    expect(gates).toHaveLength(5); // all five lookups under way before the first one finished
+    expect(delivered).toEqual([]);
+    for (const open of gates.splice(0).reverse()) open();
+    await turns(() => delivered.length === 5);
+    expect(delivered).toEqual([1, 2, 3, 4, 5]);
+    await stream.return!();
+    await expect(running).resolves.toMatchObject({ done: true });
+  });
+
+  it('tells events apart by identity for objects and by value for primitives', () => {
     const inner = { a: 1 };
-    expect(eventKey({ x: inner, c: 'k' })).toBe(eventKey({ x: inner, c: 'k' }));
-    expect(eventKey({ x: inner, c: 'k' })).not.toBe(eventKey({ x: { a: 1 }, c: 'k' }));
-    expect(eventKey({ n: 1 })).not.toBe(eventKey({ n: '1' }));
-    expect(eventKey(new Date(0))).not.toBe(eventKey(new Date(0)));
-    expect(eventKey('primitive')).toBeNull();
+    expect(sameEvent({ x: inner, c: 'k' }, { x: inner, c: 'k' })).toBe(true);
+    expect(sameEvent({ x: inner, c: 'k' }, { x: { a: 1 }, c: 'k' })).toBe(false);
+    expect(sameEvent({ x: inner, n: 1 }, { x: inner, n: '1' })).toBe(false);
+    expect(sameEvent({ x: inner }, { x: inner, extra: undefined })).toBe(false);
+    expect(sameEvent(new Date(0), new Date(0))).toBe(false);
     expect(shareKey(document, null, { a: 1 }, 'viewer')).not.toBe(shareKey(document, null, { a: 1 }, 'agent'));
     expect(shareKey(document, null, { a: 1 }, 'viewer')).not.toBe(shareKey(parse('subscription { tick { n cursor seen } }'), null, { a: 1 }, 'viewer'));
+  });
+
+  it('does not share events without an object in them: a repeat cannot be told from a new event', async () => {
+    const shared = createSharedExecution();
+    const key = shareKey(document, null, {}, 'viewer');
+    const subs = await Promise.all(Array.from({ length: 3 }, () => subscribe(shared, key)));
+    seen = 0;
+    for (const s of subs) s.src.push({ n: 3, cursor: 'd' });
+    await Promise.all(subs.map((s) => s.results.next()));
+    expect(seen).toBe(3);
+    await Promise.all(subs.map((s) => s.results.return!()));
+  });
+
+  it('detaches from the source when delivering fails, and forgets a share key without subscribers', async () => {
+    const shared = createSharedExecution();
+    const key = shareKey(document, null, {}, 'viewer');
+    const src = source();
+    schema.getSubscriptionType()!.getFields().tick!.subscribe = () => src.iterator;
+    const stream = await shared.subscribe({ schema, document }, key, () => Promise.reject(new Error('socket gone')));
+    if (!(Symbol.asyncIterator in stream)) throw new Error('expected a stream');
+    expect(shared.stats().keys).toBe(1);
+    const pending = stream.next();
+    src.push({ n: 4, payload: {} });
+    await expect(pending).rejects.toThrow('socket gone');
+    expect(src.returned).toBe(true);
+    expect(shared.stats().keys).toBe(0);
   });
 });
