@@ -113,7 +113,10 @@ class Runs {
   next = 0;
   subscribers = 0;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    readonly key: string,
+    private readonly size: number,
+  ) {}
 
   find(event: object): PromiseOrValue<ExecutionResult> | undefined {
     const { events, size } = this;
@@ -144,58 +147,38 @@ class Runs {
   }
 }
 
-/** Maps a subscriber's events to results; `led` tells whether the last one was executed here (not found). */
-interface Mapper {
-  led: boolean;
-  map(event: unknown): PromiseOrValue<ExecutionResult>;
+/** What the streams of one {@link SharedExecution} share. */
+class Shared {
+  readonly byKey = new Map<string, Runs>();
+  executed = 0;
+  shared = 0;
+
+  constructor(readonly recentEvents: number) {}
+
+  /** The runs of `key`, with one more subscriber. */
+  join(key: string): Runs {
+    let runs = this.byKey.get(key);
+    if (runs === undefined) this.byKey.set(key, (runs = new Runs(key, this.recentEvents)));
+    runs.subscribers++;
+    return runs;
+  }
+
+  leave(runs: Runs): void {
+    if (--runs.subscribers === 0 && this.byKey.get(runs.key) === runs) this.byKey.delete(runs.key);
+  }
 }
 
 export function createSharedExecution(options: SharedExecutionOptions = {}): SharedExecution {
   const { recentEvents = 64 } = options;
   if (!Number.isInteger(recentEvents) || recentEvents < 1) throw new RangeError(`recentEvents must be a positive integer, got ${recentEvents}`);
-  const byKey = new Map<string, Runs>();
-  let executed = 0;
-  let shared = 0;
-
-  function mapper(args: ExecutionArgs, runs: Runs | null): Mapper {
-    return {
-      led: false,
-      map(event) {
-        if (runs !== null && shareable(event)) {
-          const known = runs.find(event);
-          if (known !== undefined) {
-            shared++;
-            this.led = false;
-            return known;
-          }
-        }
-        executed++;
-        this.led = true;
-        const result = execute({ ...args, rootValue: event });
-        if (runs !== null && shareable(event)) runs.add(event, result);
-        return result;
-      },
-    };
-  }
-
+  const shared = new Shared(recentEvents);
   return {
     async subscribe(args, key, deliver) {
       const source = await createSourceEventStream(args);
       if (!isAsyncIterable(source)) return source;
-      let runs: Runs | null = null;
-      let release: (() => void) | null = null;
-      if (key !== null) {
-        const r = byKey.get(key) ?? new Runs(recentEvents);
-        byKey.set(key, r);
-        r.subscribers++;
-        runs = r;
-        release = () => {
-          if (--r.subscribers === 0 && byKey.get(key) === r) byKey.delete(key);
-        };
-      }
-      return new SharedStream(source[Symbol.asyncIterator](), mapper(args, runs), deliver, release);
+      return new SharedStream(source[Symbol.asyncIterator](), args, shared, key === null ? null : shared.join(key), deliver);
     },
-    stats: () => ({ executed, shared, keys: byKey.size }),
+    stats: () => ({ executed: shared.executed, shared: shared.shared, keys: shared.byKey.size }),
   };
 }
 
@@ -231,11 +214,16 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
   /** The source ended while reading ahead. */
   private ended = false;
 
+  /** The last event mapped was executed here (not found among the recent ones). */
+  private led = false;
+
   constructor(
     private readonly events: AsyncIterator<unknown>,
-    private readonly mapper: Mapper,
+    private readonly args: ExecutionArgs,
+    private readonly shared: Shared,
+    /** Null: not shared (no key), or left. */
+    private runs: Runs | null,
     private readonly deliver: Deliver | undefined,
-    private release: (() => void) | null,
   ) {}
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
@@ -246,8 +234,8 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
           if (this.ended || this.closed) return this.finish();
           const r = await this.read();
           if (r.done === true || this.closed) return this.finish();
-          mapped = this.mapper.map(r.value);
-          if (this.mapper.led && mapped instanceof Promise) await this.readAhead(mapped);
+          mapped = this.map(r.value);
+          if (this.led && mapped instanceof Promise) await this.readAhead(mapped);
         }
         const result = mapped instanceof Promise ? await mapped : mapped;
         if (this.closed) return DONE;
@@ -276,6 +264,24 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
     return this;
   }
 
+  private map(event: unknown): PromiseOrValue<ExecutionResult> {
+    const { runs, shared } = this;
+    if (runs !== null && typeof event === 'object' && event !== null) {
+      // What the ring holds is shareable: only a miss needs the full check.
+      const known = runs.find(event);
+      if (known !== undefined) {
+        shared.shared++;
+        this.led = false;
+        return known;
+      }
+    }
+    shared.executed++;
+    this.led = true;
+    const result = execute({ ...this.args, rootValue: event });
+    if (runs !== null && shareable(event)) runs.add(event, result);
+    return result;
+  }
+
   private read(): Promise<IteratorResult<unknown>> {
     let reading = this.reading;
     if (reading === null) {
@@ -301,14 +307,14 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
         this.ended = true;
         return;
       }
-      this.ahead.push(this.mapper.map(r.value));
+      this.ahead.push(this.map(r.value));
     }
   }
 
   private finish(): IteratorResult<ExecutionResult> {
-    const release = this.release;
-    this.release = null;
-    release?.();
+    const runs = this.runs;
+    this.runs = null;
+    if (runs !== null) this.shared.leave(runs);
     return DONE;
   }
 

@@ -17,8 +17,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions, type WebSocket as GraphQLWsSocket } from 'graphql-ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 
 export interface WsExtra {
@@ -61,23 +61,41 @@ const internalReason = (err: unknown, production: boolean): string => {
   return Buffer.byteLength(message) < 124 ? message : 'Internal server error';
 };
 
-/** One socket: what its sends need. */
-class Connection {
+/** What the connections of one transport share. */
+interface Setup {
+  readonly production: boolean;
+  readonly logger: Logger;
+  readonly highWaterMark: number;
+}
+
+/**
+ * One socket, as graphql-ws sees it (its `WebSocket` interface) and with what
+ * its sends need. Listeners are shared functions (`this` is the socket), so a
+ * connection costs objects, not closures.
+ */
+class Connection implements GraphQLWsSocket {
   corked = false;
   /** Answered the last ping. */
   answered = true;
+  received: ((data: string) => Promise<void>) | null = null;
+  closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
+  keepAlive: NodeJS.Timeout | null = null;
 
   constructor(
     readonly socket: WebSocket,
     /** The connection `ws` writes to, corked for the rest of a tick on its first send. */
     readonly raw: Duplex,
-    readonly highWaterMark: number,
+    readonly setup: Setup,
   ) {}
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
 
   send(data: string): Promise<void> | void {
     const { socket } = this;
     if (socket.readyState !== socket.OPEN) return;
-    const wait = socket.bufferedAmount >= this.highWaterMark;
+    const wait = socket.bufferedAmount >= this.setup.highWaterMark;
     if (!this.corked) {
       this.corked = true;
       this.raw.cork();
@@ -89,6 +107,20 @@ class Connection {
       return;
     }
     return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(cb: (data: string) => Promise<void>): void {
+    this.received = cb;
+  }
+
+  fail(err: unknown, what: string): void {
+    const { logger, production } = this.setup;
+    logger.error({ err }, what);
+    this.socket.close(CloseCode.InternalServerError, internalReason(err, production));
   }
 }
 
@@ -105,12 +137,39 @@ function keepAlive(c: Connection): void {
   socket.ping();
 }
 
+/** Every transport's connections by socket (a socket belongs to one transport). */
+const registry = new WeakMap<WebSocket, Connection>();
+const connectionOf = (socket: WebSocket): Connection | undefined => registry.get(socket);
+
+// Socket listeners, `this` being the socket.
+
+function onPong(this: WebSocket): void {
+  const c = connectionOf(this);
+  if (c) c.answered = true;
+}
+
+function onSocketError(this: WebSocket, err: Error): void {
+  connectionOf(this)?.fail(err, 'a WebSocket failed');
+}
+
+function onSocketMessage(this: WebSocket, data: RawData): void {
+  const c = connectionOf(this);
+  c?.received?.(String(data)).catch((err: unknown) => c.fail(err, 'a GraphQL over WebSocket message failed'));
+}
+
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  const c = connectionOf(this);
+  if (!c) return;
+  if (c.keepAlive) clearInterval(c.keepAlive);
+  c.closed?.(code, String(reason)).catch((err: unknown) => c.setup.logger.error({ err }, 'closing a GraphQL over WebSocket connection failed'));
+}
+
 export function createWsTransport<P extends Record<string, unknown> | undefined>(server: ServerOptions<P, WsExtra>, o: WsTransportOptions): WsTransport {
   const { maxPayload, production, logger, keepAliveMs = 12_000, highWaterMark = 65_536 } = o;
   // Compression would cost a zlib context per connection and a deflate per message.
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, handleProtocols: (protocols) => handleProtocols(protocols) });
   const protocol = makeServer<P, WsExtra>(server);
-  const connections = new WeakMap<WebSocket, Connection>();
+  const setup: Setup = { production, logger, highWaterMark };
 
   wss.once('error', (err) => {
     logger.error({ err }, 'the WebSocket server failed; closing every connection');
@@ -118,36 +177,14 @@ export function createWsTransport<P extends Record<string, unknown> | undefined>
   });
 
   function open(socket: WebSocket, raw: Duplex): void {
-    const c = new Connection(socket, raw, highWaterMark);
-    connections.set(socket, c);
-    socket.once('error', (err) => {
-      logger.error({ err }, 'a WebSocket failed');
-      socket.close(CloseCode.InternalServerError, internalReason(err, production));
-    });
-    socket.on('pong', () => (c.answered = true));
-    const timer = keepAliveMs > 0 && Number.isFinite(keepAliveMs) ? setInterval(keepAlive, keepAliveMs, c) : null;
-
-    const closed = protocol.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) => c.send(data),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage(cb) {
-          socket.on('message', (data) => {
-            cb(String(data)).catch((err: unknown) => {
-              logger.error({ err }, 'a GraphQL over WebSocket message failed');
-              socket.close(CloseCode.InternalServerError, internalReason(err, production));
-            });
-          });
-        },
-      },
-      { socket },
-    );
-
-    socket.once('close', (code, reason) => {
-      if (timer) clearInterval(timer);
-      closed(code, String(reason)).catch((err: unknown) => logger.error({ err }, 'closing a GraphQL over WebSocket connection failed'));
-    });
+    const c = new Connection(socket, raw, setup);
+    registry.set(socket, c);
+    socket.once('error', onSocketError);
+    socket.on('pong', onPong);
+    socket.on('message', onSocketMessage);
+    socket.once('close', onSocketClose);
+    if (keepAliveMs > 0 && Number.isFinite(keepAliveMs)) c.keepAlive = setInterval(keepAlive, keepAliveMs, c);
+    c.closed = protocol.opened(c, { socket });
   }
 
   return {
@@ -156,7 +193,7 @@ export function createWsTransport<P extends Record<string, unknown> | undefined>
     },
     clients: wss.clients,
     send(socket, data) {
-      return connections.get(socket)?.send(data);
+      return registry.get(socket)?.send(data);
     },
     async dispose() {
       for (const client of wss.clients) client.close(1001, 'Going away');
