@@ -106,6 +106,9 @@ export function sameEvent(a: object, b: object): boolean {
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
 
+/** Takes the place of an event whose execution failed: the same as no event. */
+const FORGOTTEN: object = Object.freeze(new (class Forgotten {})());
+
 /** The recent events of one share key and their executions, newest at `next - 1`; lives while the key has subscribers. */
 class Runs {
   readonly events: object[] = [];
@@ -140,7 +143,7 @@ class Runs {
         },
         // execute() reports errors in its result; a rejection is a bug and is not handed to others.
         () => {
-          if (this.results[at] === result) this.events[at] = {};
+          if (this.results[at] === result) this.events[at] = FORGOTTEN;
         },
       );
     }
