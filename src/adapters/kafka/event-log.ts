@@ -180,12 +180,35 @@ export class KafkaEventLog implements EventLog {
 
   async produce(records: readonly OutRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const producer = await this.producer();
-    try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic(records) });
-    } catch (e) {
-      throw translateKafkaError(e, `producing to ${[...new Set(records.map((r) => r.topic))].join(', ')}`);
+    const what = `producing to ${[...new Set(records.map((r) => r.topic))].join(', ')}`;
+    for (let attempt = 1; ; attempt++) {
+      const producer = await this.producer();
+      try {
+        await producer.sendBatch({ acks: -1, topicMessages: byTopic(records) });
+        return;
+      } catch (e) {
+        // kafkajs' idempotent producer can lose track of its sequence numbers
+        // when a request to a just-created partition is retried internally;
+        // the broker then refuses every later batch with
+        // OUT_OF_ORDER_SEQUENCE_NUMBER, non-retriable in kafkajs
+        // (https://github.com/tulios/kafkajs/issues/598). A new producer gets
+        // a new producer id and starts at sequence 0; the refused batch was
+        // not written (other partitions' batches of the same send may have
+        // been, so this retry is at-least-once, like any produce retry).
+        if (isOutOfOrderSequence(e) && attempt < 3) {
+          this.logger.warn({ err: e, attempt }, 'idempotent producer out of sequence; replacing it and sending again');
+          await this.resetProducer(producer);
+          continue;
+        }
+        throw translateKafkaError(e, what);
+      }
     }
+  }
+
+  private async resetProducer(broken: Producer): Promise<void> {
+    const current = this.producerPromise;
+    this.producerPromise = null;
+    if (current) await broken.disconnect().catch(() => undefined);
   }
 
   async offsets(topic: string): Promise<readonly PartitionOffsets[]> {
@@ -506,4 +529,12 @@ function isTopicExists(e: unknown): boolean {
   const o = e as { type?: unknown; errors?: { type?: unknown }[] } | null;
   if (o?.type === 'TOPIC_ALREADY_EXISTS') return true;
   return Array.isArray(o?.errors) && o.errors.length > 0 && o.errors.every((x) => x?.type === 'TOPIC_ALREADY_EXISTS');
+}
+
+/** kafkajs' OUT_OF_ORDER_SEQUENCE_NUMBER (protocol error code 45). */
+function isOutOfOrderSequence(e: unknown): boolean {
+  const err = e as { type?: unknown; code?: unknown; cause?: unknown } | null;
+  if (!err || typeof err !== 'object') return false;
+  if (err.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || err.code === 45) return true;
+  return err.cause !== undefined && err.cause !== e && isOutOfOrderSequence(err.cause);
 }
