@@ -5,7 +5,9 @@ import { perEvent } from '../live.js';
 
 export const Complaint: ComplaintResolvers = {
   raisedAt: (c) => c.rating.ratingTime,
-  customer: (c, _args, ctx, info) => perEvent(ctx, info, c, 'customer', async () => (await ctx.loaders.customer.load(c.rating.customer.id)) ?? c.rating.customer),
+  // The customer as currently indexed; the one joined into the rating when the
+  // index has none or cannot answer (a live event must not fail for a lookup).
+  customer: (c, _args, ctx, info) => perEvent(ctx, info, c, 'customer', async () => (await ctx.loaders.customer.load(c.rating.customer.id).catch(() => null)) ?? c.rating.customer),
 };
 
 export const Acknowledgement: AcknowledgementResolvers = {
@@ -27,6 +29,8 @@ export const ComplaintRaisedEvent: ComplaintRaisedEventResolvers = {
   // The state as indexed now (maybe acknowledged since); the record itself
   // when the sink has not indexed it yet. One lookup per event for all
   // subscribers: keyed by the complaint the live feed delivered to them all.
-  complaint: (e, _args, ctx, info) => perEvent(ctx, info, e.complaint, 'indexed', async () => (await ctx.loaders.complaint.load(e.complaint.id)) ?? e.complaint),
+  // When the index cannot answer (overloaded, down), the record itself: a live
+  // event is never turned into an error by a lookup.
+  complaint: (e, _args, ctx, info) => perEvent(ctx, info, e.complaint, 'indexed', async () => (await ctx.loaders.complaint.load(e.complaint.id).catch(() => null)) ?? e.complaint),
   raisedAt: (e) => e.timestamp,
 };

@@ -9,6 +9,6 @@ export const Rating: RatingResolvers = {
   // Batched per tick: a page of ratings costs one customers lookup. The copy
   // joined into the rating stands in for a customer the index lost.
   // In `ratingAdded`, once per event for all subscribers.
-  customer: (r, _args, ctx, info) => perEvent(ctx, info, r, 'customer', async () => (await ctx.loaders.customer.load(r.customer.id)) ?? r.customer),
+  customer: (r, _args, ctx, info) => perEvent(ctx, info, r, 'customer', async () => (await ctx.loaders.customer.load(r.customer.id).catch(() => null)) ?? r.customer),
   complaint: (r, _args, ctx, info) => perEvent(ctx, info, r, 'complaint', () => ctx.loaders.complaint.load(complaintId(r))),
 };

@@ -108,7 +108,13 @@ describe('split roles on Kafka and Elasticsearch', () => {
 
     await raisedA.waitFor(2);
     await raisedB.waitFor(2);
-    const idsOf = (c: typeof raisedA): string[] => c.results.map((r) => (r.data?.complaintRaised as Loose).complaint.id as string).sort();
+    const idsOf = (c: typeof raisedA): string[] =>
+      c.results
+        .map((r) => {
+          if (!r.data?.complaintRaised) throw new Error(`complaintRaised delivered an error: ${JSON.stringify(r)}`);
+          return (r.data.complaintRaised as Loose).complaint.id as string;
+        })
+        .sort();
 
     // Both instances' sinks-of-truth agree: the complaints are indexed once.
     await until(async () => {
