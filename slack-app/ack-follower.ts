@@ -9,12 +9,13 @@
  * acknowledged state when it records the message. Updating is idempotent, so
  * a redelivered batch only repeats the same update.
  */
-import { AckVia, ComplaintStatus, isSlackClaim, parseAcknowledgement, parseRecordValue, type Acknowledgement } from '../src/domain/index.js';
+import { AckVia, ComplaintStatus, isSlackClaim, parseAcknowledgement, type Acknowledgement } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
-import type { EventLog, LogRecord, Stoppable } from '../src/ports/event-log.js';
+import type { EventLog } from '../src/ports/event-log.js';
 import type { ComplaintStore } from '../src/ports/search.js';
 import { complaintMessage } from './blocks/complaint-message.js';
 import { SlackApiError } from './errors.js';
+import { createRecordLoop, type RecordLoop } from './record-loop.js';
 import { withSlackRetry, type SlackApi } from './slack-api.js';
 
 export interface AckFollowerOptions {
@@ -41,10 +42,10 @@ export interface AckFollower {
 export function createAckFollower(o: AckFollowerOptions): AckFollower {
   const { log, store, api, topic, groupId, dashboardUrl } = o;
   const logger = o.logger.child({ component: 'slack-ack-follower', topic });
-  let consumer: Stoppable | null = null;
-  let controller = new AbortController();
+  // eslint-disable-next-line prefer-const -- assigned below, after follow() it calls
+  let loop: RecordLoop;
 
-  async function follow(ack: Acknowledgement, signal: AbortSignal = controller.signal): Promise<FollowOutcome> {
+  async function follow(ack: Acknowledgement, signal: AbortSignal = loop.signal()): Promise<FollowOutcome> {
     if (ack.via === AckVia.Slack) return 'via_slack';
     const current = await store.get(ack.complaintId);
     if (!current) return 'unknown_complaint';
@@ -75,44 +76,23 @@ export function createAckFollower(o: AckFollowerOptions): AckFollower {
     return 'updated';
   }
 
-  function parse(r: LogRecord): Acknowledgement | null {
-    const where = { partition: r.partition, offset: r.offset };
-    if (r.value === null) return null;
-    const parsed = parseRecordValue(r.value, parseAcknowledgement);
-    if (!parsed.ok) {
-      logger.warn({ ...where, err: parsed.error }, 'acknowledgement record does not match its contract; skipped');
-      return null;
-    }
-    return parsed.value;
-  }
+  loop = createRecordLoop({
+    log,
+    groupId,
+    topic,
+    logger,
+    what: 'acknowledgement',
+    parse: parseAcknowledgement,
+    handle: follow,
+    stopReason: () => new Error('the Slack acknowledgement follower is stopping'),
+  });
 
   return {
     async start() {
-      if (consumer) return;
-      controller = new AbortController();
-      const { signal } = controller;
-      consumer = await log.consume({
-        groupId,
-        topics: [topic],
-        // From the beginning: acknowledgements made while no follower ran still reach Slack.
-        fromBeginning: true,
-        onBatch: async (records) => {
-          for (const r of records) {
-            signal.throwIfAborted();
-            const ack = parse(r);
-            if (ack) await follow(ack, signal);
-          }
-        },
-      });
+      await loop.start();
       logger.info({ groupId }, 'Slack acknowledgement follower started');
     },
-    async stop() {
-      const c = consumer;
-      if (!c) return;
-      consumer = null;
-      controller.abort(new Error('the Slack acknowledgement follower is stopping'));
-      await c.stop();
-    },
+    stop: () => loop.stop(),
     follow,
   };
 }

@@ -23,20 +23,20 @@ import {
   complaintId,
   openComplaint,
   parseEnrichedRecord,
-  parseRecordValue,
   type Complaint,
   type EnrichedRating,
   type SlackMessageRef,
 } from '../src/domain/index.js';
 import { UnavailableError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
-import type { EventLog, LogRecord, Stoppable } from '../src/ports/event-log.js';
+import type { EventLog } from '../src/ports/event-log.js';
 import type { ComplaintStore, DocVersion } from '../src/ports/search.js';
 import { retry, sleep } from '../src/retry.js';
 import { complaintMessage, complaintMetadata } from './blocks/complaint-message.js';
 import { claimTs, parseClaim } from './claims.js';
 import { DEFAULT_CLAIM_TIMEOUT_MS } from './constants.js';
 import { SlackApiError } from './errors.js';
+import { createRecordLoop, type RecordLoop } from './record-loop.js';
 import { withSlackRetry, type SlackApi } from './slack-api.js';
 
 export interface PosterOptions {
@@ -99,8 +99,8 @@ export function createPoster(o: PosterOptions): Poster {
   const logger = o.logger.child({ component: 'slack-poster', topic });
   claimTs(instanceId, 0); // validates the instance id at once
 
-  let consumer: Stoppable | null = null;
-  let controller = new AbortController();
+  // eslint-disable-next-line prefer-const -- assigned below, after post() it calls
+  let loop: RecordLoop;
 
   async function load(rating: EnrichedRating): Promise<Loaded> {
     const id = complaintId(rating);
@@ -130,7 +130,7 @@ export function createPoster(o: PosterOptions): Poster {
     }
   }
 
-  async function post(rating: EnrichedRating, signal: AbortSignal = controller.signal): Promise<PostOutcome> {
+  async function post(rating: EnrichedRating, signal: AbortSignal = loop.signal()): Promise<PostOutcome> {
     const id = complaintId(rating);
     if (maxAgeMs > 0 && now() - rating.ratingTime > maxAgeMs) {
       logger.debug({ complaintId: id, ratingTime: rating.ratingTime }, 'complaint older than the posting window; not posted');
@@ -254,42 +254,15 @@ export function createPoster(o: PosterOptions): Poster {
     }
   }
 
-  function parse(r: LogRecord): EnrichedRating | null {
-    const where = { partition: r.partition, offset: r.offset };
-    if (r.value === null) return null;
-    const parsed = parseRecordValue(r.value, parseEnrichedRecord);
-    if (!parsed.ok) {
-      logger.warn({ ...where, err: parsed.error }, 'complaint record does not match its contract; skipped');
-      return null;
-    }
-    return parsed.value;
-  }
+  loop = createRecordLoop({ log, groupId, topic, logger, what: 'complaint', parse: parseEnrichedRecord, handle: post, stopReason: () => new PosterStoppedError() });
 
   return {
     async start() {
-      if (consumer) return;
-      controller = new AbortController();
-      const { signal } = controller;
-      consumer = await log.consume({
-        groupId,
-        topics: [topic],
-        fromBeginning: true,
-        onBatch: async (records) => {
-          for (const r of records) {
-            signal.throwIfAborted();
-            const rating = parse(r);
-            if (rating) await post(rating, signal);
-          }
-        },
-      });
+      await loop.start();
       logger.info({ groupId, channel }, 'Slack poster started');
     },
     async stop() {
-      const c = consumer;
-      if (!c) return;
-      consumer = null;
-      controller.abort(new PosterStoppedError());
-      await c.stop();
+      await loop.stop();
       logger.info('Slack poster stopped');
     },
     post,
