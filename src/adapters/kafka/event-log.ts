@@ -49,7 +49,7 @@ import type {
   TailOptions,
   TopicSpec,
 } from '../../ports/event-log.js';
-import { backoffDelay } from '../../retry.js';
+import { backoffDelay, retry } from '../../retry.js';
 import { byTopic, createKafkaClient, toLogRecord } from './client.js';
 import { translateKafkaError } from './errors.js';
 import { InFlight, SupervisedConsumer, withHeartbeats } from './supervised-consumer.js';
@@ -156,26 +156,53 @@ export class KafkaEventLog implements EventLog {
     return this.producerPromise;
   }
 
+  /**
+   * Creates the topics that do not exist yet and returns once every partition
+   * of every named topic has a leader. Right after a create, a broker under
+   * load can still answer metadata with UNKNOWN_TOPIC_OR_PARTITION or
+   * LEADER_NOT_AVAILABLE (kafkajs' own wait gives up on the former), so the
+   * whole step is retried a few times with backoff; creating is idempotent
+   * (a topic another instance created meanwhile counts as created).
+   */
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    const admin = await this.admin();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = specs.filter((s) => !existing.has(s.name));
-      if (missing.length === 0) return;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.name,
-          numPartitions: s.partitions ?? this.partitions,
-          replicationFactor: this.replicationFactor,
-          configEntries: topicConfig(s),
-        })),
-      });
-    } catch (e) {
-      // Another instance may have created them meanwhile: that is success.
-      if (isTopicExists(e)) return;
-      throw translateKafkaError(e, `creating topics ${specs.map((s) => s.name).join(', ')}`);
-    }
+    if (specs.length === 0) return;
+    const names = specs.map((s) => s.name);
+    const what = `creating topics ${names.join(', ')}`;
+    await retry(
+      async () => {
+        const admin = await this.admin();
+        try {
+          const existing = new Set(await admin.listTopics());
+          const missing = specs.filter((s) => !existing.has(s.name));
+          if (missing.length > 0) {
+            await admin
+              .createTopics({
+                waitForLeaders: false,
+                topics: missing.map((s) => ({
+                  topic: s.name,
+                  numPartitions: s.partitions ?? this.partitions,
+                  replicationFactor: this.replicationFactor,
+                  configEntries: topicConfig(s),
+                })),
+              })
+              .catch((e: unknown) => {
+                if (!isTopicExists(e)) throw e;
+              });
+          }
+          const { topics } = await admin.fetchTopicMetadata({ topics: names });
+          const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+          if (leaderless.length > 0) throw new UnavailableError(`Kafka has no leader yet for ${leaderless.join(', ')}`, { retriable: true });
+        } catch (e) {
+          throw translateKafkaError(e, what);
+        }
+      },
+      {
+        maxAttempts: 8,
+        initialDelayMs: 100,
+        maxDelayMs: 2_000,
+        onRetry: (err, attempt, delayMs) => this.logger.warn({ err, attempt, delayMs, topics: names }, 'topics not ready yet; trying again'),
+      },
+    );
   }
 
   async produce(records: readonly OutRecord[]): Promise<void> {
