@@ -2,6 +2,11 @@ import { KafkaJSProtocolError, type Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 
+/** kafkajs builds protocol errors from the broker's error description (its typings say `Error | string`). */
+function protocolError(d: { type: string; code: number; retriable: boolean; message: string }): KafkaJSProtocolError {
+  return new KafkaJSProtocolError(d as unknown as Error);
+}
+
 /**
  * A kafkajs client whose admin behaves like a broker right after a create:
  * metadata answers UNKNOWN_TOPIC_OR_PARTITION `unknown` times, then a
@@ -24,8 +29,8 @@ function fakeAdmin(o: { unknown: number; leaderless: number; protocolError?: str
     },
     fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {
       state.metadataCalls++;
-      if (o.protocolError) throw new KafkaJSProtocolError({ type: o.protocolError, code: 29, retriable: false, message: 'Not authorized to access topics' });
-      if (unknown-- > 0) throw new KafkaJSProtocolError({ type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true, message: 'This server does not host this topic-partition' });
+      if (o.protocolError) throw protocolError({ type: o.protocolError, code: 29, retriable: false, message: 'Not authorized to access topics' });
+      if (unknown-- > 0) throw protocolError({ type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true, message: 'This server does not host this topic-partition' });
       const noLeader = leaderless-- > 0;
       return { topics: topics.map((name) => ({ name, partitions: [{ partitionId: 0, leader: noLeader ? -1 : 1, replicas: [1], isr: [1], offlineReplicas: [] }] })) };
     },
