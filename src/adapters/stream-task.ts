@@ -207,10 +207,20 @@ const UPSTREAM_POLL_MS = 200;
 /** How often a table still waiting for its upstream says so in the log. */
 const UPSTREAM_LOG_EVERY_MS = 30_000;
 
-/** End offsets of a topic's non-empty partitions: partition → next offset to be written. */
+/**
+ * End offsets of a topic's non-empty partitions: partition → next offset to be
+ * written, counting records of transactions not ended yet (the high
+ * watermark). The last stable offset would not do: a transaction's commit
+ * markers reach its partitions one by one, so a group's committed offsets can
+ * be visible while the records it wrote in that same transaction are not yet,
+ * and a table reading only to the last stable offset would call itself
+ * bootstrapped without them (a CI run lost 40 customers that way). Reading up
+ * to the high watermark with read_committed means every transaction that had
+ * written there has ended, committed or aborted.
+ */
 async function endOffsets(log: EventLog, topic: string): Promise<Map<number, bigint>> {
   const out = new Map<number, bigint>();
-  for (const o of await log.offsets(topic)) if (BigInt(o.high) > BigInt(o.low)) out.set(o.partition, BigInt(o.high));
+  for (const o of await log.offsets(topic, 'uncommitted')) if (BigInt(o.high) > BigInt(o.low)) out.set(o.partition, BigInt(o.high));
   return out;
 }
 

@@ -99,7 +99,14 @@ export interface EventLog {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Durable when it resolves (acks=all, idempotent producer). */
   produce(records: readonly OutRecord[]): Promise<void>;
-  offsets(topic: string): Promise<readonly PartitionOffsets[]>;
+  /**
+   * Each partition's first readable offset and end. With `committed` (the
+   * default) the end is what a read_committed reader can reach now (Kafka's
+   * last stable offset); with `uncommitted` it is the high watermark, which
+   * also counts records of transactions still open (or whose commit markers
+   * are not written yet): reading up to it means those transactions ended.
+   */
+  offsets(topic: string, isolation?: 'committed' | 'uncommitted'): Promise<readonly PartitionOffsets[]>;
   tail(options: TailOptions): Promise<Stoppable>;
   consume(options: ConsumeOptions): Promise<Stoppable>;
   /** Records not yet committed by a group, summed over the topic's partitions. */

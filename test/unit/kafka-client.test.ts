@@ -1,6 +1,6 @@
-import { logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { kafkaLogCreator } from '../../src/adapters/kafka/client.js';
+import { kafkaLogCreator, uncommittedAdmin } from '../../src/adapters/kafka/client.js';
 import type { Logger } from '../../src/logger.js';
 
 /** A logger that records level and message of what the kafkajs log creator passes on. */
@@ -31,5 +31,18 @@ describe('kafkajs logs', () => {
     log({ namespace: 'Producer', level: logLevel.ERROR, label: 'ERROR', log: entry('Failed', { error: 'There is already another concurrent operation on the same transaction' }) });
     log({ namespace: 'Consumer', level: logLevel.ERROR, label: 'ERROR', log: entry('Crash: KafkaJSNonRetriableError: boom') });
     expect(lines.map((l) => l.level)).toEqual(['debug', 'debug', 'warn']);
+  });
+});
+
+describe('uncommittedAdmin', () => {
+  it('finds the cluster factory kafkajs keeps under a private symbol (fails when a kafkajs upgrade moves it)', () => {
+    const client = new Kafka({ brokers: ['127.0.0.1:1'], clientId: 't', logLevel: logLevel.NOTHING });
+    const admin = uncommittedAdmin(client);
+    expect(admin).not.toBeNull();
+    expect(typeof admin!.fetchTopicOffsets).toBe('function');
+  });
+
+  it('answers null for something that is not a kafkajs client', () => {
+    expect(uncommittedAdmin({ admin: () => ({}) } as unknown as Kafka)).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
  */
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from '../../logger.js';
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { Admin, IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { LogRecord, OutRecord } from '../../ports/event-log.js';
 
 export interface KafkaClientOptions {
@@ -110,4 +110,27 @@ export function byTopic(records: readonly OutRecord[]): { topic: string; message
     list.push(toMessage(r));
   }
   return [...out].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/**
+ * An admin client whose ListOffsets requests are READ_UNCOMMITTED, so
+ * `fetchTopicOffsets` answers the high watermark (records of open transactions
+ * included) instead of the last stable offset. kafkajs' `admin()` always asks
+ * READ_COMMITTED and has no option for it; its consumers do (`readUncommitted`),
+ * through the cluster factory kept under a private symbol. This borrows that
+ * factory with the isolation level set. kafkajs is frozen at 2.2.4 (pinned in
+ * package-lock.json); test/unit/kafka-client.test.ts fails if the symbol is gone.
+ *
+ * @returns null when `client` is not a kafkajs Kafka instance that has the factory
+ */
+export function uncommittedAdmin(client: Kafka): Admin | null {
+  const symbol = Object.getOwnPropertySymbols(client).find((s) => s.description === 'private:Kafka:createCluster');
+  if (symbol === undefined) return null;
+  const createCluster = (client as unknown as Record<symbol, unknown>)[symbol];
+  if (typeof createCluster !== 'function') return null;
+  const READ_UNCOMMITTED = 0;
+  const borrowed = Object.create(client, {
+    [symbol]: { value: (o: Record<string, unknown>) => (createCluster as (o: Record<string, unknown>) => unknown)({ ...o, isolationLevel: READ_UNCOMMITTED }) },
+  }) as Kafka;
+  return borrowed.admin();
 }

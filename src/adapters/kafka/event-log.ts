@@ -9,7 +9,9 @@
  *   an isolation level from the admin client, and its request builder then
  *   defaults to READ_COMMITTED, so `high` is the last stable offset (LSO), the
  *   end a read_committed reader can reach, not the high watermark. Both are
- *   equal when no transaction is open.
+ *   equal when no transaction is open. `offsets(topic, 'uncommitted')` asks
+ *   READ_UNCOMMITTED through a second admin (see `uncommittedAdmin`) and gets
+ *   the high watermark.
  * - `tail`: kafkajs has no manual assignment
  *   (https://github.com/tulios/kafkajs/issues/373), so each tail is a consumer
  *   group of its own (a unique throwaway id, deleted on stop), auto-commit
@@ -50,7 +52,7 @@ import type {
   TopicSpec,
 } from '../../ports/event-log.js';
 import { backoffDelay, retry } from '../../retry.js';
-import { byTopic, createKafkaClient, toLogRecord } from './client.js';
+import { byTopic, createKafkaClient, toLogRecord, uncommittedAdmin } from './client.js';
 import { translateKafkaError } from './errors.js';
 import { InFlight, SupervisedConsumer, withHeartbeats } from './supervised-consumer.js';
 
@@ -101,6 +103,7 @@ export class KafkaEventLog implements EventLog {
   private readonly retryMaxDelayMs: number;
   private readonly pingTimeoutMs: number;
   private adminPromise: Promise<Admin> | null = null;
+  private uncommittedAdminPromise: Promise<Admin> | null = null;
   private producerPromise: Promise<Producer> | null = null;
   private readonly loops = new Set<Stoppable>();
   /** Consumers of this log (tails, group consumers, stream processors) that crashed and are not back yet: id → why. */
@@ -238,14 +241,31 @@ export class KafkaEventLog implements EventLog {
     if (current) await broken.disconnect().catch(() => undefined);
   }
 
-  async offsets(topic: string): Promise<readonly PartitionOffsets[]> {
-    const admin = await this.admin();
+  async offsets(topic: string, isolation: 'committed' | 'uncommitted' = 'committed'): Promise<readonly PartitionOffsets[]> {
+    const admin = isolation === 'uncommitted' ? await this.uncommittedAdmin() : await this.admin();
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
       return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
     } catch (e) {
       throw translateKafkaError(e, `reading the offsets of ${topic}`);
     }
+  }
+
+  /** The admin client whose offsets are high watermarks, connected on first use (see {@link uncommittedAdmin}). */
+  private uncommittedAdmin(): Promise<Admin> {
+    this.assertOpen();
+    if (!this.uncommittedAdminPromise) {
+      const admin = uncommittedAdmin(this.client);
+      if (admin === null) return Promise.reject(new UnavailableError('this kafkajs client cannot read high watermarks (no READ_UNCOMMITTED admin)', { retriable: false }));
+      this.uncommittedAdminPromise = admin.connect().then(
+        () => admin,
+        (e: unknown) => {
+          this.uncommittedAdminPromise = null;
+          throw translateKafkaError(e, 'connecting the admin client');
+        },
+      );
+    }
+    return this.uncommittedAdminPromise;
   }
 
   async tail({ topic, from, onBatch, onPosition }: TailOptions): Promise<Stoppable> {
@@ -484,10 +504,11 @@ export class KafkaEventLog implements EventLog {
     this.closed = true;
     await Promise.all([...this.loops].map((l) => l.stop()));
     const producer = this.producerPromise;
-    const admin = this.adminPromise;
+    const admins = [this.adminPromise, this.uncommittedAdminPromise];
     this.producerPromise = null;
     this.adminPromise = null;
-    await Promise.all([producer?.then((p) => p.disconnect()).catch(() => undefined), admin?.then((a) => a.disconnect()).catch(() => undefined)]);
+    this.uncommittedAdminPromise = null;
+    await Promise.all([producer?.then((p) => p.disconnect()).catch(() => undefined), ...admins.map((admin) => admin?.then((a) => a.disconnect()).catch(() => undefined))]);
   }
 
   /** Whether no consumer of this log is down now (crashed and not yet back). */

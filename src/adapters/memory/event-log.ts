@@ -165,6 +165,7 @@ export class MemoryEventLog implements EventLog {
     part.low = Number(part.records[0]?.offset ?? part.high);
   }
 
+  /** Appends are atomic here (no transaction is ever open), so both isolations see the same end. */
   async offsets(topic: string): Promise<readonly PartitionOffsets[]> {
     return this.topic(topic).partitions.map((p, partition) => ({ partition, low: String(p.low), high: String(p.high) }));
   }
