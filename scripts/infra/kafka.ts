@@ -3,11 +3,12 @@
  * free ports of 127.0.0.1, run from the jars on Maven Central. No Docker.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   DEFAULT_STARTUP_TIMEOUT_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
   MAVEN_DEPENDENCY_PLUGIN,
   StartupError,
   cacheDir,
@@ -85,6 +86,16 @@ export interface KafkaServer {
   readonly brokers: string;
   /** Version reported by the broker at start-up, e.g. `3.9.1`. */
   readonly version: string;
+  /**
+   * Bounces the broker: stops it keeping its data, stays down for `downMs`, then starts
+   * it again on the same ports and waits until it is up. For tests of what clients do
+   * across a broker bounce. Graceful is SIGTERM (SIGKILL after 15 s), as a rolling
+   * restart does; otherwise SIGKILL at once, as a crash does (the broker then recovers
+   * its logs and transaction state at start-up).
+   *
+   * @param downMs time with no broker @default 0
+   */
+  restart(downMs?: number, options?: { readonly graceful?: boolean }): Promise<void>;
   /**
    * Stops the broker (SIGTERM, SIGKILL after 15 s) and deletes its data. Idempotent;
    * never rejects.
@@ -336,35 +347,51 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
       throw new Error(`Kafka: formatting storage failed: ${errorMessage(error)}`, { cause: error });
     }
 
-    server = await startServerProcess({
-      name: 'Kafka',
-      command: java,
-      args: [
-        `-Xms${heap}`,
-        `-Xmx${heap}`,
-        '-XX:+UseG1GC',
-        '-XX:MaxGCPauseMillis=20',
-        ...jvmArgs,
-        'kafka.Kafka',
-        propertiesFile,
-      ],
-      cwd: root,
-      env: process.env,
-      logFile,
-      cleanupPaths: [root],
-    });
-    await waitUntilReady({
-      server,
-      timeoutMs: startupTimeoutMs,
-      isReady: logWatcher(logFile, 'Kafka Server started'),
-    });
+    const launch = async (): Promise<ServerProcess> => {
+      const from = await stat(logFile).then((st) => st.size, () => 0);
+      const proc = await startServerProcess({
+        name: 'Kafka',
+        command: java,
+        args: [
+          `-Xms${heap}`,
+          `-Xmx${heap}`,
+          '-XX:+UseG1GC',
+          '-XX:MaxGCPauseMillis=20',
+          ...jvmArgs,
+          'kafka.Kafka',
+          propertiesFile,
+        ],
+        cwd: root,
+        env: process.env,
+        logFile,
+        cleanupPaths: [root],
+      });
+      try {
+        await waitUntilReady({ server: proc, timeoutMs: startupTimeoutMs, isReady: logWatcher(logFile, 'Kafka Server started', from) });
+      } catch (error) {
+        await proc.stop(2_000);
+        throw error;
+      }
+      return proc;
+    };
+    server = await launch();
 
-    const started = server;
+    let current: ServerProcess = server;
+    let stopped = false;
     const reported = /Kafka version: (\S+)/.exec(await readTail(logFile, 4 * 1024 * 1024))?.[1];
     return {
       brokers: `127.0.0.1:${port}`,
       version: reported ?? version,
-      stop: () => started.stop(),
+      restart: async (downMs = 0, { graceful = true } = {}) => {
+        if (stopped) throw new Error('Kafka: restart after stop');
+        await current.stop(graceful ? DEFAULT_STOP_TIMEOUT_MS : 0, { keepFiles: true });
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+        current = await launch();
+      },
+      stop: () => {
+        stopped = true;
+        return current.stop();
+      },
     };
   } catch (error) {
     if (server) await server.stop(2_000);

@@ -152,10 +152,10 @@ export async function readTail(file: string, maxBytes = 64 * 1024): Promise<stri
 /**
  * Returns a function telling whether `file` contains `text` yet. It reads only what was
  * appended since the previous call (keeping a small overlap so a match split between two
- * reads is still found).
+ * reads is still found). `fromOffset` skips what the file held before (a restart's log).
  */
-export function logWatcher(file: string, text: string): () => Promise<boolean> {
-  let offset = 0;
+export function logWatcher(file: string, text: string, fromOffset = 0): () => Promise<boolean> {
+  let offset = fromOffset;
   let carry = '';
   let found = false;
   return async () => {
@@ -211,12 +211,14 @@ export interface ServerProcess {
   /** A description of how the leader exited (code or signal), or `undefined` while running. */
   readonly exitDescription: () => string | undefined;
   /**
-   * Stops the whole process group: SIGTERM, then SIGKILL once `timeoutMs` has passed,
-   * then removes the cleanup paths. Idempotent; never rejects.
+   * Stops the whole process group: SIGTERM, then SIGKILL once `timeoutMs` has passed
+   * (at once when it is 0),
+   * then removes the cleanup paths unless `keepFiles` (a restart reuses them).
+   * Idempotent; never rejects.
    *
    * @param timeoutMs grace period after SIGTERM @default 15_000 // 15 seconds
    */
-  readonly stop: (timeoutMs?: number) => Promise<void>;
+  readonly stop: (timeoutMs?: number, options?: { readonly keepFiles?: boolean }) => Promise<void>;
 }
 
 /** Processes still to be killed if this Node process exits without stopping them. */
@@ -310,7 +312,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const watchdogPid = startWatchdog(pid, cleanupPaths);
 
   let stopping: Promise<void> | undefined;
-  const stop = (timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<void> => {
+  const stop = (timeoutMs = DEFAULT_STOP_TIMEOUT_MS, stopOptions: { readonly keepFiles?: boolean } = {}): Promise<void> => {
     stopping ??= (async () => {
       if (watchdogPid !== undefined) {
         try {
@@ -319,12 +321,16 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
           // already gone
         }
       }
-      if (signalGroup(pid, 'SIGTERM') && !(await waitForGroupExit(pid, timeoutMs))) {
+      // No grace period: SIGKILL straight away, as a crash would.
+      if (timeoutMs <= 0) {
+        signalGroup(pid, 'SIGKILL');
+        await waitForGroupExit(pid, 5_000);
+      } else if (signalGroup(pid, 'SIGTERM') && !(await waitForGroupExit(pid, timeoutMs))) {
         signalGroup(pid, 'SIGKILL');
         await waitForGroupExit(pid, 5_000);
       }
       live.delete(entry);
-      await Promise.all(cleanupPaths.map((path) => rm(path, { recursive: true, force: true })));
+      if (!stopOptions.keepFiles) await Promise.all(cleanupPaths.map((path) => rm(path, { recursive: true, force: true })));
     })();
     return stopping;
   };
