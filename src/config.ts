@@ -64,6 +64,12 @@ export interface Config {
     readonly maxSubscriptionsPerConnection: number;
     readonly maxBodyBytes: number;
     readonly introspection: boolean;
+    /**
+     * Browser origins allowed to call `/graphql` over HTTP (CORS), e.g.
+     * `https://dashboards.example.com`; `*` allows any. Empty: no CORS
+     * headers, so browsers let only same-origin pages read the answers.
+     */
+    readonly corsOrigins: readonly string[] | '*';
   };
   readonly slack: SlackConfig | null;
   /** Base URL of a dashboard; complaints link to `${dashboardUrl}/complaints/<id>`. */
@@ -101,6 +107,25 @@ function onOff(env: Env, name: string, def: boolean): boolean {
   if (['on', 'true', '1', 'yes'].includes(v)) return true;
   if (['off', 'false', '0', 'no'].includes(v)) return false;
   throw new ConfigError(name, `expected on or off, got ${JSON.stringify(v)}`);
+}
+
+/** `CORS_ORIGINS`: `*`, or a comma-separated list of origins (scheme://host[:port], no path). */
+function corsOrigins(v: string | undefined): readonly string[] | '*' {
+  if (v === undefined) return [];
+  if (v === '*') return '*';
+  return v.split(',').map((raw, i) => {
+    const entry = raw.trim();
+    let u: URL | null = null;
+    try {
+      u = new URL(entry);
+    } catch {
+      // reported below
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError('CORS_ORIGINS', `entry ${i + 1} must be an origin like https://dashboards.example.com (scheme, host, optional port; no path), or the whole value *; got ${JSON.stringify(entry)}`);
+    }
+    return u.origin;
+  });
 }
 
 /** A URL fit for logs: user and password replaced by `***`. */
@@ -267,6 +292,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSubscriptionsPerConnection: int(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100_000, 1_000, 50_000_000),
       introspection: onOff(env, 'INTROSPECTION', !production),
+      corsOrigins: corsOrigins(str(env, 'CORS_ORIGINS')),
     },
     slack: slack(env),
     dashboardUrl: url(env, 'DASHBOARD_URL') ?? null,

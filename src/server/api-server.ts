@@ -28,6 +28,7 @@ import type { ApiContext, SinkStatusSource } from '../services/api-context.js';
 import { createLiveFeed, type LiveFeed } from '../services/live-feed.js';
 import { createAuthenticator } from './auth.js';
 import { createContextFactory } from './context.js';
+import { createCors } from './cors.js';
 import { createFormatError } from './error-mapping.js';
 import { createGraphQLHttpHandler, sendGraphQLError } from './http-graphql.js';
 import { createLimits } from './limits.js';
@@ -156,6 +157,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     logger: logger.child({ component: 'apollo' }),
     plugins: [apiMetrics.apolloPlugin(logger), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
   });
+  const cors = createCors(config.api.corsOrigins);
   const graphqlHttp = createGraphQLHttpHandler({ apollo, authenticator, createContext, maxBodyBytes: limits.maxBodyBytes });
   const ws = createWsServer({
     schema,
@@ -212,6 +214,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const readOnly = method === 'GET' || method === 'HEAD';
     switch (route) {
       case GRAPHQL_PATH:
+        if (cors && (await cors(req, res))) return;
         return graphqlHttp(req, res, url);
       case '/healthz':
         if (!readOnly) return sendJson(res, 405, { error: 'use GET' });
