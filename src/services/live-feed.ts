@@ -248,6 +248,12 @@ interface Delivery<T> {
   readonly offset: string;
   readonly timestamp: number;
   readonly value: T;
+  /**
+   * Live deliveries only: the hub's positions just after this event, encoded
+   * as a cursor once for all listeners (computed on first call, during the
+   * synchronous delivery of this event).
+   */
+  readonly liveCursor?: () => string;
 }
 
 type Listener<T> = (d: Delivery<T>) => void;
@@ -320,8 +326,10 @@ class Hub<T> {
     // a subscriber attaching between two batches sees a consistent seam.
     for (const record of records) {
       this.advance(record.partition, nextOffset(record.offset));
-      const d = this.parse(record);
-      if (d === null || this.repeated(d.value)) continue;
+      const parsed = this.parse(record);
+      if (parsed === null || this.repeated(parsed.value)) continue;
+      let cursor: string | undefined;
+      const d: Delivery<T> = { ...parsed, liveCursor: () => (cursor ??= encodeCursor(this.positions)) };
       for (const listener of this.listeners.keys()) {
         try {
           listener(d);
@@ -388,6 +396,13 @@ class ComplaintSubscription {
   /** The replay tail is being opened: whoever opens it stops it (and releases the slot) if it is no longer needed. */
   private opening = false;
   private closed = false;
+  /**
+   * Replay done and nothing given that the hub has not passed: from now on the
+   * hub's positions are this subscriber's cursor, every live event is new to
+   * it, and it shares one event object (cursor included) with every other
+   * aligned subscriber, so one execution and one serialization serve them all.
+   */
+  private aligned = false;
   private readonly listener: Listener<Complaint> = (d) => this.onLive(d);
 
   constructor(
@@ -407,6 +422,7 @@ class ComplaintSubscription {
     this.seam = new Map(this.hub.positions);
     if (after === null) {
       for (const [p, o] of this.seam) this.next.set(p, o);
+      this.aligned = true;
       return;
     }
     // Hold every partition's live events until its replay is known to be done.
@@ -460,6 +476,10 @@ class ComplaintSubscription {
   }
 
   private onLive(d: Delivery<Complaint>): void {
+    if (this.aligned && d.liveCursor) {
+      this.queue.push(sharedLiveEvent(d, d.liveCursor));
+      return;
+    }
     const held = this.held.get(d.partition);
     if (held === undefined) return this.emit(d, false);
     if (this.queue.size + this.heldCount >= this.bufferSize) return this.queue.overflow();
@@ -484,7 +504,19 @@ class ComplaintSubscription {
     this.held.delete(p);
     this.heldCount -= held.length;
     for (const d of held) this.emit(d, false);
-    if (this.held.size === 0) this.stopReplay();
+    if (this.held.size === 0) {
+      this.aligned = this.notAhead();
+      this.stopReplay();
+    }
+  }
+
+  /** Whether, on every partition, what this subscriber was given is not past the hub (a cursor from another instance can be). */
+  private notAhead(): boolean {
+    for (const [p, next] of this.next) {
+      const hub = this.hub.positions.get(p);
+      if (hub === undefined || compareOffsets(next, hub) > 0) return false;
+    }
+    return true;
   }
 
   private emit(d: Delivery<Complaint>, replayed: boolean): void {
@@ -512,6 +544,17 @@ class ComplaintSubscription {
     this.heldCount = 0;
     this.stopReplay();
   }
+}
+
+/** One event object per live delivery, shared by the aligned subscribers it reaches. */
+const liveEvents = new WeakMap<Delivery<Complaint>, ComplaintEvent>();
+function sharedLiveEvent(d: Delivery<Complaint>, cursor: () => string): ComplaintEvent {
+  let e = liveEvents.get(d);
+  if (e === undefined) {
+    e = { cursor: cursor(), complaint: d.value, partition: d.partition, offset: d.offset, timestamp: d.timestamp, replayed: false };
+    liveEvents.set(d, e);
+  }
+  return e;
 }
 
 // ---- replay slots ------------------------------------------------------------

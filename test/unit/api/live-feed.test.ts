@@ -165,6 +165,45 @@ describe('live feed', () => {
     await resumed.return?.();
   });
 
+  it('gives live subscribers one shared event object, its cursor the hub position, resumable like any other', async () => {
+    log = createMemoryEventLog({ partitions: 3 });
+    feed = createLiveFeed({ log, topics });
+    const subs = await Promise.all(Array.from({ length: 3 }, () => feed.complaints()));
+    await raise(log, [1, 2, 3]);
+    const got = await Promise.all(subs.map((s) => take(s, 3)));
+    for (let i = 0; i < 3; i++) {
+      expect(got[1]![i]).toBe(got[0]![i]); // the same object: one execution, one serialization downstream
+      expect(got[2]![i]).toBe(got[0]![i]);
+    }
+    const last = got[0]![2]!;
+    expect([...decodeCursor(last.cursor)].length).toBe(3);
+    await Promise.all(subs.map((s) => s.return?.()));
+    await raise(log, [4, 5]);
+    const resumed = await feed.complaints({ after: last.cursor });
+    expect(ids(await take(resumed, 2)).sort()).toEqual([4, 5]);
+    await resumed.return?.();
+  });
+
+  it('does not repeat events to a subscriber whose cursor is ahead of this instance (issued by a faster one)', async () => {
+    log = createMemoryEventLog({ partitions: 1 });
+    await raise(log, [1, 2, 3]);
+    // A slow instance: its hub starts where the log was when it started, then sees the rest live.
+    const gated = gatedTail(log);
+    feed = createLiveFeed({ log: gated, topics });
+    const early = await feed.complaints();
+    await raise(log, [4]);
+    // A cursor from an instance that already delivered 1..4 (next offset 4), while this hub is still at 3.
+    const ahead = encodeCursor(new Map([[0, '4']]));
+    const resumed = await feed.complaints({ after: ahead });
+    gated.open();
+    expect(ids(await take(early, 1))).toEqual([4]);
+    await raise(log, [5]);
+    expect(ids(await take(early, 1))).toEqual([5]);
+    expect(ids(await take(resumed, 1))).toEqual([5]); // not 4 again
+    await early.return?.();
+    await resumed.return?.();
+  });
+
   it('has no gap and no duplicate when events keep arriving while a subscriber resumes', async () => {
     log = createMemoryEventLog({ partitions: 3, maxBatchSize: 7 });
     feed = createLiveFeed({ log, topics, bufferSize: 10_000 });
@@ -399,4 +438,24 @@ function transactionalLog(): EventLog & { commit(ids: readonly number[]): Promis
     openTails: () => tails,
   };
   return fake;
+}
+
+/** A log whose tails that start from explicit positions deliver nothing until `open()`: a hub lagging behind the log. */
+function gatedTail(log: MemoryEventLog): EventLog & { open(): void } {
+  let opened = false;
+  const waiting: (() => void)[] = [];
+  return Object.assign(Object.create(log) as EventLog, {
+    tail: (o: TailOptions) =>
+      log.tail({
+        ...o,
+        onBatch: async (records) => {
+          if (!opened) await new Promise<void>((r) => waiting.push(r));
+          return o.onBatch(records);
+        },
+      }),
+    open() {
+      opened = true;
+      for (const w of waiting.splice(0)) w();
+    },
+  });
 }
