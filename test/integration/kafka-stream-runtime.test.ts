@@ -164,4 +164,28 @@ describe('Kafka stream runtime', () => {
     const config = Object.fromEntries(resources[0]!.configEntries.map((c) => [c.configName, c.configValue]));
     expect(config).toEqual({ 'cleanup.policy': 'compact,delete', 'retention.ms': String(STATUS_RETENTION_MS) });
   });
+
+  it('commits past a trailing transaction marker left after a restart, so the lag reaches 0 with no more data', async () => {
+    const input = uniqueName('markers');
+    const out = uniqueName('out');
+    await log.ensureTopics([{ name: input, partitions: 1 }, { name: out, partitions: 1 }]);
+    // A transactional input: 3 records, then the commit marker at offset 3.
+    const producer = log.client.producer({ transactionalId: uniqueName('writer'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const tx = await producer.transaction();
+    await tx.send({ topic: input, messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
+    await tx.commit();
+    await producer.disconnect();
+    await eventually(async () => (await log.offsets(input))[0]?.high === '4', 'the marker written');
+    // The group committed the records but not the marker (as when it restarted before the marker's fetch).
+    const prefix = uniqueName('resume');
+    const admin = await log.admin();
+    await admin.setOffsets({ groupId: `${prefix}-copy`, topic: input, partitions: [{ partition: 0, offset: '3' }] });
+    const rt = runtime({ groupPrefix: prefix });
+    await rt.run(copy(input, out));
+    await eventually(async () => (await rt.status())[0]?.consumerLag === 0, 'lag 0 past the trailing marker', 20_000, 100);
+    const committed = await admin.fetchOffsets({ groupId: `${prefix}-copy`, topics: [input] });
+    expect(committed[0]?.partitions[0]?.offset).toBe('4');
+    expect(await rawEnd(log, out)).toBe(0); // nothing re-emitted
+  });
 });

@@ -93,16 +93,20 @@ describe('the stream layer across a broker bounce', () => {
     await broker.restart(1_000, { graceful: false });
 
     // Everything arrives once the processors found the broker again.
+    let last = '';
     await eventually(
       async () => {
         const status = await layer!.status();
+        last = JSON.stringify(status.map((s) => ({ name: s.name, state: s.state, total: s.totalMessages, lag: s.consumerLag, error: s.lastError })));
         const join = status.find((s) => s.name === 'enrich-ratings');
         return join !== undefined && join.totalMessages >= RATINGS && status.every((s) => s.consumerLag === 0);
       },
       'every processor caught up after the bounce',
       150_000,
       250,
-    );
+    ).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; last status: ${last}`);
+    });
     const enriched = await collect(l, topics.ratingsEnriched);
     const complaints = await collect(l, topics.complaints);
     await enriched.atLeast(RATINGS, 60_000);

@@ -272,7 +272,7 @@ class KafkaProcessor {
         consumer.on(consumer.events.GROUP_JOIN, (e) => this.joined(e.payload.memberAssignment));
         consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
           // A fetch of only transaction markers (or aborted records) never reaches eachBatch.
-          if (e.payload.batchSize === 0) this.commitPastMarkers(e.payload.topic, e.payload.partition, e.payload.lastOffset);
+          if (e.payload.batchSize === 0) this.commitPastMarkers(e.payload.topic, e.payload.partition, e.payload.firstOffset, e.payload.lastOffset);
         });
         return consumer;
       },
@@ -343,7 +343,8 @@ class KafkaProcessor {
     await task.chain;
     try {
       if (this.rt.exactlyOnce && task.generation !== this.generation) {
-        if (!(await this.fence(task, batch))) return;
+        const fetched = (batch as Batch & { fetchedOffset?: string }).fetchedOffset ?? batch.firstOffset();
+        if (!(await this.fence(task, fetched))) return;
       }
       const now = this.rt.now();
       const changesSeen = this.tableChanges;
@@ -370,10 +371,11 @@ class KafkaProcessor {
   /**
    * Initialises the partition's transactional producer for this generation
    * (fencing any zombie with the same transactional.id) and checks the
-   * committed offset again. False when the batch was fetched from a stale
-   * position: the consumer was sent to the committed offset instead.
+   * committed offset again. False when what was fetched (from `fetched`) is
+   * not where the group committed: the consumer was sent to the committed
+   * offset instead.
    */
-  private async fence(task: PartitionTask, batch: Batch): Promise<boolean> {
+  private async fence(task: PartitionTask, fetched: string | null): Promise<boolean> {
     await this.dropProducer(task);
     const producer = this.rt.log.client.producer({
       transactionalId: task.transactionalId,
@@ -396,7 +398,6 @@ class KafkaProcessor {
     task.producer = producer;
     task.generation = this.generation;
     const committed = await this.committedOffset(task.topic, task.partition);
-    const fetched = (batch as Batch & { fetchedOffset?: string }).fetchedOffset ?? batch.firstOffset();
     this.log.debug({ topic: task.topic, partition: task.partition, transactionalId: task.transactionalId, committed, fetched }, 'transactional producer initialised');
     if (committed !== null && fetched !== null && committed !== fetched) {
       this.log.info({ topic: task.topic, partition: task.partition, committed, fetched }, 'committed offset moved while fencing; seeking to it');
@@ -453,10 +454,17 @@ class KafkaProcessor {
    * otherwise the group's committed offset stays one short of the end of a
    * transactional input until more data comes, and the lag never reads 0.
    * An offset-only transaction (or a plain commit when at-least-once).
+   *
+   * Also right after a (re)join, before any data batch of the partition: the
+   * group committed up to a trailing marker, the member restarted (a broker
+   * bounce, a crash), and only that marker is left to read. The partition is
+   * fenced first, as for a data batch; the commit happens only if the fetch
+   * began where the group committed.
    */
-  private commitPastMarkers(topic: string, partition: number, lastOffset: string): void {
-    const task = this.tasks.get(`${topic}/${partition}`);
-    if (!task || task.waitTimer || task.retryTimer || this.stopping || this.rt.killed()) return;
+  private commitPastMarkers(topic: string, partition: number, firstOffset: string | null, lastOffset: string): void {
+    if (this.stopping || this.rt.killed()) return;
+    const task = this.task(topic, partition);
+    if (task.waitTimer || task.retryTimer) return;
     const next = nextOffset(lastOffset);
     task.chain = task.chain.then(async () => {
       try {
@@ -464,8 +472,9 @@ class KafkaProcessor {
           await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
           return;
         }
-        // Without a producer of this generation the next data batch commits past the markers anyway.
-        if (!task.producer || task.generation !== this.generation) return;
+        if (!task.producer || task.generation !== this.generation) {
+          if (firstOffset === null || !(await this.fence(task, firstOffset))) return;
+        }
         await this.commitTransaction(task, [], next);
       } catch (err) {
         this.log.debug({ err, topic, partition, offset: next }, 'could not commit past transaction markers; the next batch will');
