@@ -1,13 +1,16 @@
 /**
- * The stream layer (what KSQL did in the article): three processors and one
- * table on a {@link StreamRuntime}.
+ * The stream layer (what KSQL's three queries did in the article): two
+ * processors and one table on a {@link StreamRuntime}.
  *
  * ```
  * asgard.demo.CUSTOMERS ─rekey-customers─▶ CUSTOMERS_SRC_REKEY ─▶ customers table (global)
- * ratings ─┬─enrich-ratings (⋈ customers, grace period)─▶ ratings-with-customer-data ─complaints─▶ UNHAPPY_PLATINUM_CUSTOMERS
- *          └─▶ _feedback-join-pending ─┘
+ * ratings ─┬─enrich-ratings (⋈ customers, grace period)─┬─▶ ratings-with-customer-data
+ *          └─▶ _feedback-join-pending ─┘                 └─(rule)─▶ UNHAPPY_PLATINUM_CUSTOMERS
  * ```
  *
+ * The complaint filter runs inside the join's step, as Kafka Streams would
+ * chain it in one sub-topology: a complaint and its enriched rating are
+ * written in the same transaction (processors/complaints.ts says why).
  * Every processor dead-letters what it cannot read, in the same transaction
  * as its input offset.
  */
@@ -18,7 +21,6 @@ import type { GlobalTable, ProcessorDefinition, ProcessorHandle, ProcessorStatus
 import type { TopicNames } from '../src/topics.js';
 import { createCustomersTable, type CustomersTable } from './customers-table.js';
 import { deadLettered } from './dead-letter.js';
-import { COMPLAINTS, complaintOf } from './processors/complaints.js';
 import { ENRICH_RATINGS, enrichRatingStep } from './processors/enrich-ratings.js';
 import { REKEY_CUSTOMERS, rekeyCustomer } from './processors/rekey-customers.js';
 
@@ -39,7 +41,7 @@ export interface StreamLayerOptions {
 }
 
 export interface StreamLayer {
-  /** Creates the topics, starts the customers table and the three processors. Idempotent. */
+  /** Creates the topics, starts the customers table and the processors. Idempotent. */
   start(): Promise<void>;
   /** Stops the processors and the table (the runtime stays open; its owner closes it). */
   stop(): Promise<void>;
@@ -96,15 +98,10 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
       withDeadLetters({
         name: ENRICH_RATINGS,
         sources: [topics.ratings, pendingTopic],
-        sinks: [topics.ratingsEnriched, pendingTopic, topics.deadLetters],
+        sinks: [topics.ratingsEnriched, topics.complaints, pendingTopic, topics.deadLetters],
         tables: [customersTable],
-        process: (r, ctx) => enrichRatingStep(r, customers, { output: topics.ratingsEnriched, pending: pendingTopic, deadLetters: topics.deadLetters, graceMs: joinGraceMs }, ctx.now),
-      }),
-      withDeadLetters({
-        name: COMPLAINTS,
-        sources: [topics.ratingsEnriched],
-        sinks: [topics.complaints, topics.deadLetters],
-        process: (r, ctx) => complaintOf(r, { output: topics.complaints, deadLetters: topics.deadLetters, rule }, ctx.now),
+        process: (r, ctx) =>
+          enrichRatingStep(r, customers, { output: topics.ratingsEnriched, pending: pendingTopic, deadLetters: topics.deadLetters, graceMs: joinGraceMs, complaints: { output: topics.complaints, rule } }, ctx.now),
       }),
     ];
     for (const def of defs) handles.push(await runtime.run(def));
@@ -127,7 +124,7 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
     },
     ready: () => table?.isReady() ?? false,
     async status() {
-      const names = new Set([REKEY_CUSTOMERS, ENRICH_RATINGS, COMPLAINTS]);
+      const names = new Set([REKEY_CUSTOMERS, ENRICH_RATINGS]);
       return (await runtime.status()).filter((s) => names.has(s.name));
     },
   };

@@ -24,12 +24,6 @@ export interface BenchKafka {
   fill(topic: string, messages: readonly { key: string | null; value: string; timestamp?: number }[], batchSize?: number): Promise<void>;
   /** Sum over partitions of the offsets `groupId` committed on `topic` (0 where none). */
   committed(groupId: string, topic: string): Promise<number>;
-  /**
-   * Whether `groupId` committed, on every partition of `topic`, at least the
-   * end offset minus `slack` (a transaction marker after the last record
-   * takes an offset a reader may not commit past).
-   */
-  caughtUp(groupId: string, topic: string, slack: number): Promise<boolean>;
   /** Sum over partitions of the high watermarks of `topic`. */
   endOffsets(topic: string): Promise<number>;
   listGroups(): Promise<string[]>;
@@ -98,12 +92,6 @@ export async function connectBenchKafka(brokers: readonly string[]): Promise<Ben
       let sum = 0;
       for (const g of groups) for (const p of g.partitions) if (Number(p.offset) > 0) sum += Number(p.offset);
       return sum;
-    },
-    async caughtUp(groupId, topic, slack) {
-      const [ends, groups] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-      const committed = new Map<number, number>();
-      for (const g of groups) for (const p of g.partitions) committed.set(p.partition, Number(p.offset));
-      return ends.every((e) => Number(e.high) === 0 || (committed.get(e.partition) ?? -1) >= Number(e.high) - slack);
     },
     async endOffsets(topic) {
       const offsets = await admin.fetchTopicOffsets(topic);

@@ -35,11 +35,6 @@ export interface WatchOptions {
   readonly intervalMs?: number;
   /** Returns a reason when the process being watched died (stops the watch). */
   readonly died?: () => string | null;
-  /**
-   * Once the group consumed everything, polled until true: the rest of the
-   * work is done too (a downstream processor caught up). The run ends then.
-   */
-  readonly alsoDone?: () => Promise<boolean>;
 }
 
 export async function watchGroup(o: WatchOptions): Promise<GroupProgress> {
@@ -79,21 +74,7 @@ export async function watchGroup(o: WatchOptions): Promise<GroupProgress> {
     }
     await sleep(intervalMs);
   }
-  let complete = lastCount >= expected;
-  if (complete && o.alsoDone) {
-    complete = false;
-    while (Date.now() < deadline) {
-      const dead = o.died?.();
-      if (dead) throw new Error(dead);
-      if (await o.alsoDone().catch(() => false)) {
-        complete = true;
-        lastAt = Date.now();
-        timeline.push([lastAt - firstAt, lastCount]);
-        break;
-      }
-      await sleep(intervalMs);
-    }
-  }
+  const complete = lastCount >= expected;
   const seconds = (lastAt - firstAt) / 1000;
   return {
     groupId,

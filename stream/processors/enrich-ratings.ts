@@ -6,7 +6,9 @@
  *
  * Two inputs, one consumer group:
  * - a rating whose customer is known is emitted at once: key = user id,
- *   value = the enriched columns, record timestamp = rating_time;
+ *   value = the enriched columns, record timestamp = rating_time; when it is
+ *   a complaint by the configured rule, the complaint too, in the same
+ *   transaction (complaints.ts);
  * - an anonymous rating (user_id -1) is unmatched at once;
  * - a rating whose customer is unknown is written to the pending topic (keyed
  *   by user id, with its first-seen time in a header) in the same transaction
@@ -23,11 +25,12 @@
  */
 import { ANONYMOUS_USER_ID, enrich, enrichedToRecord, parseRating, type Rating } from '../../src/domain/index.js';
 import { InvalidRecordError } from '../../src/errors.js';
-import type { LogRecord } from '../../src/ports/event-log.js';
+import type { LogRecord, OutRecord } from '../../src/ports/event-log.js';
 import type { StepOutcome } from '../../src/ports/stream-runtime.js';
 import type { CustomerLookup } from '../customers-table.js';
 import { deadLettered } from '../dead-letter.js';
 import { decodeValue, idKey } from '../decode.js';
+import { complaintRecords, type ComplaintsConfig } from './complaints.js';
 
 export const ENRICH_RATINGS = 'enrich-ratings';
 
@@ -44,6 +47,8 @@ export interface JoinConfig {
   readonly deadLetters: string;
   /** How long a rating waits for its customer; 0 or less: unmatched at once. */
   readonly graceMs: number;
+  /** Where complaints go and which ratings are complaints; none: the join emits no complaints. */
+  readonly complaints?: ComplaintsConfig;
   /** @default 'enrich-ratings' */
   readonly processor?: string;
 }
@@ -105,10 +110,10 @@ function readRating(record: LogRecord): { ok: true; value: Rating } | { ok: fals
 }
 
 function enriched(rating: Rating, customer: Parameters<typeof enrich>[1], cfg: JoinConfig): StepOutcome {
-  return {
-    kind: 'done',
-    emit: [{ topic: cfg.output, key: idKey(rating.userId), value: JSON.stringify(enrichedToRecord(enrich(rating, customer))), timestamp: rating.ratingTime }],
-  };
+  const e = enrich(rating, customer);
+  const value = JSON.stringify(enrichedToRecord(e));
+  const record: OutRecord = { topic: cfg.output, key: idKey(rating.userId), value, timestamp: rating.ratingTime };
+  return { kind: 'done', emit: cfg.complaints ? [record, ...complaintRecords(e, value, cfg.complaints)] : [record] };
 }
 
 const unmatched = (): StepOutcome => ({ kind: 'done', emit: [], unmatched: 1 });

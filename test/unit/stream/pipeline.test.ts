@@ -71,7 +71,8 @@ describe('the stream layer (in memory)', () => {
     expect(dead.every((d) => d.headers[DeadLetterHeader.processor] === 'enrich-ratings' && d.headers[DeadLetterHeader.topic] === topics.ratings)).toBe(true);
     expect(dead.find((d) => d.key?.toString() === 'bad')?.value?.toString()).toBe('this is not json');
     expect(await status('enrich-ratings')).toMatchObject({ failedMessages: 2, unmatchedMessages: 1, state: 'RUNNING', sources: [topics.ratings, PENDING] });
-    expect((await layer.status()).map((s) => s.name).sort()).toEqual(['complaints', 'enrich-ratings', 'rekey-customers']);
+    expect((await layer.status()).map((s) => s.name).sort()).toEqual(['enrich-ratings', 'rekey-customers']);
+    expect(await status('enrich-ratings')).toMatchObject({ sinks: [topics.ratingsEnriched, topics.complaints, PENDING, topics.deadLetters] });
     expect(layer.ready()).toBe(true);
   });
 
