@@ -14,8 +14,9 @@ import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/logger.js';
 import type { TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
-import { collect, eventually, text } from '../contract/helpers.js';
+import { collect, eventually } from '../contract/helpers.js';
 import { uniqueName } from '../support/infra.js';
+import { expectExactlyOnce, prefixedTopics } from './kafka-stream-support.js';
 
 const STATUSES = ['bronze', 'silver', 'gold', 'platinum'];
 const CUSTOMERS = 40;
@@ -40,15 +41,7 @@ describe('the stream layer across a broker bounce', () => {
   it('leaves no duplicate and no gap in the enriched and complaint topics', async () => {
     const broker = server!;
     const id = uniqueName('bounce');
-    const topics: TopicNames = {
-      ratings: `${id}-ratings`,
-      customersCdc: `${id}-asgard.demo.CUSTOMERS`,
-      customersRekeyed: `${id}-CUSTOMERS_SRC_REKEY`,
-      ratingsEnriched: `${id}-ratings-with-customer-data`,
-      complaints: `${id}-UNHAPPY_PLATINUM_CUSTOMERS`,
-      acknowledgements: `${id}-complaint-acknowledgements`,
-      deadLetters: `${id}-dead-letters`,
-    };
+    const topics: TopicNames = prefixedTopics(id);
     // Small fetches: the run is many transactions, so the bounce lands inside one.
     const l = (log = createKafkaEventLog({
       brokers: [broker.brokers],
@@ -116,12 +109,7 @@ describe('the stream layer across a broker bounce', () => {
     await Promise.all([enriched.stop(), complaints.stop()]);
 
     expect(beforeBounce).toBeLessThan(RATINGS);
-    const ids = enriched.records.map((r) => (JSON.parse(text(r.value)!) as { RATING_ID: number }).RATING_ID);
-    expect(ids).toHaveLength(RATINGS);
-    expect(new Set(ids).size).toBe(RATINGS);
-    const complaintIds = complaints.records.map((r) => text(r.key));
-    expect(complaintIds).toHaveLength(expectedComplaints);
-    expect(new Set(complaintIds).size).toBe(expectedComplaints);
+    expectExactlyOnce(enriched.records, RATINGS, complaints.records, expectedComplaints);
     expect((await layer.status()).find((s) => s.name === 'enrich-ratings')).toMatchObject({ failedMessages: 0, unmatchedMessages: 0 });
   }, 300_000);
 });

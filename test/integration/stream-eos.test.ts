@@ -12,22 +12,14 @@ import { DeadLetterHeader, type TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
 import { collect, deferred, eventually, text } from '../contract/helpers.js';
 import { uniqueName } from '../support/infra.js';
-import { kafkaTestLog } from './kafka-stream-support.js';
+import { expectExactlyOnce, kafkaTestLog, prefixedTopics } from './kafka-stream-support.js';
 
 const STATUSES = ['bronze', 'silver', 'gold', 'platinum'];
 
 function names(): { topics: TopicNames; pending: string; prefix: string } {
   const id = uniqueName('eos');
   return {
-    topics: {
-      ratings: `${id}-ratings`,
-      customersCdc: `${id}-asgard.demo.CUSTOMERS`,
-      customersRekeyed: `${id}-CUSTOMERS_SRC_REKEY`,
-      ratingsEnriched: `${id}-ratings-with-customer-data`,
-      complaints: `${id}-UNHAPPY_PLATINUM_CUSTOMERS`,
-      acknowledgements: `${id}-complaint-acknowledgements`,
-      deadLetters: `${id}-dead-letters`,
-    },
+    topics: prefixedTopics(id),
     pending: `${id}-join-pending`,
     prefix: id,
   };
@@ -114,12 +106,7 @@ describe('the stream layer on Kafka', () => {
     }, 'a quiet output topic');
     await Promise.all([enriched.stop(), complaints.stop(), rekeyed.stop()]);
 
-    const ids = enriched.records.map((r) => (JSON.parse(text(r.value)!) as { RATING_ID: number }).RATING_ID);
-    expect(ids).toHaveLength(RATINGS);
-    expect(new Set(ids).size).toBe(RATINGS);
-    const complaintIds = complaints.records.map((r) => text(r.key));
-    expect(complaintIds).toHaveLength(expectedComplaints);
-    expect(new Set(complaintIds).size).toBe(expectedComplaints);
+    expectExactlyOnce(enriched.records, RATINGS, complaints.records, expectedComplaints);
     expect(rekeyed.records).toHaveLength(CUSTOMERS);
     const status = await second.layer.status();
     expect(status.find((s) => s.name === 'enrich-ratings')).toMatchObject({ failedMessages: 0, unmatchedMessages: 0 });

@@ -13,7 +13,7 @@ import type { TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
 import { collect, eventually, text } from '../contract/helpers.js';
 import { uniqueName } from '../support/infra.js';
-import { kafkaTestLog } from './kafka-stream-support.js';
+import { kafkaTestLog, prefixedTopics } from './kafka-stream-support.js';
 
 describe('join readiness on Kafka', () => {
   // Small fetches: re-keying the backlog takes many transactions, so a join that did not wait would run ahead.
@@ -28,15 +28,7 @@ describe('join readiness on Kafka', () => {
 
   it('joins no rating before rekey-customers re-keyed the CDC backlog and the table read it: 2,000 ratings, grace 0, none unmatched', async () => {
     const id = uniqueName('ready');
-    const topics: TopicNames = {
-      ratings: `${id}-ratings`,
-      customersCdc: `${id}-asgard.demo.CUSTOMERS`,
-      customersRekeyed: `${id}-CUSTOMERS_SRC_REKEY`,
-      ratingsEnriched: `${id}-ratings-with-customer-data`,
-      complaints: `${id}-UNHAPPY_PLATINUM_CUSTOMERS`,
-      acknowledgements: `${id}-complaint-acknowledgements`,
-      deadLetters: `${id}-dead-letters`,
-    };
+    const topics: TopicNames = prefixedTopics(id);
     const COUNT = 2_000;
     await log.ensureTopics(Object.values(topics).map((name) => ({ name, ...(name === topics.customersRekeyed ? { compacted: true } : {}) })));
     const cdc = Array.from({ length: COUNT }, (_, i) => ({

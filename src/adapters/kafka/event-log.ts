@@ -131,16 +131,7 @@ export class KafkaEventLog implements EventLog {
   /** The shared admin client, connected on first use. */
   admin(): Promise<Admin> {
     this.assertOpen();
-    if (!this.adminPromise) {
-      const admin = this.client.admin();
-      this.adminPromise = admin.connect().then(
-        () => admin,
-        (e: unknown) => {
-          this.adminPromise = null;
-          throw translateKafkaError(e, 'connecting the admin client');
-        },
-      );
-    }
+    this.adminPromise ??= connectAdmin(this.client.admin(), () => (this.adminPromise = null));
     return this.adminPromise;
   }
 
@@ -257,13 +248,7 @@ export class KafkaEventLog implements EventLog {
     if (!this.uncommittedAdminPromise) {
       const admin = uncommittedAdmin(this.client);
       if (admin === null) return Promise.reject(new UnavailableError('this kafkajs client cannot read high watermarks (no READ_UNCOMMITTED admin)', { retriable: false }));
-      this.uncommittedAdminPromise = admin.connect().then(
-        () => admin,
-        (e: unknown) => {
-          this.uncommittedAdminPromise = null;
-          throw translateKafkaError(e, 'connecting the admin client');
-        },
-      );
+      this.uncommittedAdminPromise = connectAdmin(admin, () => (this.uncommittedAdminPromise = null));
     }
     return this.uncommittedAdminPromise;
   }
@@ -571,6 +556,17 @@ export function topicConfig(s: TopicSpec): { name: string; value: string }[] {
   if (s.retentionMs !== undefined) out.push({ name: 'retention.ms', value: String(Math.round(s.retentionMs)) });
   if (s.segmentMs !== undefined) out.push({ name: 'segment.ms', value: String(Math.round(s.segmentMs)) });
   return out;
+}
+
+/** Connects `admin`; on failure calls `forget` (so the next caller tries afresh) and throws a typed error. */
+function connectAdmin(admin: Admin, forget: () => void): Promise<Admin> {
+  return admin.connect().then(
+    () => admin,
+    (e: unknown) => {
+      forget();
+      throw translateKafkaError(e, 'connecting the admin client');
+    },
+  );
 }
 
 function isTopicExists(e: unknown): boolean {
