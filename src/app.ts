@@ -68,6 +68,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       clientId: config.kafka.clientId,
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replicationFactor,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.max(1_000, Math.floor(config.kafka.sessionTimeoutMs / 10)),
       logger: logger.child({ component: 'kafka' }),
     });
     log = kafkaLog;

@@ -48,6 +48,12 @@ export interface Config {
     readonly partitions: number;
     readonly replicationFactor: number;
     readonly exactlyOnce: boolean;
+    /**
+     * Consumer group session timeout: how long the group waits for a member
+     * that stopped heartbeating (a crashed process) before its partitions move.
+     * Kafka's default bounds: 6 s to 5 min. @default 30_000 // ms
+     */
+    readonly sessionTimeoutMs: number;
   } | null;
   readonly elasticsearch: { readonly url: string; readonly requestTimeoutMs: number } | null;
   readonly topics: TopicNames;
@@ -266,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
             partitions: int(env, 'TOPIC_PARTITIONS', 3, 1, 1000),
             replicationFactor: int(env, 'TOPIC_REPLICATION_FACTOR', 1, 1, 10),
             exactlyOnce: onOff(env, 'EXACTLY_ONCE', true),
+            sessionTimeoutMs: int(env, 'KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
           },
     elasticsearch: esUrl === undefined ? null : { url: esUrl, requestTimeoutMs: int(env, 'ELASTICSEARCH_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000) },
     topics: {

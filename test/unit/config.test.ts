@@ -33,6 +33,13 @@ describe('loadConfig', () => {
     expect(c.mode).toBe('external');
     expect(c.kafka?.brokers).toEqual(['a:9092', 'b:9093']);
     expect(c.demo.enabled).toBe(false);
+    expect(c.kafka?.sessionTimeoutMs).toBe(30_000);
+  });
+
+  it('takes a session timeout within the bounds Kafka brokers accept by default', () => {
+    const ext = { KAFKA_BROKERS: 'a:9092', ELASTICSEARCH_URL: 'http://localhost:9200' };
+    expect(loadConfig({ ...ext, KAFKA_SESSION_TIMEOUT_MS: '10000' }).kafka?.sessionTimeoutMs).toBe(10_000);
+    expect(() => loadConfig({ ...ext, KAFKA_SESSION_TIMEOUT_MS: '1000' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS.*between 6000 and 300000/);
   });
 
   it('parses API keys', () => {
