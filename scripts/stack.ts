@@ -1,50 +1,108 @@
 /**
- * `npm run stack`: starts a real Kafka broker and a real Elasticsearch node on free ports
- * of 127.0.0.1, prints the variables to use them, and keeps them up until Ctrl-C (SIGINT)
- * or SIGTERM, then stops both and deletes their data.
+ * `npm run -s stack`: starts a real Kafka broker and a real Elasticsearch node on free
+ * ports of 127.0.0.1 in the background, prints the variables to use them, and returns:
  *
- * Paste the printed lines into another shell to run the product (`npm start`) against
- * them, or use the `*_TEST` variants to make `npm test` reuse them instead of starting
- * its own servers. Exits 1 with the reason (and the server log tail) if either cannot start.
+ * ```sh
+ * eval "$(npm run -s stack)"   # -s: npm's own banner would otherwise be evaluated too
+ * npm start                    # the product on them
+ * npm run stack:stop           # stops both, deletes their data, leaves no process behind
+ * ```
+ *
+ * The printed lines also export the `*_TEST` variants, which make `npm test` reuse these
+ * servers instead of starting its own. A second `npm run stack` while one runs prints the
+ * same lines again. `npm run stack -- --foreground` keeps the servers in the foreground
+ * until Ctrl-C (SIGINT) or SIGTERM instead.
+ *
+ * The background process is this script with `--serve`; its pid and the variables are in
+ * `.cache/stack/state.json`, its output in `.cache/stack/stack.log`. Exits 1 with the
+ * reason (and the log tail) if either server cannot start.
  */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { startInfra, type Infra } from './infra/index.js';
+import { readTail } from './infra/shared.js';
+import { logFile, runningStack, stackDir, stateFile, type StackState } from './stack-state.js';
 
-const startedAt = Date.now();
-console.error('Starting Kafka and Elasticsearch (first run downloads them with Maven)...');
+const STARTUP_TIMEOUT_MS = 6 * 60_000;
 
-let infra: Infra;
-try {
-  infra = await startInfra();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+/** Starts the servers and keeps them until a signal; with `stateful`, records itself for `stack:stop`. */
+async function serve(stateful: boolean): Promise<void> {
+  const startedAt = Date.now();
+  console.error('Starting Kafka and Elasticsearch (the first run downloads them with Maven)...');
+  let infra: Infra;
+  try {
+    infra = await startInfra();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  const { kafka, elasticsearch } = infra;
+  if (!kafka || !elasticsearch) throw new Error('startInfra did not start both servers');
+  const exports = [
+    `export KAFKA_BROKERS=${kafka.brokers}`,
+    `export ELASTICSEARCH_URL=${elasticsearch.url}`,
+    `export KAFKA_BROKERS_TEST=${kafka.brokers}`,
+    `export ELASTICSEARCH_URL_TEST=${elasticsearch.url}`,
+  ];
+  console.error(`Kafka ${kafka.version} and Elasticsearch ${elasticsearch.version} are up (${((Date.now() - startedAt) / 1000).toFixed(1)} s).`);
+  if (stateful) await writeFile(stateFile, JSON.stringify({ pid: process.pid, exports } satisfies StackState));
+  else {
+    console.log(exports.join('\n'));
+    console.error('Press Ctrl-C to stop them.');
+  }
+
+  // Keep the event loop alive until a signal arrives.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${signal}: stopping Kafka and Elasticsearch...`);
+    await infra.stop();
+    if (stateful) await rm(stateFile, { force: true });
+    clearInterval(keepAlive);
+    console.error('Stopped.');
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, (received) => void shutdown(received));
 }
 
-const { kafka, elasticsearch } = infra;
-if (!kafka || !elasticsearch) throw new Error('startInfra did not start both servers');
-
-console.error(
-  `Kafka ${kafka.version} and Elasticsearch ${elasticsearch.version} are up ` +
-    `(${((Date.now() - startedAt) / 1000).toFixed(1)} s). Press Ctrl-C to stop them.\n`,
-);
-console.log(`export KAFKA_BROKERS=${kafka.brokers}`);
-console.log(`export ELASTICSEARCH_URL=${elasticsearch.url}`);
-console.log(`export KAFKA_BROKERS_TEST=${kafka.brokers}`);
-console.log(`export ELASTICSEARCH_URL_TEST=${elasticsearch.url}`);
-
-// Keep the event loop alive until a signal arrives.
-const keepAlive = setInterval(() => undefined, 60_000);
-let stopping = false;
-
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.error(`\n${signal}: stopping Kafka and Elasticsearch...`);
-  await infra.stop();
-  clearInterval(keepAlive);
-  console.error('Stopped.');
+/** Starts `serve` as a detached process and returns once it recorded its variables. */
+async function startInBackground(): Promise<void> {
+  const existing = await runningStack();
+  if (existing) {
+    console.error(`A stack is already running (pid ${existing.pid}); npm run stack:stop stops it.`);
+    console.log(existing.exports.join('\n'));
+    return;
+  }
+  await mkdir(stackDir, { recursive: true });
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve'], { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  let exited: string | null = null;
+  child.on('exit', (code, signal) => (exited = signal ?? `exit code ${String(code)}`));
+  child.unref();
+  console.error(`Starting Kafka and Elasticsearch in the background (pid ${child.pid}; log ${logFile})...`);
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    const state = await runningStack();
+    if (state && state.pid === child.pid) {
+      console.error(`Up. npm run stack:stop stops them.`);
+      console.log(state.exports.join('\n'));
+      return;
+    }
+    if (exited !== null || Date.now() > deadline) {
+      if (exited === null) child.kill('SIGTERM');
+      console.error(`The stack did not start (${exited ?? 'timed out'}):\n${await readTail(logFile, 8 * 1024)}`);
+      process.exit(1);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, (received) => void shutdown(received));
-}
+const args = process.argv.slice(2);
+if (args.includes('--serve')) await serve(true);
+else if (args.includes('--foreground')) await serve(false);
+else await startInBackground();
