@@ -149,4 +149,35 @@ describe('split roles on Kafka and Elasticsearch', () => {
     await clientA.dispose();
     await clientB.dispose();
   });
+
+  it('resumes complaintRaised from a cursor: a subscriber that missed three complaints gets exactly those, then live ones', async () => {
+    const first = wsClient(apiA, VIEWER);
+    const raised = collect<Loose>(first, 'subscription { complaintRaised { cursor complaint { id } } }');
+    await until(async () => (await gql<Loose>(apiA, '{ __typename }', undefined, VIEWER)).status === 200, 'the API up');
+    const [seen] = await produceRatings([{ user: 2, stars: 1 }]);
+    const [event] = await raised.waitFor(1);
+    expect(event?.data?.complaintRaised?.complaint?.id).toBe(String(seen));
+    const cursor = event!.data!.complaintRaised.cursor as string;
+    await first.dispose();
+
+    // Missed while away: three complaints (and a good rating that is none).
+    const missed = await produceRatings([{ user: 3, stars: 1 }, { user: 2, stars: 5 }, { user: 2, stars: 2 }, { user: 3, stars: 1 }]);
+    const missedComplaints = [missed[0], missed[2], missed[3]].map(String);
+    // Let them reach the complaints topic before resuming, so they can only come from the replay.
+    await until(async () => {
+      const found = await Promise.all(missedComplaints.map((id) => gql<Loose>(apiB, `{ complaint(id: "${id}") { id } }`, undefined, VIEWER)));
+      return found.every((r) => r.body.data?.complaint);
+    }, 'the missed complaints indexed', 30_000);
+
+    const again = wsClient(apiA, VIEWER);
+    const resumed = collect<Loose>(again, 'subscription($after: String) { complaintRaised(after: $after) { complaint { id } } }', { after: cursor });
+    const replayed = await resumed.waitFor(3);
+    expect(replayed.map((r) => r.data?.complaintRaised?.complaint?.id).sort()).toEqual([...missedComplaints].sort());
+    const [live] = await produceRatings([{ user: 2, stars: 1 }]);
+    const all = await resumed.waitFor(4);
+    expect(all[3]?.data?.complaintRaised?.complaint?.id).toBe(String(live));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(resumed.results).toHaveLength(4); // no duplicate at the seam
+    await again.dispose();
+  });
 });
