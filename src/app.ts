@@ -74,7 +74,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     });
     log = kafkaLog;
   } else {
-    memoryLog = createMemoryEventLog({ logger: logger.child({ component: 'event-log' }) });
+    memoryLog = createMemoryEventLog({ maxRecordsPerPartition: config.memoryRetentionRecords, logger: logger.child({ component: 'event-log' }) });
     log = memoryLog;
   }
   const search: ElasticsearchSearch | MemorySearch = config.elasticsearch

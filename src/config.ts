@@ -76,11 +76,19 @@ export interface Config {
      * headers, so browsers let only same-origin pages read the answers.
      */
     readonly corsOrigins: readonly string[] | '*';
+    /**
+     * `complaintRaised(after)` subscribers replaying from a cursor at once on
+     * this instance (each replay is a Kafka consumer of its own); more wait,
+     * then are refused with a retriable error. @default 4
+     */
+    readonly maxConcurrentReplays: number;
   };
   readonly slack: SlackConfig | null;
   /** Base URL of a dashboard; complaints link to `${dashboardUrl}/complaints/<id>`. */
   readonly dashboardUrl: string | null;
   readonly demo: { readonly enabled: boolean; readonly ratingsPerSecond: number; readonly dataDir: string };
+  /** Embedded default only: records kept per partition of the in-memory event log. @default 100_000 */
+  readonly memoryRetentionRecords: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -300,6 +308,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100_000, 1_000, 50_000_000),
       introspection: onOff(env, 'INTROSPECTION', !production),
       corsOrigins: corsOrigins(str(env, 'CORS_ORIGINS')),
+      maxConcurrentReplays: int(env, 'MAX_CONCURRENT_REPLAYS', 4, 1, 1_000),
     },
     slack: slack(env),
     dashboardUrl: url(env, 'DASHBOARD_URL') ?? null,
@@ -308,6 +317,7 @@ export function loadConfig(env: Env = process.env): Config {
       ratingsPerSecond: num(env, 'DEMO_RATINGS_PER_SECOND', 5, 0.1, 10_000),
       dataDir: str(env, 'DEMO_DATA_DIR') ?? '',
     },
+    memoryRetentionRecords: int(env, 'MEMORY_RETENTION_RECORDS', 100_000, 1_000, 10_000_000),
   };
   return deepFreeze(config);
 }

@@ -135,6 +135,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       log: eventLog,
       topics: config.topics,
       bufferSize: config.api.subscriberBufferSize,
+      maxConcurrentReplays: config.api.maxConcurrentReplays,
       logger,
       onSlowSubscriber: (stream) => apiMetrics.slowSubscribers.inc({ stream }),
     });

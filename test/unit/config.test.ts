@@ -42,6 +42,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...ext, KAFKA_SESSION_TIMEOUT_MS: '1000' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS.*between 6000 and 300000/);
   });
 
+  it('bounds the replay concurrency and the in-memory retention', () => {
+    expect(loadConfig({}).api.maxConcurrentReplays).toBe(4);
+    expect(loadConfig({}).memoryRetentionRecords).toBe(100_000);
+    expect(loadConfig({ MAX_CONCURRENT_REPLAYS: '16', MEMORY_RETENTION_RECORDS: '5000' })).toMatchObject({ api: { maxConcurrentReplays: 16 }, memoryRetentionRecords: 5_000 });
+    expect(() => loadConfig({ MAX_CONCURRENT_REPLAYS: '0' })).toThrow(/MAX_CONCURRENT_REPLAYS/);
+    expect(() => loadConfig({ MEMORY_RETENTION_RECORDS: 'lots' })).toThrow(/MEMORY_RETENTION_RECORDS/);
+  });
+
   it('parses API keys', () => {
     const c = loadConfig({ API_KEYS: 'k-viewer-123:viewer:dash,k-agent-456:agent:ops' });
     expect(c.apiKeys).toEqual([
