@@ -128,7 +128,7 @@ export function streamRuntimeContract(kind: string, make: () => Promise<StreamRu
         { topic: input!, key: null, value: 'behind', partition: 0 },
         { topic: input!, key: null, value: 'other', partition: 1 },
       ]);
-      const arrived = new Map<string, number>();
+      const arrived = new Map<string, { at: number; partition: number; offset: bigint }>();
       await rt.run({
         name: 'waiter',
         sources: [input!],
@@ -136,21 +136,26 @@ export function streamRuntimeContract(kind: string, make: () => Promise<StreamRu
         process: (r, ctx) => {
           const u = Number(r.headers.until ?? 0);
           if (ctx.now < u) return { kind: 'wait', until: u };
-          return done([{ topic: out!, key: null, value: r.value }]);
+          // Same output partition as the input: the order on a partition is what is checked.
+          return done([{ topic: out!, key: null, value: r.value, partition: r.partition }]);
         },
       });
       const times = await log.tail({
         topic: out!,
         from: 'earliest',
         onBatch: (rs) => {
-          for (const r of rs) arrived.set(text(r.value) ?? '', Date.now());
+          for (const r of rs) arrived.set(text(r.value) ?? '', { at: Date.now(), partition: r.partition, offset: BigInt(r.offset) });
         },
       });
       await eventually(() => arrived.size === 3, 'all three out', 20_000);
       await times.stop();
-      expect(arrived.get('other')!).toBeLessThan(until);
-      expect(arrived.get('later')!).toBeGreaterThanOrEqual(until);
-      expect(arrived.get('behind')!).toBeGreaterThanOrEqual(arrived.get('later')!);
+      const got = (v: string) => arrived.get(v)!;
+      expect(got('other').at).toBeLessThan(until);
+      expect(got('later').at).toBeGreaterThanOrEqual(until);
+      // Held behind the waiting record: not before the deadline, and after it on the partition.
+      expect(got('behind').at).toBeGreaterThanOrEqual(until);
+      expect(got('behind').partition).toBe(got('later').partition);
+      expect(got('behind').offset).toBeGreaterThan(got('later').offset);
     });
 
     it('bootstraps tables before the first record and wakes a waiting record when a table changes', async () => {

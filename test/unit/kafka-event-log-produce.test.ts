@@ -40,4 +40,36 @@ describe('KafkaEventLog.produce', () => {
     await expect(log.produce([{ topic: 't', key: 'k', value: 'v' }])).rejects.toThrow(/producing to t: .*out of order sequence/);
     expect(fake.producers).toBe(3);
   });
+
+  it('keeps a broken producer connected until the sends in flight on it are done, then sends those again on the new one', async () => {
+    let producers = 0;
+    let sent = 0;
+    const client = {
+      producer: () => {
+        const id = ++producers;
+        let connected = true;
+        let calls = 0;
+        return {
+          connect: async () => undefined,
+          disconnect: async () => {
+            connected = false;
+          },
+          sendBatch: async () => {
+            const n = ++calls;
+            await new Promise((r) => setTimeout(r, n === 1 ? 5 : 30));
+            // kafkajs fails a send on a disconnected producer with an internal TypeError.
+            if (!connected) throw new TypeError("Cannot set properties of undefined (setting 'nodeId')");
+            // The first producer's sequence is broken: every send on it is refused.
+            if (id === 1) throw Object.assign(new Error('The broker received an out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', code: 45, retriable: false });
+            sent++;
+            return [];
+          },
+        };
+      },
+    } as unknown as Kafka;
+    const log = createKafkaEventLog({ brokers: ['127.0.0.1:1'], clientId: 't', client });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => log.produce([{ topic: 't', key: `k${i}`, value: 'v' }])));
+    expect(sent).toBe(5);
+    expect(producers).toBe(2);
+  });
 });

@@ -105,6 +105,11 @@ export class KafkaEventLog implements EventLog {
   private adminPromise: Promise<Admin> | null = null;
   private uncommittedAdminPromise: Promise<Admin> | null = null;
   private producerPromise: Promise<Producer> | null = null;
+  /** The producer `producerPromise` resolved to, while it is in use. */
+  private currentProducer: Producer | null = null;
+  /** Sends in flight per producer, and producers taken out of use, disconnected once idle. */
+  private readonly sending = new Map<Producer, number>();
+  private readonly retired = new Set<Producer>();
   private readonly loops = new Set<Stoppable>();
   /** Consumers of this log (tails, group consumers, stream processors) that crashed and are not back yet: id → why. */
   private readonly down = new Map<string, string>();
@@ -140,7 +145,10 @@ export class KafkaEventLog implements EventLog {
     if (!this.producerPromise) {
       const producer = this.client.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
       this.producerPromise = producer.connect().then(
-        () => producer,
+        () => {
+          this.currentProducer = producer;
+          return producer;
+        },
         (e: unknown) => {
           this.producerPromise = null;
           throw translateKafkaError(e, 'connecting the producer');
@@ -204,6 +212,7 @@ export class KafkaEventLog implements EventLog {
     const what = `producing to ${[...new Set(records.map((r) => r.topic))].join(', ')}`;
     for (let attempt = 1; ; attempt++) {
       const producer = await this.producer();
+      this.sending.set(producer, (this.sending.get(producer) ?? 0) + 1);
       try {
         await producer.sendBatch({ acks: -1, topicMessages: byTopic(records) });
         return;
@@ -216,20 +225,46 @@ export class KafkaEventLog implements EventLog {
         // a new producer id and starts at sequence 0; the refused batch was
         // not written (other partitions' batches of the same send may have
         // been, so this retry is at-least-once, like any produce retry).
-        if (isOutOfOrderSequence(e) && attempt < 3) {
+        // A concurrent send replaced the producer this one used (its sequence
+        // broke for all of them): send again on the new one.
+        if ((isOutOfOrderSequence(e) || this.retired.has(producer)) && attempt < 3) {
           this.logger.warn({ err: e, attempt }, 'idempotent producer out of sequence; replacing it and sending again');
-          await this.resetProducer(producer);
+          this.retireProducer(producer);
           continue;
         }
         throw translateKafkaError(e, what);
+      } finally {
+        this.doneSending(producer);
       }
     }
   }
 
-  private async resetProducer(broken: Producer): Promise<void> {
-    const current = this.producerPromise;
-    this.producerPromise = null;
-    if (current) await broken.disconnect().catch(() => undefined);
+  /**
+   * Takes `broken` out of use: the next send gets a new producer. It is
+   * disconnected once no send on it is in flight; disconnecting it under
+   * concurrent sends would fail them with kafkajs internals' TypeErrors
+   * ("Cannot set properties of undefined") instead of a retriable error.
+   */
+  private retireProducer(broken: Producer): void {
+    if (this.retired.has(broken)) return;
+    this.retired.add(broken);
+    if (this.currentProducer === broken) {
+      this.currentProducer = null;
+      this.producerPromise = null;
+    }
+    if (!this.sending.get(broken)) void this.disconnectRetired(broken);
+  }
+
+  private doneSending(producer: Producer): void {
+    const left = (this.sending.get(producer) ?? 1) - 1;
+    if (left > 0) return void this.sending.set(producer, left);
+    this.sending.delete(producer);
+    if (this.retired.has(producer)) void this.disconnectRetired(producer);
+  }
+
+  private async disconnectRetired(producer: Producer): Promise<void> {
+    this.retired.delete(producer);
+    await producer.disconnect().catch(() => undefined);
   }
 
   async offsets(topic: string, isolation: 'committed' | 'uncommitted' = 'committed'): Promise<readonly PartitionOffsets[]> {
@@ -493,7 +528,13 @@ export class KafkaEventLog implements EventLog {
     this.producerPromise = null;
     this.adminPromise = null;
     this.uncommittedAdminPromise = null;
-    await Promise.all([producer?.then((p) => p.disconnect()).catch(() => undefined), ...admins.map((admin) => admin?.then((a) => a.disconnect()).catch(() => undefined))]);
+    const retired = [...this.retired];
+    this.retired.clear();
+    await Promise.all([
+      producer?.then((p) => p.disconnect()).catch(() => undefined),
+      ...retired.map((p) => p.disconnect().catch(() => undefined)),
+      ...admins.map((admin) => admin?.then((a) => a.disconnect()).catch(() => undefined)),
+    ]);
   }
 
   /** Whether no consumer of this log is down now (crashed and not yet back). */

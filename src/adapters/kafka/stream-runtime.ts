@@ -191,6 +191,8 @@ class KafkaProcessor {
   /** Table changes seen; a wait decided before the latest change is offered again at once. */
   private tableChanges = 0;
   private readonly tasks = new Map<string, PartitionTask>();
+  /** `topic/partition` keys assigned to this member in the current generation. */
+  private assigned = new Set<string>();
   private stopping = false;
   private signalStop!: () => void;
   private readonly stopped = new Promise<void>((resolve) => {
@@ -264,6 +266,8 @@ class KafkaProcessor {
           this.clearTimers(t);
           t.attempts = 0;
         }
+        this.assigned = new Set();
+        await this.settleChains();
         await Promise.all([...this.tasks.values()].map((t) => this.dropProducer(t)));
         this.tasks.clear();
       },
@@ -305,6 +309,7 @@ class KafkaProcessor {
   private joined(assignment: Record<string, number[]>): void {
     this.generation++;
     const assigned = new Set(Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
+    this.assigned = assigned;
     this.log.info({ generation: this.generation, assignment }, 'partitions assigned');
     for (const [key, task] of this.tasks) {
       if (assigned.has(key)) continue;
@@ -463,17 +468,25 @@ class KafkaProcessor {
    */
   private commitPastMarkers(topic: string, partition: number, firstOffset: string | null, lastOffset: string): void {
     if (this.stopping || this.rt.killed()) return;
+    const key = `${topic}/${partition}`;
+    // Only a partition this member owns now (a task is made for one not seen since the join).
+    if (!this.assigned.has(key)) return;
     const task = this.task(topic, partition);
     if (task.waitTimer || task.retryTimer) return;
+    const generation = this.generation;
+    /** Still this member's partition, in the same generation, and not stopping: otherwise fence and commit nothing. */
+    const current = (): boolean => !this.stopping && !this.rt.killed() && this.generation === generation && this.tasks.get(key) === task;
     const next = nextOffset(lastOffset);
     task.chain = task.chain.then(async () => {
       try {
+        if (!current()) return;
         if (!this.rt.exactlyOnce) {
           await this.consumer?.commitOffsets([{ topic, partition, offset: next }]);
           return;
         }
         if (!task.producer || task.generation !== this.generation) {
           if (firstOffset === null || !(await this.fence(task, firstOffset))) return;
+          if (!current()) return await this.dropProducer(task);
         }
         await this.commitTransaction(task, [], next);
       } catch (err) {
@@ -543,6 +556,11 @@ class KafkaProcessor {
     if (p) await p.disconnect().catch(() => undefined);
   }
 
+  /** Waits for the partitions' queued work (commits past markers), which checks for a stop before doing anything. */
+  private async settleChains(): Promise<void> {
+    await Promise.all([...this.tasks.values()].map((t) => t.chain.catch(() => undefined)));
+  }
+
   /** Stops after the batches in flight; commits nothing more. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -553,6 +571,8 @@ class KafkaProcessor {
     const supervisor = this.supervisor;
     this.supervisor = null;
     await supervisor?.stop();
+    this.assigned = new Set();
+    await this.settleChains();
     if (this.healthId) this.rt.log.consumerHealth(this.healthId, true);
     await Promise.all([...this.tasks.values()].map((t) => this.dropProducer(t)));
     this.tasks.clear();
