@@ -20,12 +20,10 @@ export async function runningStack(): Promise<StackState | null> {
   } catch {
     return null;
   }
-  try {
-    process.kill(state.pid, 0);
-    return state;
-  } catch {
-    await rm(stateFile, { force: true });
-    return null;
-  }
+  // The pid must still be our stack process, not another one that got the number since.
+  const cmdline = await readFile(`/proc/${state.pid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes('stack') && cmdline.includes('--serve')) return state;
+  await rm(stateFile, { force: true });
+  return null;
 }
 

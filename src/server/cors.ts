@@ -30,7 +30,7 @@ export function createCors(origins: readonly string[] | '*'): CorsHandler | null
   const middleware = cors({
     origin: origins === '*' ? '*' : [...origins],
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'apollographql-client-name', 'apollographql-client-version'],
     maxAge: 600,
     optionsSuccessStatus: 204,
   });
