@@ -387,10 +387,14 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
         await current.stop(graceful ? DEFAULT_STOP_TIMEOUT_MS : 0, { keepFiles: true });
         if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
         current = await launch();
+        // Stopped meanwhile: stop the broker just started too.
+        if (stopped) await current.stop();
       },
-      stop: () => {
+      stop: async () => {
         stopped = true;
-        return current.stop();
+        await current.stop();
+        // After a restart that failed, `current` is the process stopped with its files kept.
+        await rm(root, { recursive: true, force: true });
       },
     };
   } catch (error) {
