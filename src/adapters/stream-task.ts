@@ -3,7 +3,7 @@
  * processor's steps over one partition's batch, and the per-processor meter
  * behind the status. Internal to the adapters; nothing here does I/O.
  */
-import { UnavailableError } from '../errors.js';
+import { BadInputError, UnavailableError } from '../errors.js';
 import { backoffDelay, sleep } from '../retry.js';
 import type { Logger } from '../logger.js';
 import type { EventLog, LogRecord, OutRecord } from '../ports/event-log.js';
@@ -369,4 +369,21 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * What both stream runtimes check before running a processor.
+ * @throws BadInputError when the runtime is closed, the processor has no source, or one of that name still runs
+ */
+export function checkRunnable(definition: ProcessorDefinition, closed: boolean, existing: { readonly meter: ProcessorMeter } | undefined): void {
+  if (closed) throw new BadInputError('the stream runtime is closed');
+  if (definition.sources.length === 0) throw new BadInputError(`processor ${definition.name} needs at least one source topic`);
+  if (existing && existing.meter.state !== ProcessorState.Stopped) throw new BadInputError(`processor ${definition.name} is already running`);
+}
+
+/** Starts a global table and adds it to `tables`, which the runtime stops on close. */
+export async function startTrackedTable(log: EventLog, definition: TableDefinition, logger: Logger, tables: { stop(): Promise<void> }[]): Promise<GlobalTable> {
+  const t = await startGlobalTable(log, definition, logger);
+  tables.push(t);
+  return t.table;
 }

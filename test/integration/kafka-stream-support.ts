@@ -1,7 +1,10 @@
 /** Shared set-up of the Kafka stream integration tests (not a test file). */
 import { createKafkaEventLog, type KafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { silentLogger } from '../../src/logger.js';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import type { KafkaEventLog as Log } from '../../src/adapters/kafka/event-log.js';
+import type { KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import type { StreamLayer } from '../../stream/pipeline.js';
 import type { LogRecord } from '../../src/ports/event-log.js';
 import type { TopicNames } from '../../src/topics.js';
 import { text } from '../contract/helpers.js';
@@ -42,4 +45,18 @@ export function expectExactlyOnce(enriched: readonly LogRecord[], ratings: numbe
   const complaintIds = complaints.map((r) => text(r.key));
   expect(complaintIds).toHaveLength(expectedComplaints);
   expect(new Set(complaintIds).size).toBe(expectedComplaints);
+}
+
+/**
+ * A test event log plus lists of the runtimes and stream layers a describe
+ * block creates, all stopped and closed after it (layers, then runtimes, then the log).
+ */
+export function streamTestBed(sessionTimeoutMs: number, maxBytesPerPartition: number): { log: Log; runtimes: KafkaStreamRuntime[]; layers: StreamLayer[] } {
+  const bed = { log: kafkaTestLog(sessionTimeoutMs, maxBytesPerPartition), runtimes: [] as KafkaStreamRuntime[], layers: [] as StreamLayer[] };
+  afterAll(async () => {
+    await Promise.all(bed.layers.map((l) => l.stop()));
+    await Promise.all(bed.runtimes.map((r) => r.close()));
+    await bed.log.close();
+  });
+  return bed;
 }

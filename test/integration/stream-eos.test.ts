@@ -3,7 +3,7 @@
  * inside the transaction, the join's grace period, and the table bootstrap.
  * Outputs are read the way downstream consumers read them: read_committed.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createKafkaStreamRuntime, type CommitHookInfo, type KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
 import { DEFAULT_COMPLAINT_RULE, customerToRekeyRecord, type Customer } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/logger.js';
@@ -12,7 +12,7 @@ import { DeadLetterHeader, type TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
 import { collect, deferred, eventually, text } from '../contract/helpers.js';
 import { uniqueName } from '../support/infra.js';
-import { expectExactlyOnce, kafkaTestLog, prefixedTopics } from './kafka-stream-support.js';
+import { expectExactlyOnce, prefixedTopics, streamTestBed } from './kafka-stream-support.js';
 
 const STATUSES = ['bronze', 'silver', 'gold', 'platinum'];
 
@@ -45,14 +45,7 @@ const ratingRecord = (topic: string, ratingId: number, userId: number, stars: nu
 
 describe('the stream layer on Kafka', () => {
   // Short sessions so a crashed member's partitions move quickly; small fetches so a run is many transactions.
-  const log = kafkaTestLog(6_000, 8_192);
-  const runtimes: KafkaStreamRuntime[] = [];
-  const layers: StreamLayer[] = [];
-  afterAll(async () => {
-    await Promise.all(layers.map((l) => l.stop()));
-    await Promise.all(runtimes.map((r) => r.close()));
-    await log.close();
-  });
+  const { log, runtimes, layers } = streamTestBed(6_000, 8_192);
 
   function layer(n: ReturnType<typeof names>, joinGraceMs: number, beforeCommit?: (info: CommitHookInfo) => Promise<void> | void): { runtime: KafkaStreamRuntime; layer: StreamLayer } {
     const runtime = createKafkaStreamRuntime({ log, groupPrefix: n.prefix, statusIntervalMs: 0, retryInitialDelayMs: 50, logger: silentLogger, ...(beforeCommit ? { beforeCommit } : {}) });

@@ -5,26 +5,19 @@
  * has read the result, so no rating of a known customer is dropped as
  * unmatched even with no grace period at all.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { createKafkaStreamRuntime, type KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { createKafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/logger.js';
 import type { TopicNames } from '../../src/topics.js';
-import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
+import { createStreamLayer } from '../../stream/pipeline.js';
 import { collect, eventually, text } from '../contract/helpers.js';
 import { uniqueName } from '../support/infra.js';
-import { kafkaTestLog, prefixedTopics } from './kafka-stream-support.js';
+import { prefixedTopics, streamTestBed } from './kafka-stream-support.js';
 
 describe('join readiness on Kafka', () => {
   // Small fetches: re-keying the backlog takes many transactions, so a join that did not wait would run ahead.
-  const log = kafkaTestLog(10_000, 8_192);
-  const runtimes: KafkaStreamRuntime[] = [];
-  const layers: StreamLayer[] = [];
-  afterAll(async () => {
-    await Promise.all(layers.map((l) => l.stop()));
-    await Promise.all(runtimes.map((r) => r.close()));
-    await log.close();
-  });
+  const { log, runtimes, layers } = streamTestBed(10_000, 8_192);
 
   it('joins no rating before rekey-customers re-keyed the CDC backlog and the table read it: 2,000 ratings, grace 0, none unmatched', async () => {
     const id = uniqueName('ready');

@@ -79,7 +79,7 @@ import {
   type TableDefinition,
 } from '../../ports/stream-runtime.js';
 import { backoffDelay, sleep } from '../../retry.js';
-import { ProcessorMeter, StepFailure, instanceStatus, nextOffset, runSteps, startGlobalTable } from '../stream-task.js';
+import { ProcessorMeter, StepFailure, instanceStatus, nextOffset, runSteps, startTrackedTable, checkRunnable } from '../stream-task.js';
 import { byTopic, toLogRecord } from './client.js';
 import { isFencedError, translateKafkaError } from './errors.js';
 import type { KafkaEventLog } from './event-log.js';
@@ -635,17 +635,12 @@ export class KafkaStreamRuntime implements StreamRuntime {
     await this.log.ensureTopics(specs);
   }
 
-  async table(definition: TableDefinition): Promise<GlobalTable> {
-    const t = await startGlobalTable(this.log, definition, this.logger);
-    this.tables.push(t);
-    return t.table;
+  table(definition: TableDefinition): Promise<GlobalTable> {
+    return startTrackedTable(this.log, definition, this.logger, this.tables);
   }
 
   async run(definition: ProcessorDefinition): Promise<ProcessorHandle> {
-    if (this.closed) throw new BadInputError('the stream runtime is closed');
-    if (definition.sources.length === 0) throw new BadInputError(`processor ${definition.name} needs at least one source topic`);
-    const existing = this.processors.get(definition.name);
-    if (existing && existing.meter.state !== ProcessorState.Stopped) throw new BadInputError(`processor ${definition.name} is already running`);
+    checkRunnable(definition, this.closed, this.processors.get(definition.name));
     const p = new KafkaProcessor(definition, this.groupId(definition.name), `${this.groupPrefix}-${definition.name}`, this.shared);
     this.processors.set(definition.name, p);
     p.start();

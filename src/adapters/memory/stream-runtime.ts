@@ -6,7 +6,6 @@
  * visible with its offset or not at all: the in-memory equivalent of the Kafka
  * runtime's transactions.
  */
-import { BadInputError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { TopicSpec } from '../../ports/event-log.js';
 import {
@@ -19,7 +18,7 @@ import {
   type TableDefinition,
 } from '../../ports/stream-runtime.js';
 import { backoffDelay } from '../../retry.js';
-import { ProcessorMeter, StepFailure, instanceStatus, runSteps, startGlobalTable } from '../stream-task.js';
+import { ProcessorMeter, StepFailure, instanceStatus, runSteps, startTrackedTable, checkRunnable } from '../stream-task.js';
 import type { MemoryEventLog } from './event-log.js';
 
 export interface MemoryStreamRuntimeOptions {
@@ -225,17 +224,12 @@ export class MemoryStreamRuntime implements StreamRuntime {
     await this.log.ensureTopics(specs);
   }
 
-  async table(definition: TableDefinition): Promise<GlobalTable> {
-    const t = await startGlobalTable(this.log, definition, this.logger);
-    this.tables.push(t);
-    return t.table;
+  table(definition: TableDefinition): Promise<GlobalTable> {
+    return startTrackedTable(this.log, definition, this.logger, this.tables);
   }
 
   async run(definition: ProcessorDefinition): Promise<ProcessorHandle> {
-    if (this.closed) throw new BadInputError('the stream runtime is closed');
-    if (definition.sources.length === 0) throw new BadInputError(`processor ${definition.name} needs at least one source topic`);
-    const existing = this.processors.get(definition.name);
-    if (existing && existing.meter.state !== ProcessorState.Stopped) throw new BadInputError(`processor ${definition.name} is already running`);
+    checkRunnable(definition, this.closed, this.processors.get(definition.name));
     const p = new MemoryProcessor(definition, this.groupId(definition.name), this.cfg);
     this.processors.set(definition.name, p);
     p.start();
