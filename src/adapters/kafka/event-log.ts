@@ -296,6 +296,12 @@ export class KafkaEventLog implements EventLog {
     const position = new Map<number, string>();
     if (from === 'latest') for (const o of await this.offsets(topic)) position.set(o.partition, o.high);
     else if (from !== 'earliest') for (const [p, o] of from) position.set(p, o);
+    /** The reader is past `lastOffset` on `partition`: everything up to it was handed over (or was markers). */
+    const advance = (partition: number, lastOffset: string): void => {
+      const next = (BigInt(lastOffset) + 1n).toString();
+      position.set(partition, next);
+      onPosition?.(partition, next);
+    };
 
     const inflight = new InFlight();
     const supervisor = new SupervisedConsumer({
@@ -315,10 +321,11 @@ export class KafkaEventLog implements EventLog {
           }
         });
         consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-          // Also fires for batches of only transaction markers or aborted records, which skip eachBatch.
-          const next = (BigInt(e.payload.lastOffset) + 1n).toString();
-          position.set(e.payload.partition, next);
-          onPosition?.(e.payload.partition, next);
+          // Batches of only transaction markers or aborted records skip eachBatch; the
+          // others move the position in eachBatch, and only once their records were
+          // handed over: kafkajs fires this event for a stale batch (fetched before a
+          // rejoin's seek) too, which would claim records that were never delivered.
+          if (e.payload.batchSize === 0) advance(e.payload.partition, e.payload.lastOffset);
         });
         return consumer;
       },
@@ -339,6 +346,7 @@ export class KafkaEventLog implements EventLog {
                 } catch (err) {
                   log.error({ err, partition: batch.partition, offset: records[0]?.offset }, 'tail handler failed; batch skipped');
                 }
+                advance(batch.partition, batch.lastOffset());
               })(),
             ),
         });
