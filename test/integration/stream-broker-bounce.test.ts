@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §4: "A restart, a rebalance or a broker bounce must leave no
+ * docs/exactly-once.md: "A restart, a rebalance or a broker bounce must leave no
  * duplicate and no gap in the output topics." The restart and the crash are
  * covered by stream-eos.test.ts; this file bounces the broker itself while the
  * stream layer is mid-way, on a broker of its own (the shared test broker
