@@ -21,15 +21,7 @@ export const CHANNEL = 'C0COMPLAINTS';
 export const DASHBOARD_URL = 'https://dash.example.com';
 
 /** Polls `check` until it returns a truthy value; no fixed sleeps in the tests. */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { waitFor as eventually } from '../../support/wait.js';
 
 let nextRatingId = 604_000;
 
