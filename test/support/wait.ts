@@ -37,7 +37,7 @@ const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * reported if the deadline passes.
  * @throws Error naming `what` after `timeoutMs`
  */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 5): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 20): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
