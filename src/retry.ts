@@ -18,7 +18,13 @@ export interface RetryOptions {
   signal?: AbortSignal;
 }
 
-/** Full-jitter exponential backoff: a uniform delay in [0, min(max, initial * factor^n)]. */
+/**
+ * Exponential backoff with "equal jitter": with ceiling = min(maxDelayMs,
+ * initialDelayMs * factor^(attempt - 1)), the delay is uniform in
+ * [ceiling / 2, ceiling] (rounded to whole ms). Half the ceiling is always
+ * waited, so a retry never comes back at once; the random half spreads the
+ * clients that failed together.
+ */
 export function backoffDelay(attempt: number, o: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor'> = {}): number {
   const { initialDelayMs = 100, maxDelayMs = 30_000, factor = 2 } = o;
   const ceiling = Math.min(maxDelayMs, initialDelayMs * factor ** Math.max(0, attempt - 1));

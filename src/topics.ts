@@ -1,4 +1,4 @@
-/** Default topic names (contract: DESIGN.md section 2). Each can be overridden by configuration. */
+/** Default topic names (contract: docs/data-contracts.md, "Topics"). Each can be overridden by configuration. */
 export const DEFAULT_TOPICS = Object.freeze({
   ratings: 'ratings',
   customersCdc: 'asgard.demo.CUSTOMERS',

@@ -2,7 +2,7 @@
  * Dead letters: a record that cannot be processed is written to the
  * dead-letters topic, in the same transaction as its offset, with its
  * original key and value bytes and headers naming what went wrong and where
- * it came from (DESIGN.md section 2; header names in src/topics.ts).
+ * it came from (docs/data-contracts.md, "Dead letters"; header names in src/topics.ts).
  */
 import { AppError, ErrorCode, InvalidRecordError } from '../src/errors.js';
 import type { LogRecord, OutRecord } from '../src/ports/event-log.js';

@@ -1,5 +1,5 @@
 /**
- * Deterministic bench data in the contract formats of DESIGN.md section 2:
+ * Deterministic bench data in the contract formats of docs/data-contracts.md:
  * customers (flat Debezium rows; the article's 20 first, generated ones
  * after), ratings (as the apps send them) and enriched ratings (as the
  * stream layer writes them). Product and baseline always get the same bytes.

@@ -1,5 +1,5 @@
 /**
- * Builds `dead-letters` records (contract: DESIGN.md section 2): the original
+ * Builds `dead-letters` records (contract: docs/data-contracts.md, "Topics"): the original
  * key and bytes, with headers naming the error, the source topic, partition
  * and offset, and the processor. Used by the sink; the stream layer has its
  * own (stream/ and src/services/ do not import each other).

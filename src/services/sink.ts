@@ -4,7 +4,7 @@
  * `CUSTOMERS_SRC_REKEY` and writes them through the {@link SearchWriter}
  * port, batched by count, bytes and time.
  *
- * Guarantees (DESIGN.md section 4, "Idempotent sink"):
+ * Guarantees (docs/architecture.md, "Sink"):
  * - Offsets are committed only after the search index accepted every record
  *   of a batch (or the record went to `dead-letters`): `onBatch` resolves
  *   only then, and EventLog.consume commits when it resolves.

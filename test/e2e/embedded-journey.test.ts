@@ -9,6 +9,7 @@ import { collect, gql, until, wsClient, type Loose } from '../unit/api/harness.j
 import { startProduct, type ProductProcess } from '../support/product-process.js';
 import { startSlackRecorder, type SlackRecorder } from '../support/slack-recorder.js';
 import { blockActionPayload, formPayload, postTo, signedHeaders } from '../support/slack-signing.js';
+import { withTimeout } from '../support/wait.js';
 
 const VIEWER = 'viewer-key-e2e-1';
 const AGENT = 'agent-key-e2e-1';
@@ -18,6 +19,7 @@ const CHANNEL = 'C0COMPLAINTS';
 let product: ProductProcess;
 let slack: SlackRecorder;
 let startedAt: number;
+
 let readyMs: number;
 
 beforeAll(async () => {
@@ -70,14 +72,13 @@ describe('the embedded default, as a newcomer meets it', () => {
     const viewer = wsClient(product, VIEWER);
     const raised = collect<Loose>(viewer, 'subscription { complaintRaised { cursor complaint { id status rating { stars } customer { clubStatus } } } }');
     const updates = collect<Loose>(viewer, 'subscription { complaintUpdated { id status acknowledgement { by via } } }');
-    const t0 = Date.now();
-    const [first] = await raised.waitFor(1);
+    // The demo raises a complaint every few seconds: one must come within 30 s (a timeout, not a measurement).
+    const [first] = await withTimeout(raised.waitFor(1), 30_000, 'the first demo complaint');
     const firstComplaintMs = Date.now() - startedAt;
     const event = first?.data?.complaintRaised as Loose;
     expect(event.complaint.customer.clubStatus).toBe('platinum');
     expect(event.complaint.rating.stars).toBeLessThan(3);
     const id = event.complaint.id as string;
-    expect(Date.now() - t0).toBeLessThan(30_000);
 
     // The Slack role posted it with an Acknowledge button carrying its id.
     await slack.until((s) => s.okCallsTo('chat.postMessage').some((c) => JSON.stringify(c.body.blocks).includes(id)), `complaint ${id} posted to Slack`, 20_000);

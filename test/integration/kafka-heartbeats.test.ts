@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createKafkaClient } from '../../src/adapters/kafka/client.js';
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { silentLogger } from '../../src/logger.js';
-import { eventually, text } from '../contract/helpers.js';
+import { deferred, text, waitFor as eventually } from '../support/wait.js';
 import { kafkaBrokers, uniqueName } from '../support/infra.js';
 
 /** A kafkajs client that counts group joins per group id. */
@@ -27,6 +27,7 @@ function joinCountingClient() {
 
 const SESSION_MS = 6_000; // the broker's group.min.session.timeout.ms
 const SLOW_MS = 9_000;
+/** The slowness under test: a handler that takes longer than the session timeout. */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('heartbeats during long handlers', () => {
@@ -75,19 +76,25 @@ describe('heartbeats during long handlers', () => {
     const t = await topic();
     await log.produce([{ topic: t, key: null, value: 'slow' }]);
     const seen: string[] = [];
+    const slowDone = deferred();
     const before = counting.joins((g) => g.includes('-tail-'));
     const handle = await log.tail({
       topic: t,
       from: 'earliest',
       onBatch: async (records) => {
         seen.push(...records.map((r) => text(r.value) ?? ''));
-        if (seen.length === 1) await sleep(SLOW_MS);
+        if (seen.length === 1) {
+          await sleep(SLOW_MS);
+          slowDone.resolve();
+        }
       },
     });
     try {
       await eventually(() => seen.length === 1, 'the slow batch');
       await eventually(() => counting.joins((g) => g.includes('-tail-')) > before, 'joined');
-      await sleep(SLOW_MS + 1_000);
+      // The handler outlived the session timeout; a member that stopped heartbeating
+      // meanwhile has been expired by now and must join again before it reads more.
+      await slowDone.promise;
       await log.produce([{ topic: t, key: null, value: 'next' }]);
       await eventually(() => seen.length === 2, 'the next record', 30_000);
       expect(seen).toEqual(['slow', 'next']);

@@ -15,6 +15,7 @@ import { DEFAULT_TOPICS, DeadLetterHeader, type IndexNames } from '../../src/top
 import { customer, rating } from '../contract/search.contract.js';
 import type { LogRecord } from '../../src/ports/event-log.js';
 import { elasticsearchUrl, kafkaBrokers, uniqueName } from '../support/infra.js';
+import { waitForAssertion as eventually } from '../support/wait.js';
 
 const topics = DEFAULT_TOPICS;
 
@@ -57,19 +58,6 @@ class CuttableProxy {
   }
 }
 
-async function eventually(check: () => unknown | Promise<unknown>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let last: unknown;
-    try {
-      if ((await check()) !== false) return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw last instanceof Error ? last : new Error(`condition not met within ${timeoutMs} ms: ${check.toString()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const bad = (id: number): EnrichedRating => rating(id, { stars: 1, channel: 'iOS', customer: customer(id, 'platinum') });
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
 import { createMemorySearch } from '../../src/adapters/memory/search-index.js';
 import { enrich, openComplaint, parseAcknowledgement, type Customer } from '../../src/domain/index.js';
@@ -8,6 +8,7 @@ import type { EventLog, OutRecord } from '../../src/ports/event-log.js';
 import type { ComplaintStore } from '../../src/ports/search.js';
 import { createAcknowledgementService as create, type AcknowledgementServiceOptions } from '../../src/services/acknowledgements.js';
 import { createAcknowledgementService } from '../../src/services/acknowledgements.js';
+import { waitFor } from '../support/wait.js';
 
 const customer: Customer = { id: 2, firstName: 'Ruthie', lastName: 'Brockherst', email: 'r@ow.ly', gender: 'Female', clubStatus: 'platinum', comments: null, createTs: null, updateTs: null };
 const complaint = openComplaint(enrich({ ratingId: 42, userId: 2, stars: 1, routeId: 1, ratingTime: 1, channel: 'web', message: 'meh' }, customer));
@@ -153,24 +154,40 @@ describe('the acknowledgement service', () => {
     });
 
     it('runs the sweeper on an interval between start() and stop()', async () => {
-      const { s, search, published, setDown, produced, advance } = await service({ sweepIntervalMs: 5, sweepMinAgeMs: 0 });
-      setDown(true);
-      await s.acknowledge({ complaintId: '42', by: 'alice', via: 'graphql' });
-      advance(1);
-      expect((await search.get('42'))?.acknowledgementPublished).toBe(false);
-      setDown(false);
-      s.start();
-      s.start(); // idempotent
-      const deadline = Date.now() + 5_000;
-      while (published().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      expect(published()).toEqual(['42']);
-      await s.stop();
-      await s.stop();
-      const v = (await search.get('42'))!;
-      expect(v.acknowledgementPublished).toBe(true);
-      const count = produced();
-      await new Promise((r) => setTimeout(r, 30));
-      expect(produced()).toBe(count);
+      // The interval is fake: only the test moves it, so "no sweep after stop" is exact.
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const { s, search, published, setDown, produced, advance } = await service({ sweepIntervalMs: 5, sweepMinAgeMs: 0 });
+        setDown(true);
+        await s.acknowledge({ complaintId: '42', by: 'alice', via: 'graphql' });
+        advance(1);
+        expect((await search.get('42'))?.acknowledgementPublished).toBe(false);
+        setDown(false);
+        const sweeps = vi.spyOn(search, 'unpublishedAcknowledgements');
+        s.start();
+        s.start(); // idempotent
+        expect(vi.getTimerCount()).toBe(1);
+        expect(sweeps).not.toHaveBeenCalled();
+        await vi.advanceTimersByTimeAsync(5);
+        await waitFor(() => published().length > 0, 'the sweeper to publish');
+        expect(published()).toEqual(['42']);
+        const running = sweeps.mock.calls.length;
+        expect(running).toBeGreaterThanOrEqual(1);
+        await vi.advanceTimersByTimeAsync(5);
+        expect(sweeps.mock.calls.length).toBeGreaterThan(running);
+        await s.stop();
+        await s.stop();
+        expect(vi.getTimerCount()).toBe(0);
+        const v = (await search.get('42'))!;
+        expect(v.acknowledgementPublished).toBe(true);
+        const count = produced();
+        const after = sweeps.mock.calls.length;
+        await vi.advanceTimersByTimeAsync(1_000); // 200 intervals, had it kept running
+        expect(sweeps.mock.calls.length).toBe(after);
+        expect(produced()).toBe(count);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('publishes once when many callers and the sweeper find the same unpublished acknowledgement together', async () => {

@@ -17,26 +17,13 @@ import type { PipelineStatusSource } from '../../../src/ports/stream-runtime.js'
 import { createAcknowledgementService } from '../../../src/services/acknowledgements.js';
 import type { SinkStatusSource } from '../../../src/services/api-context.js';
 import { createApiServer, type ApiServer, type ListenResult, type ReadinessCheck, type SlackHandler } from '../../../src/server/index.js';
+import { deferred, waitFor, type Deferred } from '../../support/wait.js';
+
+export { deferred, type Deferred };
 
 export const VIEWER_KEY = 'viewer-key-0001';
 export const AGENT_KEY = 'agent-key-0001';
 export const BASE_ENV: Readonly<Record<string, string>> = { API_KEYS: `${VIEWER_KEY}:viewer:vera,${AGENT_KEY}:agent:alice` };
-
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 export interface HarnessOptions {
   env?: Record<string, string>;
@@ -231,9 +218,5 @@ export function collect<T = Loose>(client: Client, query: string, variables?: Re
  * with no event to wait on, such as a subscriber attached on the server.
  */
 export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((r) => setTimeout(r, 1));
-  }
+  await waitFor(predicate, what, timeoutMs, 1);
 }

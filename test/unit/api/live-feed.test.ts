@@ -299,9 +299,13 @@ describe('live feed', () => {
       let attached = 0;
       for (const r of resuming) void r.then(() => attached++);
       await until(() => gated.running() === 4 && attached === 4, 'four replays to start');
-      // Queued subscribers hold no reader, and nothing is lost while they wait.
+      // Queued subscribers hold no reader, and nothing is lost while they wait:
+      // a live witness got 7 and 8 (the hub delivered them), and still only the
+      // first four attached. gated.max() below covers the whole test.
+      const witness = await feed.complaints();
       await raise(log, [7, 8]);
-      await new Promise((r) => setTimeout(r, 20));
+      expect(ids(await take(witness, 2)).sort((a, b) => a - b)).toEqual([7, 8]);
+      await witness.return?.();
       expect(gated.running()).toBe(4);
       expect(attached).toBe(4);
       gated.open();

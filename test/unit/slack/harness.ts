@@ -14,22 +14,15 @@ import { silentLogger } from '../../../src/logger.js';
 import { createAcknowledgementService, type AcknowledgementService } from '../../../src/services/acknowledgements.js';
 import { createSlackRole, type SlackRole, type SlackRoleTuning } from '../../../slack-app/index.js';
 import { startSlackRecorder, type SlackRecorder } from '../../support/slack-recorder.js';
+import { waitFor } from '../../support/wait.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-token';
 export const CHANNEL = 'C0COMPLAINTS';
 export const DASHBOARD_URL = 'https://dash.example.com';
 
-/** Polls `check` until it returns a truthy value; no fixed sleeps in the tests. */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Polls `check` every 5 ms until it returns a truthy value (the shared waitFor); no fixed sleeps in the tests. */
+export const eventually = <T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> => waitFor(check, what, timeoutMs, 5);
 
 let nextRatingId = 604_000;
 

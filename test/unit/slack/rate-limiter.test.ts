@@ -1,16 +1,28 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRateLimiter } from '../../../slack-app/rate-limiter.js';
 
+// Fake timers: the limiter's clock (Date.now) and its sleeps (setTimeout) move
+// only when a test advances them, so every assertion on time is exact.
 describe('createRateLimiter', () => {
-  it('runs calls with one key one at a time, in order, at least the interval apart', async () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00.000Z') });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs calls with one key one at a time, in order, the interval apart', async () => {
     const limiter = createRateLimiter();
+    const t0 = Date.now();
     const starts: number[] = [];
+    const order: number[] = [];
     let inFlight = 0;
     let maxInFlight = 0;
-    await Promise.all(
+    const all = Promise.all(
       Array.from({ length: 5 }, (_, i) =>
         limiter.run({ key: 'post:C1', gate: 'chat.postMessage', intervalMs: 30 }, async () => {
-          starts.push(Date.now());
+          starts.push(Date.now() - t0);
+          order.push(i);
           inFlight++;
           maxInFlight = Math.max(maxInFlight, inFlight);
           await new Promise((r) => setTimeout(r, 2));
@@ -19,17 +31,33 @@ describe('createRateLimiter', () => {
         }),
       ),
     );
+    await vi.runAllTimersAsync();
+    expect(await all).toEqual([0, 1, 2, 3, 4]);
     expect(maxInFlight).toBe(1);
-    // 1 ms of slack: the clock may tick between the limiter's reading and ours.
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(29);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(starts).toEqual([0, 30, 60, 90, 120]);
   });
 
   it('does not make other keys wait', async () => {
     const limiter = createRateLimiter();
     await limiter.run({ key: 'a', gate: 'g', intervalMs: 10_000 }, async () => undefined);
-    const t0 = Date.now();
-    await limiter.run({ key: 'b', gate: 'g', intervalMs: 10_000 }, async () => undefined);
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    let ran = false;
+    const b = limiter.run({ key: 'b', gate: 'g', intervalMs: 10_000 }, async () => {
+      ran = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ran).toBe(true);
+    await b;
+    // Key a itself still waits its interval.
+    let again = false;
+    const a = limiter.run({ key: 'a', gate: 'g', intervalMs: 10_000 }, async () => {
+      again = true;
+    });
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(again).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await a;
+    expect(again).toBe(true);
   });
 
   it('starts nothing through a paused gate before the pause ends, and never shortens a pause', async () => {
@@ -39,15 +67,24 @@ describe('createRateLimiter', () => {
     limiter.pause('chat.postMessage', Date.now() + 10);
     expect(limiter.pausedUntil('chat.postMessage')).toBe(until);
     let startedAt = 0;
-    await limiter.run({ key: 'x', gate: 'chat.postMessage' }, async () => {
+    const x = limiter.run({ key: 'x', gate: 'chat.postMessage' }, async () => {
       startedAt = Date.now();
     });
-    expect(startedAt).toBeGreaterThanOrEqual(until);
+    await vi.advanceTimersByTimeAsync(119);
+    expect(startedAt).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await x;
+    expect(startedAt).toBe(until);
+    expect(limiter.pausedUntil('chat.postMessage')).toBe(0);
     // Another gate is not affected.
     limiter.pause('chat.postMessage', Date.now() + 10_000);
-    const t0 = Date.now();
-    await limiter.run({ key: 'y', gate: 'chat.update' }, async () => undefined);
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    let ran = false;
+    const y = limiter.run({ key: 'y', gate: 'chat.update' }, async () => {
+      ran = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ran).toBe(true);
+    await y;
   });
 
   it('gives the turn to the next caller when a waiting caller is aborted or a call fails', async () => {
