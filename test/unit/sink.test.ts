@@ -226,6 +226,41 @@ describe('sink (memory event log, memory search)', () => {
     expect(log.records(topics.deadLetters)).toHaveLength(0);
   });
 
+  it('retries a request refused as a whole with 401/403 (credentials revoked) instead of dead-lettering, and catches up once access is back', async () => {
+    setUp();
+    const sink = start({ maxRetryMs: 100 });
+    await eventually(() => sink.stats().state === 'running');
+    let denied = true;
+    const write = writer.write.bind(writer);
+    writer.write = async (ops) => {
+      if (denied) {
+        writer.calls.push([...ops]);
+        throw new UnavailableError('Elasticsearch bulk failed with 401: security_exception: unable to authenticate with provided credentials', { retriable: false });
+      }
+      return write(ops);
+    };
+    await produceData();
+    await eventually(() => writer.calls.length >= 4);
+    expect(await lag()).toBe(9);
+    expect(log.records(topics.deadLetters)).toHaveLength(0);
+    denied = false;
+    await eventually(async () => (await lag()) === 0);
+    expect(search.counts()).toEqual({ ratings: 5, complaints: 1, customers: 3 });
+    expect(log.records(topics.deadLetters)).toHaveLength(0);
+  });
+
+  it('waits at start-up while the index refuses access (403), and starts once it is granted', async () => {
+    setUp();
+    let denied = true;
+    writer.ensureIndices = () => (denied ? Promise.reject(new UnavailableError('Elasticsearch create index failed with 403: security_exception: action [indices:admin/create] is unauthorized', { retriable: false })) : search.ensureIndices());
+    const sink = start({});
+    await produceData();
+    expect(sink.stats().state).toBe('starting');
+    denied = false;
+    await eventually(async () => (await lag()) === 0, 10_000);
+    expect(search.counts().ratings).toBe(5);
+  });
+
   it('waits for the index at start-up', async () => {
     setUp();
     writer.down = true;
