@@ -7,6 +7,7 @@
  * certificate are reported naming the variable to fix.
  */
 import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchSearch, type ElasticsearchSearch } from '../../src/adapters/elasticsearch/search.js';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
@@ -159,9 +160,14 @@ describe('Elasticsearch with security on (API-key TLS proxy)', () => {
 
   it('a sink whose key is refused retries and commits nothing, dead-letters nothing, and catches up with a good key', async () => {
     const indices = freshIndices();
-    const bad = open(esConfig({ ELASTICSEARCH_CA_FILE: ca.caFile, ELASTICSEARCH_API_KEY: Buffer.from('x:y').toString('base64') }), indices);
+    const secret = randomBytes(16).toString('hex');
+    const badKey = Buffer.from(`VuaCfGcBCdbkQm-e5aOx:${secret}`).toString('base64');
+    // The product's log format and serializers, into an array.
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug', serializers: { err: pino.stdSerializers.err } }, { write: (line: string) => void lines.push(line) });
+    const bad = createElasticsearchSearch({ ...esConfig({ ELASTICSEARCH_CA_FILE: ca.caFile, ELASTICSEARCH_API_KEY: badKey }), indices, requestTimeoutMs: 5_000, maxRetries: 0, logger });
     const log = createMemoryEventLog({ partitions: 1 });
-    const options = { log, topics, groupId: uniqueName('sink'), batchSize: 100, flushMs: 20, maxRetryMs: 300, retryInitialDelayMs: 20, retryMaxDelayMs: 100 };
+    const options = { log, topics, groupId: uniqueName('sink'), batchSize: 100, flushMs: 20, maxRetryMs: 300, retryInitialDelayMs: 20, retryMaxDelayMs: 100, logger };
     const good = open(esConfig({ ELASTICSEARCH_CA_FILE: ca.caFile, ELASTICSEARCH_API_KEY: proxy.encodedApiKey }), indices);
     // The indices exist (created with a key that could), then the sink's key is refused: revoked, or rotated on one side only.
     const revoked: SearchWriter = { ensureIndices: () => good.ensureIndices(), write: (ops) => bad.write(ops), refresh: () => bad.refresh() };
@@ -175,6 +181,12 @@ describe('Elasticsearch with security on (API-key TLS proxy)', () => {
       expect(await sink.lag()).toBe(5);
       await sink.stop();
       expect(log.records(topics.deadLetters)).toHaveLength(0);
+      // The refusals were logged, with the error, and the key never was.
+      expect(lines.some((l) => l.includes('401') && l.includes('"err"'))).toBe(true);
+      for (const l of lines) {
+        expect(l).not.toContain(secret);
+        expect(l).not.toContain(badKey);
+      }
 
       const fixed = createSink({ ...options, writer: good });
       await fixed.start();

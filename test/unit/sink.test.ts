@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryEventLog, type MemoryEventLog } from '../../src/adapters/memory/event-log.js';
 import { createMemorySearch, type MemorySearch } from '../../src/adapters/memory/search-index.js';
-import { AckVia, ComplaintStatus, customerToRekeyRecord, enrichedToRecord, type EnrichedRating } from '../../src/domain/index.js';
+import { AckVia, buildDeadLetter, ComplaintStatus, customerToRekeyRecord, enrichedToRecord, MAX_DEAD_LETTER_VALUE_BYTES, type EnrichedRating } from '../../src/domain/index.js';
 import { UnavailableError } from '../../src/errors.js';
 import type { SearchWriter, WriteOp, WriteResult } from '../../src/ports/search.js';
 import { createSink, type Sink, type SinkOptions } from '../../src/services/sink.js';
 import { DEFAULT_TOPICS, DeadLetterHeader } from '../../src/topics.js';
 import { customer, rating } from '../contract/search.contract.js';
+import { deadLetter } from '../../stream/dead-letter.js';
 
 const topics = DEFAULT_TOPICS;
 const SOURCES = [topics.ratingsEnriched, topics.complaints, topics.customersRekeyed];
@@ -192,6 +193,21 @@ describe('sink (memory event log, memory search)', () => {
     expect(JSON.parse(dead[0]!.value!.toString())).toMatchObject({ RATING_ID: 11 });
     expect(dead[0]!.headers).toMatchObject({ [DeadLetterHeader.errorField]: 'channel', [DeadLetterHeader.processor]: 'sink' });
     expect(dead[0]!.headers[DeadLetterHeader.error]).toMatch(/document_parsing_exception/);
+  });
+
+  it('builds its dead letters like the stream layer: same headers, value cut at the same size', async () => {
+    setUp();
+    start();
+    const big = Buffer.alloc(MAX_DEAD_LETTER_VALUE_BYTES + 10, 0x7b); // '{{{{…': not JSON
+    await log.produce([{ topic: topics.ratingsEnriched, key: 'k', value: big, partition: 0, headers: { trace: 't-1' } }]);
+    await eventually(async () => (await lag()) === 0);
+    const [dead] = log.records(topics.deadLetters);
+    expect(dead!.value!.length).toBe(MAX_DEAD_LETTER_VALUE_BYTES);
+    const record = log.records(topics.ratingsEnriched)[0]!;
+    const now = Date.parse(dead!.headers[DeadLetterHeader.time]!);
+    const expected = buildDeadLetter(record, new Error(dead!.headers[DeadLetterHeader.error]), { topic: topics.deadLetters, processor: 'sink', now });
+    expect(dead!.headers).toEqual({ ...expected.headers, [DeadLetterHeader.errorCode]: 'INVALID_RECORD', [DeadLetterHeader.valueTruncated]: String(MAX_DEAD_LETTER_VALUE_BYTES + 10) });
+    expect(Object.keys(dead!.headers).sort()).toEqual(Object.keys(deadLetter(record, new Error('x'), { topic: 'd', processor: 'p', now, maxValueBytes: 1 }).headers!).sort());
   });
 
   it('retries only the items that failed retriably, with backoff, until they are accepted', async () => {
