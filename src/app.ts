@@ -200,7 +200,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       started = true;
       // Wrong credentials or an untrusted certificate stop start-up with one line naming the variable;
       // an Elasticsearch that is merely unreachable does not (the sink waits, readiness says so).
-      if (config.elasticsearch && 'checkAccess' in search) {
+      if (config.elasticsearch && 'checkAccess' in search && (has('sink') || has('api') || has('slack'))) {
         const failure = await search.checkAccess();
         if (failure) throw elasticsearchAccessError(failure, config.elasticsearch);
       }
