@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchSearch, type ElasticsearchSearch } from '../../src/adapters/elasticsearch/search.js';
+import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
 import { elasticsearchAccessError } from '../../src/app.js';
 import { loadConfig, type ElasticsearchConfig } from '../../src/config.js';
@@ -19,7 +20,8 @@ import { createSink } from '../../src/services/sink.js';
 import { DEFAULT_TOPICS, type IndexNames } from '../../src/topics.js';
 import { customer, rating } from '../contract/search.contract.js';
 import { startEsAuthProxy, type EsAuthProxy } from '../support/es-auth-proxy.js';
-import { elasticsearchUrl, uniqueName } from '../support/infra.js';
+import { elasticsearchUrl, kafkaBrokers, uniqueName } from '../support/infra.js';
+import { startProduct } from '../support/product-process.js';
 import { createTestCa, type TestCa } from '../support/test-ca.js';
 
 const topics = DEFAULT_TOPICS;
@@ -203,4 +205,43 @@ describe('Elasticsearch with security on (API-key TLS proxy)', () => {
       await log.close();
     }
   });
+
+  it('the product (sink and API roles) indexes and answers GraphQL through the proxy, and never logs the key', async () => {
+    const run = uniqueName('secured');
+    const env = {
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ELASTICSEARCH_URL: proxy.url,
+      ELASTICSEARCH_API_KEY: proxy.encodedApiKey,
+      ELASTICSEARCH_CA_FILE: ca.caFile,
+      ROLES: 'sink,api',
+      KAFKA_GROUP_PREFIX: run,
+      TOPIC_RATINGS_ENRICHED: `${run}.ratings-with-customer-data`,
+      TOPIC_COMPLAINTS: `${run}.UNHAPPY_PLATINUM_CUSTOMERS`,
+      TOPIC_CUSTOMERS_REKEYED: `${run}.CUSTOMERS_SRC_REKEY`,
+      TOPIC_ACKNOWLEDGEMENTS: `${run}.complaint-acknowledgements`,
+      TOPIC_DEAD_LETTERS: `${run}.dead-letters`,
+      INDEX_RATINGS: `${run}-ratings`,
+      INDEX_COMPLAINTS: `${run}-complaints`,
+      INDEX_CUSTOMERS: `${run}-customers`,
+    };
+    const log = createKafkaEventLog({ brokers: kafkaBrokers(), clientId: run, partitions: 3 });
+    const product = await startProduct(env, { name: 'secured product' });
+    try {
+      await log.produce(Array.from({ length: 5 }, (_, i) => ({ topic: env.TOPIC_RATINGS_ENRICHED, key: String(i + 1), value: JSON.stringify(enrichedToRecord(rating(i + 1))) })));
+      await eventually(async () => {
+        const res = await fetch(product.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ ratings(first: 10) { totalCount } }' }) });
+        const body = (await res.json()) as { data?: { ratings?: { totalCount: number } } };
+        return body.data?.ratings?.totalCount === 5;
+      }, 60_000);
+      const ready = await fetch(`${product.url}/readyz`);
+      expect(((await ready.json()) as { checks: Record<string, string> }).checks.elasticsearch).toBe('ok');
+    } finally {
+      await product.stop();
+      await log.close();
+      const admin = createElasticsearchSearch({ url: elasticsearchUrl(), indices: { ratings: env.INDEX_RATINGS, complaints: env.INDEX_COMPLAINTS, customers: env.INDEX_CUSTOMERS } });
+      await admin.deleteIndices().catch(() => undefined);
+      await admin.close();
+    }
+    expect(product.lines.join('\n')).not.toContain(proxy.encodedApiKey);
+  }, 120_000);
 });
