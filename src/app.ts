@@ -18,7 +18,9 @@ import { createKafkaStreamRuntime } from './adapters/kafka/stream-runtime.js';
 import { createMemoryEventLog, type MemoryEventLog } from './adapters/memory/event-log.js';
 import { createMemorySearch, type MemorySearch } from './adapters/memory/search-index.js';
 import { createMemoryStreamRuntime } from './adapters/memory/stream-runtime.js';
-import { redactUrl, type Config, type Role } from './config.js';
+import { redactUrl, type Config, type ElasticsearchConfig, type Role } from './config.js';
+import type { AccessFailure } from './adapters/elasticsearch/client.js';
+import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Complaint } from './domain/index.js';
 import type { EventLog } from './ports/event-log.js';
@@ -78,7 +80,15 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     log = memoryLog;
   }
   const search: ElasticsearchSearch | MemorySearch = config.elasticsearch
-    ? createElasticsearchSearch({ url: config.elasticsearch.url, requestTimeoutMs: config.elasticsearch.requestTimeoutMs, indices: config.indices, logger: logger.child({ component: 'elasticsearch' }) })
+    ? createElasticsearchSearch({
+        url: config.elasticsearch.url,
+        requestTimeoutMs: config.elasticsearch.requestTimeoutMs,
+        auth: config.elasticsearch.auth,
+        ca: config.elasticsearch.ca,
+        caFingerprint: config.elasticsearch.caFingerprint,
+        indices: config.indices,
+        logger: logger.child({ component: 'elasticsearch' }),
+      })
     : createMemorySearch();
 
   // Stream layer.
@@ -188,6 +198,12 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     async start() {
       if (started) return;
       started = true;
+      // Wrong credentials or an untrusted certificate stop start-up with one line naming the variable;
+      // an Elasticsearch that is merely unreachable does not (the sink waits, readiness says so).
+      if (config.elasticsearch && 'checkAccess' in search && (has('sink') || has('api') || has('slack'))) {
+        const failure = await search.checkAccess();
+        if (failure) throw elasticsearchAccessError(failure, config.elasticsearch);
+      }
       if (stream) await stream.start();
       // Publishes acknowledgements stored but not published (failed publish, crash),
       // in the processes that acknowledge.
@@ -222,4 +238,20 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       return stopping;
     },
   };
+}
+
+/** The one line for a cluster that refuses this client: what failed, and which variable to fix. */
+export function elasticsearchAccessError(failure: AccessFailure, es: ElasticsearchConfig): ConfigError {
+  const at = `Elasticsearch at ${redactUrl(es.url)}`;
+  if (failure.kind === 'tls') {
+    if (es.caFingerprint) return new ConfigError('ELASTICSEARCH_CA_FINGERPRINT', `${at}: TLS failed (${failure.reason}): check ELASTICSEARCH_CA_FINGERPRINT (SHA-256 of the CA that signed the cluster's certificate)`);
+    if (es.ca) return new ConfigError('ELASTICSEARCH_CA_FILE', `${at}: TLS failed (${failure.reason}): check ELASTICSEARCH_CA_FILE (the CA that signed the cluster's certificate) and the host name in ELASTICSEARCH_URL`);
+    return new ConfigError('ELASTICSEARCH_CA_FILE', `${at}: TLS failed (${failure.reason}): set ELASTICSEARCH_CA_FILE or ELASTICSEARCH_CA_FINGERPRINT to the CA that signed the cluster's certificate`);
+  }
+  const what = failure.status === 401 ? 'authentication failed (401)' : 'access denied (403: the credentials lack a privilege)';
+  const detail = `${at}: ${what}: ${failure.reason}`;
+  if (es.auth && 'apiKey' in es.auth) return new ConfigError('ELASTICSEARCH_API_KEY', `${detail}: check ELASTICSEARCH_API_KEY`);
+  if (es.auth) return new ConfigError('ELASTICSEARCH_USERNAME', `${detail}: check ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD`);
+  if (/\/\/[^/]*@/.test(es.url)) return new ConfigError('ELASTICSEARCH_URL', `${detail}: check the credentials in ELASTICSEARCH_URL`);
+  return new ConfigError('ELASTICSEARCH_API_KEY', `${detail}: the cluster requires credentials: set ELASTICSEARCH_API_KEY (or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD)`);
 }

@@ -4,6 +4,8 @@
  * whose message names the variable and what it expects; `main.ts` prints it
  * as one line and exits with status 78 (EX_CONFIG).
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { DEFAULT_INDICES, DEFAULT_TOPICS, type IndexNames, type TopicNames } from './topics.js';
 import type { ComplaintRule } from './domain/complaint.js';
@@ -32,6 +34,23 @@ export interface SlackConfig {
   readonly postMaxAgeMs: number;
 }
 
+/** How the product authenticates to Elasticsearch (never logged). */
+export type ElasticsearchAuth =
+  /** `ELASTICSEARCH_API_KEY`: the `encoded` value Elasticsearch returns, or `id:api_key`. */
+  | { readonly apiKey: string | { readonly id: string; readonly api_key: string } }
+  | { readonly username: string; readonly password: string };
+
+export interface ElasticsearchConfig {
+  readonly url: string;
+  readonly requestTimeoutMs: number;
+  /** null: none configured (credentials may still be in the URL). */
+  readonly auth: ElasticsearchAuth | null;
+  /** `ELASTICSEARCH_CA_FILE`: the CA certificate(s) that signed the cluster's HTTP certificate, PEM text. */
+  readonly ca: string | null;
+  /** `ELASTICSEARCH_CA_FINGERPRINT`: SHA-256 of the CA certificate, upper-case hex pairs joined by `:`. */
+  readonly caFingerprint: string | null;
+}
+
 export interface Config {
   readonly production: boolean;
   readonly port: number;
@@ -55,7 +74,7 @@ export interface Config {
      */
     readonly sessionTimeoutMs: number;
   } | null;
-  readonly elasticsearch: { readonly url: string; readonly requestTimeoutMs: number } | null;
+  readonly elasticsearch: ElasticsearchConfig | null;
   readonly topics: TopicNames;
   readonly indices: IndexNames;
   readonly roles: ReadonlySet<Role>;
@@ -240,6 +259,87 @@ function slack(env: Env): SlackConfig | null {
   return { botToken, signingSecret, appToken, channel, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, postMaxAgeMs };
 }
 
+/**
+ * The elasticsearch section: URL, timeout, credentials (`ELASTICSEARCH_API_KEY`,
+ * or `ELASTICSEARCH_USERNAME` + `ELASTICSEARCH_PASSWORD`) and trust
+ * (`ELASTICSEARCH_CA_FILE` or `ELASTICSEARCH_CA_FINGERPRINT`). Messages never
+ * repeat a secret.
+ */
+function elasticsearch(env: Env, esUrl: string | undefined): ElasticsearchConfig | null {
+  const apiKey = str(env, 'ELASTICSEARCH_API_KEY');
+  const username = str(env, 'ELASTICSEARCH_USERNAME');
+  const password = env.ELASTICSEARCH_PASSWORD === undefined || env.ELASTICSEARCH_PASSWORD === '' ? undefined : env.ELASTICSEARCH_PASSWORD;
+  const caFile = str(env, 'ELASTICSEARCH_CA_FILE');
+  const fingerprint = str(env, 'ELASTICSEARCH_CA_FINGERPRINT');
+  if (esUrl === undefined) {
+    const stray = [['ELASTICSEARCH_API_KEY', apiKey], ['ELASTICSEARCH_USERNAME', username], ['ELASTICSEARCH_PASSWORD', password], ['ELASTICSEARCH_CA_FILE', caFile], ['ELASTICSEARCH_CA_FINGERPRINT', fingerprint]].find(([, v]) => v !== undefined);
+    if (stray) throw new ConfigError(stray[0]!, 'is set but ELASTICSEARCH_URL is not: set ELASTICSEARCH_URL (and KAFKA_BROKERS) to use an external Elasticsearch');
+    return null;
+  }
+  const u = new URL(esUrl);
+  let auth: ElasticsearchAuth | null = null;
+  if (apiKey !== undefined) {
+    if (username !== undefined || password !== undefined) {
+      throw new ConfigError('ELASTICSEARCH_API_KEY', 'set either ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME + ELASTICSEARCH_PASSWORD, not both');
+    }
+    if (/\s/.test(apiKey)) throw new ConfigError('ELASTICSEARCH_API_KEY', 'expected the encoded API key (base64, as `encoded` in the create API key answer) or id:api_key, without spaces');
+    const colon = apiKey.indexOf(':');
+    if (colon >= 0) {
+      const id = apiKey.slice(0, colon);
+      const key = apiKey.slice(colon + 1);
+      if (id === '' || key === '' || key.includes(':')) throw new ConfigError('ELASTICSEARCH_API_KEY', 'expected the encoded API key or id:api_key (one colon, both parts non-empty)');
+      auth = { apiKey: { id, api_key: key } };
+    } else {
+      if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(apiKey)) throw new ConfigError('ELASTICSEARCH_API_KEY', 'expected the encoded API key (base64, as `encoded` in the create API key answer) or id:api_key');
+      auth = { apiKey };
+    }
+  } else if (username !== undefined || password !== undefined) {
+    if (username === undefined) throw new ConfigError('ELASTICSEARCH_USERNAME', 'is required when ELASTICSEARCH_PASSWORD is set');
+    if (password === undefined) throw new ConfigError('ELASTICSEARCH_PASSWORD', 'is required when ELASTICSEARCH_USERNAME is set');
+    auth = { username, password };
+  }
+  if (auth !== null && (u.username || u.password)) {
+    throw new ConfigError('ELASTICSEARCH_URL', `has credentials in it and ${'apiKey' in auth ? 'ELASTICSEARCH_API_KEY' : 'ELASTICSEARCH_USERNAME'} is set too: keep one`);
+  }
+  if (caFile !== undefined && fingerprint !== undefined) {
+    throw new ConfigError('ELASTICSEARCH_CA_FINGERPRINT', 'set either ELASTICSEARCH_CA_FILE or ELASTICSEARCH_CA_FINGERPRINT, not both');
+  }
+  let ca: string | null = null;
+  if (caFile !== undefined) {
+    if (u.protocol !== 'https:') throw new ConfigError('ELASTICSEARCH_CA_FILE', 'needs an https:// ELASTICSEARCH_URL');
+    let text: string;
+    try {
+      text = readFileSync(caFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError('ELASTICSEARCH_CA_FILE', `cannot read ${JSON.stringify(caFile)} (${(e as NodeJS.ErrnoException).code ?? String(e)}); expected a PEM file with the CA certificate`);
+    }
+    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text)) {
+      throw new ConfigError('ELASTICSEARCH_CA_FILE', `${JSON.stringify(caFile)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    }
+    try {
+      new X509Certificate(text);
+    } catch {
+      throw new ConfigError('ELASTICSEARCH_CA_FILE', `${JSON.stringify(caFile)} holds a PEM block that is not a valid certificate`);
+    }
+    ca = text;
+  }
+  let caFingerprint: string | null = null;
+  if (fingerprint !== undefined) {
+    if (u.protocol !== 'https:') throw new ConfigError('ELASTICSEARCH_CA_FINGERPRINT', 'needs an https:// ELASTICSEARCH_URL');
+    const hex = fingerprint.replace(/:/g, '');
+    const pairs = fingerprint.includes(':') ? /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$/.test(fingerprint) : /^[0-9A-Fa-f]{64}$/.test(fingerprint);
+    if (!pairs) throw new ConfigError('ELASTICSEARCH_CA_FINGERPRINT', `expected the CA certificate's SHA-256 fingerprint: 64 hex digits, optionally as 32 pairs joined by colons, got ${JSON.stringify(fingerprint)}`);
+    caFingerprint = hex.toUpperCase().replace(/(..)(?!$)/g, '$1:');
+  }
+  return {
+    url: esUrl,
+    requestTimeoutMs: int(env, 'ELASTICSEARCH_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    auth,
+    ca,
+    caFingerprint,
+  };
+}
+
 function logLevel(env: Env): string {
   const v = str(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
@@ -282,7 +382,7 @@ export function loadConfig(env: Env = process.env): Config {
             exactlyOnce: onOff(env, 'EXACTLY_ONCE', true),
             sessionTimeoutMs: int(env, 'KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
           },
-    elasticsearch: esUrl === undefined ? null : { url: esUrl, requestTimeoutMs: int(env, 'ELASTICSEARCH_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000) },
+    elasticsearch: elasticsearch(env, esUrl),
     topics: {
       ratings: topicName(env, 'TOPIC_RATINGS', DEFAULT_TOPICS.ratings),
       customersCdc: topicName(env, 'TOPIC_CUSTOMERS_CDC', DEFAULT_TOPICS.customersCdc),

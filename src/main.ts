@@ -53,6 +53,12 @@ async function main(): Promise<void> {
   try {
     await product.start();
   } catch (err) {
+    if (err instanceof ConfigError) {
+      // A backend refused the configured credentials or certificate: one line, like a bad value.
+      await product.stop().catch(() => undefined);
+      process.stderr.write(`configuration error: ${err.message}\n`);
+      process.exit(78);
+    }
     logger.fatal({ err }, 'start-up failed');
     await product.stop().catch(() => undefined);
     process.exit(1);

@@ -11,19 +11,8 @@ export const DEFAULT_TOPICS = Object.freeze({
 
 export type TopicNames = { readonly [K in keyof typeof DEFAULT_TOPICS]: string };
 
-/** Headers of a `dead-letters` record (contract). */
-export const DeadLetterHeader = Object.freeze({
-  error: 'dlq.error',
-  errorCode: 'dlq.error.code',
-  errorField: 'dlq.error.field',
-  topic: 'dlq.source.topic',
-  partition: 'dlq.source.partition',
-  offset: 'dlq.source.offset',
-  processor: 'dlq.processor',
-  time: 'dlq.time',
-  /** Set (to the original size in bytes) when the value was cut to fit the topic's message size limit. */
-  valueTruncated: 'dlq.value.truncated',
-});
+/** Headers of a `dead-letters` record (contract); defined with the one dead-letter builder. */
+export { DeadLetterHeader } from './domain/dead-letter.js';
 
 /** Default Elasticsearch index names (configurable). */
 export const DEFAULT_INDICES = Object.freeze({

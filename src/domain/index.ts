@@ -5,3 +5,4 @@ export * from './rating.js';
 export * from './customer.js';
 export * from './enriched-rating.js';
 export * from './complaint.js';
+export * from './dead-letter.js';

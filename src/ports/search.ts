@@ -89,7 +89,11 @@ export type WriteOp =
 
 export type WriteResult =
   | { readonly ok: true }
-  /** `retriable`: load or transient (429, 5xx, timeouts); otherwise the content is at fault (dead-letter it). */
+  /**
+   * `retriable`: the cluster is at fault (load, 5xx, timeouts, a write block,
+   * a closed or missing index, 401/403): retry, never dead-letter. Otherwise
+   * the content is at fault (mapping, parsing): dead-letter it.
+   */
   | { readonly ok: false; readonly retriable: boolean; readonly reason: string; readonly status?: number };
 
 export interface SearchWriter {

@@ -11,23 +11,24 @@
  * - Documents are keyed (rating id, customer id), so a replay rewrites the
  *   same documents; complaints are created once, so a replay never resets
  *   an acknowledgement.
- * - Retriable failures (unreachable, 429, 5xx, timeouts) are retried item by
- *   item with jittered backoff for up to `maxRetryMs`; then the batch is
- *   handed back (onBatch throws), the event log pauses the partition and
- *   delivers it again, so while Elasticsearch is down nothing is committed
- *   and the sink resumes by itself when it is back.
- * - Records the index rejects for their content (a mapping conflict, ...)
- *   and records that do not parse go to `dead-letters` with the reason.
+ * - Infrastructure failures (unreachable, timeouts, 429, 5xx, 401/403 from
+ *   security, an index write block as shrink/split/clone set, a closed or
+ *   missing index: the adapter's classification) are retried item by item
+ *   with jittered backoff for up to `maxRetryMs`; then the batch is handed
+ *   back (onBatch throws), the event log pauses the partition and delivers
+ *   it again, so while Elasticsearch cannot take the documents nothing is
+ *   committed, nothing is dead-lettered, and the sink resumes by itself.
+ * - Only records the index rejects for their content (mapping, parsing) and
+ *   records that do not parse go to `dead-letters` with the reason.
  */
-import { customerIdFromKey, decodeJson, decodeKey, openComplaint, parseEnrichedRecord, parseRekeyedCustomer } from '../domain/index.js';
+import { buildDeadLetter, customerIdFromKey, DeadLetterHeader, decodeJson, decodeKey, openComplaint, parseEnrichedRecord, parseRekeyedCustomer } from '../domain/index.js';
 import { AppError, ErrorCode, InvalidRecordError, UnavailableError, isRetriable, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { EventLog, LogRecord, OutRecord, Stoppable } from '../ports/event-log.js';
 import type { SearchWriter, WriteOp, WriteResult } from '../ports/search.js';
 import { backoffDelay, retry, sleep } from '../retry.js';
-import { DeadLetterHeader, type TopicNames } from '../topics.js';
-import { deadLetterRecord } from './dead-letters.js';
+import type { TopicNames } from '../topics.js';
 
 export const SINK_PROCESSOR = 'sink';
 
@@ -288,7 +289,8 @@ export function createSink(options: SinkOptions): Sink {
         return [...(await writeSplitting(ops.slice(0, half))), ...(await writeSplitting(ops.slice(half)))];
       }
       if (contentFault) return [{ ok: false, retriable: false, reason: err.message }];
-      if (!isRetriable(err)) logger.error({ err }, 'search index write failed unexpectedly; retrying');
+      // 401/403 (credentials revoked, privileges missing) are the cluster's state too: retried.
+      if (!isRetriable(err) && err.code !== ErrorCode.Unavailable) logger.error({ err }, 'search index write failed unexpectedly; retrying');
       return ops.map(() => ({ ok: false, retriable: true, reason: err.message }));
     }
   }
@@ -371,7 +373,7 @@ export function createSink(options: SinkOptions): Sink {
   }
 
   function deadLetter(record: LogRecord, error: unknown): OutRecord {
-    return deadLetterRecord({ record, error, processor: SINK_PROCESSOR, topic: topics.deadLetters });
+    return buildDeadLetter(record, error, { processor: SINK_PROCESSOR, topic: topics.deadLetters, now: Date.now() });
   }
 
   // ---- the role ---------------------------------------------------------------
@@ -382,6 +384,8 @@ export function createSink(options: SinkOptions): Sink {
     try {
       await retry(() => writer.ensureIndices(), {
         signal,
+        // Unavailable includes 401/403 (not retriable for a request): the sink waits for access rather than stopping.
+        shouldRetry: (err) => isRetriable(err) || (err instanceof AppError && err.code === ErrorCode.Unavailable),
         initialDelayMs: 500,
         maxDelayMs: 30_000,
         onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'cannot create the search indices yet; retrying'),

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, redactUrl } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { createTestCa, type TestCa } from '../support/test-ca.js';
 
 const fails = (env: Record<string, string>, variable: string, text?: string): void => {
   try {
@@ -86,5 +89,74 @@ describe('redactUrl', () => {
 
   it('never echoes a password in a configuration error', () => {
     expect(() => loadConfig({ KAFKA_BROKERS: 'a:1', ELASTICSEARCH_URL: 'ftp://u:hunter2@x' })).toThrow(/^ELASTICSEARCH_URL: (?!.*hunter2)/);
+  });
+});
+
+describe('loadConfig: Elasticsearch security', () => {
+  const https = { KAFKA_BROKERS: 'a:9092', ELASTICSEARCH_URL: 'https://es.example.com:9200' };
+  let ca: TestCa;
+  beforeAll(() => {
+    ca = createTestCa();
+  });
+  afterAll(() => ca.remove());
+
+  it('has no credentials and no CA by default', () => {
+    expect(loadConfig(https).elasticsearch).toMatchObject({ auth: null, ca: null, caFingerprint: null });
+  });
+
+  it('takes an encoded API key, or id:api_key', () => {
+    expect(loadConfig({ ...https, ELASTICSEARCH_API_KEY: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==' }).elasticsearch?.auth).toEqual({
+      apiKey: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==',
+    });
+    expect(loadConfig({ ...https, ELASTICSEARCH_API_KEY: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw' }).elasticsearch?.auth).toEqual({
+      apiKey: { id: 'VuaCfGcBCdbkQm-e5aOx', api_key: 'ui2lp2axTNmsyakw9tvNnw' },
+    });
+  });
+
+  it('takes a username and password, both or neither', () => {
+    expect(loadConfig({ ...https, ELASTICSEARCH_USERNAME: 'sink', ELASTICSEARCH_PASSWORD: ' s3cret pass ' }).elasticsearch?.auth).toEqual({ username: 'sink', password: ' s3cret pass ' });
+    fails({ ...https, ELASTICSEARCH_USERNAME: 'sink' }, 'ELASTICSEARCH_PASSWORD');
+    fails({ ...https, ELASTICSEARCH_PASSWORD: 'hunter2' }, 'ELASTICSEARCH_USERNAME');
+  });
+
+  it('refuses an API key together with a username, or with credentials in the URL, without repeating secrets', () => {
+    fails({ ...https, ELASTICSEARCH_API_KEY: 'c2VjcmV0a2V5', ELASTICSEARCH_USERNAME: 'u', ELASTICSEARCH_PASSWORD: 'hunter2' }, 'ELASTICSEARCH_API_KEY', 'not both');
+    fails({ ...https, ELASTICSEARCH_URL: 'https://u:hunter2@es:9200', ELASTICSEARCH_API_KEY: 'c2VjcmV0a2V5' }, 'ELASTICSEARCH_URL');
+    for (const env of [
+      { ...https, ELASTICSEARCH_API_KEY: 'c2VjcmV0a2V5 hunter2' },
+      { ...https, ELASTICSEARCH_API_KEY: 'hunter2:' },
+      { ...https, ELASTICSEARCH_API_KEY: 'hunter2!' },
+      { ...https, ELASTICSEARCH_URL: 'https://u:hunter2@es:9200', ELASTICSEARCH_API_KEY: 'c2VjcmV0a2V5' },
+    ]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).not.toThrow(/hunter2/);
+    }
+  });
+
+  it('reads a PEM CA file, and refuses a missing or non-PEM one', () => {
+    expect(loadConfig({ ...https, ELASTICSEARCH_CA_FILE: ca.caFile }).elasticsearch?.ca).toBe(ca.caPem);
+    fails({ ...https, ELASTICSEARCH_CA_FILE: join(ca.dir, 'missing.pem') }, 'ELASTICSEARCH_CA_FILE', 'ENOENT');
+    const notPem = join(ca.dir, 'server.csr');
+    fails({ ...https, ELASTICSEARCH_CA_FILE: notPem }, 'ELASTICSEARCH_CA_FILE', 'no PEM certificate');
+    const broken = join(ca.dir, 'broken.pem');
+    writeFileSync(broken, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n');
+    fails({ ...https, ELASTICSEARCH_CA_FILE: broken }, 'ELASTICSEARCH_CA_FILE', 'not a valid certificate');
+    fails({ ...https, ELASTICSEARCH_URL: 'http://es:9200', ELASTICSEARCH_CA_FILE: ca.caFile }, 'ELASTICSEARCH_CA_FILE', 'https://');
+  });
+
+  it('normalises a SHA-256 fingerprint with or without colons, and refuses anything else', () => {
+    const colons = ca.caFingerprint;
+    const bare = colons.replace(/:/g, '').toLowerCase();
+    expect(loadConfig({ ...https, ELASTICSEARCH_CA_FINGERPRINT: bare }).elasticsearch?.caFingerprint).toBe(colons);
+    expect(loadConfig({ ...https, ELASTICSEARCH_CA_FINGERPRINT: colons.toLowerCase() }).elasticsearch?.caFingerprint).toBe(colons);
+    fails({ ...https, ELASTICSEARCH_CA_FINGERPRINT: bare.slice(2) }, 'ELASTICSEARCH_CA_FINGERPRINT', '64 hex digits');
+    fails({ ...https, ELASTICSEARCH_CA_FINGERPRINT: `${bare.slice(0, 62)}zz` }, 'ELASTICSEARCH_CA_FINGERPRINT');
+    fails({ ...https, ELASTICSEARCH_CA_FINGERPRINT: colons.slice(0, 40) }, 'ELASTICSEARCH_CA_FINGERPRINT');
+    fails({ ...https, ELASTICSEARCH_CA_FINGERPRINT: bare, ELASTICSEARCH_CA_FILE: ca.caFile }, 'ELASTICSEARCH_CA_FINGERPRINT', 'not both');
+    fails({ ...https, ELASTICSEARCH_URL: 'http://es:9200', ELASTICSEARCH_CA_FINGERPRINT: bare }, 'ELASTICSEARCH_CA_FINGERPRINT', 'https://');
+  });
+
+  it('refuses Elasticsearch settings without ELASTICSEARCH_URL', () => {
+    fails({ ELASTICSEARCH_API_KEY: 'c2VjcmV0a2V5' }, 'ELASTICSEARCH_API_KEY', 'ELASTICSEARCH_URL');
   });
 });

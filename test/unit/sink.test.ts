@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryEventLog, type MemoryEventLog } from '../../src/adapters/memory/event-log.js';
 import { createMemorySearch, type MemorySearch } from '../../src/adapters/memory/search-index.js';
-import { AckVia, ComplaintStatus, customerToRekeyRecord, enrichedToRecord, type EnrichedRating } from '../../src/domain/index.js';
+import { AckVia, buildDeadLetter, ComplaintStatus, customerToRekeyRecord, enrichedToRecord, MAX_DEAD_LETTER_VALUE_BYTES, type EnrichedRating } from '../../src/domain/index.js';
 import { UnavailableError } from '../../src/errors.js';
 import type { SearchWriter, WriteOp, WriteResult } from '../../src/ports/search.js';
 import { createSink, type Sink, type SinkOptions } from '../../src/services/sink.js';
 import { DEFAULT_TOPICS, DeadLetterHeader } from '../../src/topics.js';
 import { customer, rating } from '../contract/search.contract.js';
 import { waitForAssertion as eventually } from '../support/wait.js';
+import { deadLetter } from '../../stream/dead-letter.js';
 
 const topics = DEFAULT_TOPICS;
 const SOURCES = [topics.ratingsEnriched, topics.complaints, topics.customersRekeyed];
@@ -197,6 +198,21 @@ describe('sink (memory event log, memory search)', () => {
     expect(dead[0]!.headers[DeadLetterHeader.error]).toMatch(/document_parsing_exception/);
   });
 
+  it('builds its dead letters like the stream layer: same headers, value cut at the same size', async () => {
+    setUp();
+    start();
+    const big = Buffer.alloc(MAX_DEAD_LETTER_VALUE_BYTES + 10, 0x7b); // '{{{{…': not JSON
+    await log.produce([{ topic: topics.ratingsEnriched, key: 'k', value: big, partition: 0, headers: { trace: 't-1' } }]);
+    await eventually(async () => (await lag()) === 0);
+    const [dead] = log.records(topics.deadLetters);
+    expect(dead!.value!.length).toBe(MAX_DEAD_LETTER_VALUE_BYTES);
+    const record = log.records(topics.ratingsEnriched)[0]!;
+    const now = Date.parse(dead!.headers[DeadLetterHeader.time]!);
+    const expected = buildDeadLetter(record, new Error(dead!.headers[DeadLetterHeader.error]), { topic: topics.deadLetters, processor: 'sink', now });
+    expect(dead!.headers).toEqual({ ...expected.headers, [DeadLetterHeader.errorCode]: 'INVALID_RECORD', [DeadLetterHeader.valueTruncated]: String(MAX_DEAD_LETTER_VALUE_BYTES + 10) });
+    expect(Object.keys(dead!.headers).sort()).toEqual(Object.keys(deadLetter(record, new Error('x'), { topic: 'd', processor: 'p', now, maxValueBytes: 1 }).headers!).sort());
+  });
+
   it('retries only the items that failed retriably, with backoff, until they are accepted', async () => {
     setUp();
     writer.refuse = (op, call) => (op.kind === 'upsertRating' && op.rating.ratingId === 12 && call <= 3 ? { ok: false, retriable: true, status: 429, reason: 'es_rejected_execution_exception' } : null);
@@ -227,6 +243,41 @@ describe('sink (memory event log, memory search)', () => {
     expect(search.counts()).toEqual({ ratings: 5, complaints: 1, customers: 3 });
     expect(sink.stats().state).toBe('running');
     expect(log.records(topics.deadLetters)).toHaveLength(0);
+  });
+
+  it('retries a request refused as a whole with 401/403 (credentials revoked) instead of dead-lettering, and catches up once access is back', async () => {
+    setUp();
+    const sink = start({ maxRetryMs: 100 });
+    await eventually(() => sink.stats().state === 'running');
+    let denied = true;
+    const write = writer.write.bind(writer);
+    writer.write = async (ops) => {
+      if (denied) {
+        writer.calls.push([...ops]);
+        throw new UnavailableError('Elasticsearch bulk failed with 401: security_exception: unable to authenticate with provided credentials', { retriable: false });
+      }
+      return write(ops);
+    };
+    await produceData();
+    await eventually(() => writer.calls.length >= 4);
+    expect(await lag()).toBe(9);
+    expect(log.records(topics.deadLetters)).toHaveLength(0);
+    denied = false;
+    await eventually(async () => (await lag()) === 0);
+    expect(search.counts()).toEqual({ ratings: 5, complaints: 1, customers: 3 });
+    expect(log.records(topics.deadLetters)).toHaveLength(0);
+  });
+
+  it('waits at start-up while the index refuses access (403), and starts once it is granted', async () => {
+    setUp();
+    let denied = true;
+    writer.ensureIndices = () => (denied ? Promise.reject(new UnavailableError('Elasticsearch create index failed with 403: security_exception: action [indices:admin/create] is unauthorized', { retriable: false })) : search.ensureIndices());
+    const sink = start({});
+    await produceData();
+    expect(sink.stats().state).toBe('starting');
+    denied = false;
+    await eventually(async () => (await lag()) === 0, 10_000);
+    expect(search.counts().ratings).toBe(5);
   });
 
   it('waits for the index at start-up', async () => {

@@ -25,9 +25,19 @@ export interface ElasticsearchClientOptions {
    * @default 2
    */
   maxRetries?: number;
+  /** API key (`encoded`, or `{ id, api_key }`) or basic credentials; passed to the client as `auth`. Never logged. */
+  auth?: { apiKey: string | { id: string; api_key: string } } | { username: string; password: string } | null;
+  /** PEM text of the CA that signed the cluster's HTTP certificate (`tls.ca`). */
+  ca?: string | null;
+  /**
+   * SHA-256 fingerprint of the cluster's CA (`caFingerprint`). The client pins
+   * the CA of the chain the server presents; as Elastic documents it for a
+   * self-signed CA, the usual chain verification is then off (`tls.rejectUnauthorized: false`).
+   */
+  caFingerprint?: string | null;
 }
 
-export function createElasticsearchClient({ url, requestTimeoutMs = 30_000, maxRetries = 2 }: ElasticsearchClientOptions): Client {
+export function createElasticsearchClient({ url, requestTimeoutMs = 30_000, maxRetries = 2, auth = null, ca = null, caFingerprint = null }: ElasticsearchClientOptions): Client {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -42,6 +52,10 @@ export function createElasticsearchClient({ url, requestTimeoutMs = 30_000, maxR
     maxRetries,
     compression: false,
     sniffOnStart: false,
+    // As https://www.elastic.co/docs/reference/elasticsearch/clients/javascript/connecting documents them.
+    ...(auth ? { auth } : {}),
+    ...(ca ? { tls: { ca } } : {}),
+    ...(caFingerprint ? { caFingerprint, tls: { rejectUnauthorized: false } } : {}),
   });
 }
 
@@ -101,6 +115,30 @@ export function esErrorType(e: unknown): string | undefined {
   if (!(e instanceof errors.ResponseError)) return undefined;
   const error = (e.body as { error?: EsErrorCause | string } | undefined)?.error;
   return typeof error === 'object' && error !== null ? error.type : undefined;
+}
+
+/**
+ * Why the cluster refuses this client until its configuration changes:
+ * `authentication` (401: unknown, wrong, expired or revoked credentials; 403:
+ * known credentials without the privileges needed) or `tls` (the server's
+ * certificate is not trusted: unknown CA, fingerprint mismatch, wrong host
+ * name, or TLS spoken to a plain HTTP port). Null for anything else
+ * (unreachable, timeouts, 5xx: worth waiting for).
+ */
+export type AccessFailure =
+  | { readonly kind: 'authentication'; readonly status: 401 | 403; readonly reason: string }
+  | { readonly kind: 'tls'; readonly reason: string };
+
+const TLS_FAILURE = /certificate|self[- ]signed|altnames|fingerprint|unable to verify|unable to get (local )?issuer|wrong version number|packet length too long|ssl|tls/i;
+
+export function accessFailure(e: unknown): AccessFailure | null {
+  if (e instanceof AppError && e.cause !== undefined) return accessFailure(e.cause);
+  if (e instanceof errors.ResponseError && (e.statusCode === 401 || e.statusCode === 403)) {
+    const body = e.body as { error?: EsErrorCause | string } | undefined;
+    return { kind: 'authentication', status: e.statusCode, reason: describeEsError(body?.error ?? e.message) };
+  }
+  if (e instanceof errors.ConnectionError && TLS_FAILURE.test(e.message)) return { kind: 'tls', reason: e.message };
+  return null;
 }
 
 /** Runs one client call, translating what it throws. */

@@ -30,7 +30,7 @@ import {
   type WriteResult,
 } from '../../ports/search.js';
 import type { IndexNames } from '../../topics.js';
-import { call, createElasticsearchClient, describeEsError, esErrorType, isRetriableStatus, translateEsError, type Client, type EsErrorCause } from './client.js';
+import { accessFailure, call, createElasticsearchClient, type AccessFailure, describeEsError, esErrorType, isRetriableStatus, translateEsError, type Client, type ElasticsearchClientOptions, type EsErrorCause } from './client.js';
 import {
   acknowledgementToDoc,
   complaintToDoc,
@@ -55,11 +55,16 @@ import {
   statsAggregation,
   toEsSort,
 } from './queries.js';
+import { classifyItemRejection } from './rejections.js';
 import { deleteIndices, ensureIndices } from './templates.js';
 
 export interface ElasticsearchSearchOptions {
   /** `http(s)://host:port`. Ignored when `client` is given. */
   url?: string;
+  /** Credentials and trust (config.elasticsearch); see {@link createElasticsearchClient}. Ignored when `client` is given. */
+  auth?: ElasticsearchClientOptions['auth'];
+  ca?: string | null;
+  caFingerprint?: string | null;
   /** A client to use instead of creating one (closed by {@link ElasticsearchSearch.close} only if created here). */
   client?: Client;
   /** @default 30_000 // 30 seconds (config.elasticsearch.requestTimeoutMs) */
@@ -74,6 +79,13 @@ export interface ElasticsearchSearchOptions {
 export interface ElasticsearchSearch extends SearchIndex, SearchWriter, ComplaintStore {
   readonly client: Client;
   readonly indices: IndexNames;
+  /**
+   * One read of the ratings index (no retries, at most 10 s), to find out at
+   * start-up whether the cluster refuses this client for good (credentials,
+   * TLS trust). Null when it answered, or failed in a way worth waiting for
+   * (unreachable, timeout, 5xx).
+   */
+  checkAccess(): Promise<AccessFailure | null>;
   /** Deletes the indices and their templates (tests, benches). */
   deleteIndices(): Promise<void>;
   close(): Promise<void>;
@@ -86,7 +98,9 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
   const { indices, logger = silentLogger, requestTimeoutMs = 30_000, maxRetries = 2 } = options;
   const owned = options.client === undefined;
   if (options.client === undefined && options.url === undefined) throw new AppError(ErrorCode.Config, 'createElasticsearchSearch needs a url or a client');
-  const client = options.client ?? createElasticsearchClient({ url: options.url ?? '', requestTimeoutMs, maxRetries });
+  const client =
+    options.client ??
+    createElasticsearchClient({ url: options.url ?? '', requestTimeoutMs, maxRetries, auth: options.auth ?? null, ca: options.ca ?? null, caFingerprint: options.caFingerprint ?? null });
 
   const searchOpts = { ignore_unavailable: true, allow_no_indices: true } as const;
 
@@ -165,8 +179,8 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
     if (status === 404 && op.kind === 'deleteCustomer') return { ok: true };
     const error = item.error as EsErrorCause | undefined;
     const reason = `Elasticsearch rejected ${op.kind} (${status}): ${describeEsError(error)}`;
-    // A missing index (auto-creation disabled) is the infrastructure's fault, not the document's.
-    const retriable = isRetriableStatus(status) || error?.type === 'index_not_found_exception';
+    // A write block, a closed or missing index, security, load: the cluster's fault, not the document's.
+    const retriable = classifyItemRejection(status, error) === 'infrastructure';
     return { ok: false, retriable, reason, status };
   }
 
@@ -273,6 +287,17 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
       } catch (err) {
         logger.debug({ err }, 'Elasticsearch ping failed');
         return false;
+      }
+    },
+
+    async checkAccess() {
+      try {
+        await client.count({ index: indices.ratings, ignore_unavailable: true, allow_no_indices: true }, { maxRetries: 0, requestTimeout: Math.min(requestTimeoutMs, 10_000) });
+        return null;
+      } catch (err) {
+        const failure = accessFailure(err);
+        if (!failure) logger.warn({ err }, 'Elasticsearch did not answer the start-up check; carrying on (readiness reports it)');
+        return failure;
       }
     },
 
