@@ -69,6 +69,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replicationFactor,
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      sasl: config.kafka.sasl,
+      ssl: config.kafka.ssl,
       heartbeatIntervalMs: Math.max(1_000, Math.floor(config.kafka.sessionTimeoutMs / 10)),
       logger: logger.child({ component: 'kafka' }),
     });
@@ -188,6 +190,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     async start() {
       if (started) return;
       started = true;
+      // Wrong credentials or TLS stop start-up here (AccessError) rather than in endless retries.
+      if (kafkaLog) await kafkaLog.checkAccess();
       if (stream) await stream.start();
       // Publishes acknowledgements stored but not published (failed publish, crash),
       // in the processes that acknowledge.

@@ -1,10 +1,11 @@
 /**
  * The composition root's entry point: `npm start` / `node dist/src/main.js`.
  * Bad configuration stops start-up with one line naming the variable (exit 78,
- * EX_CONFIG); SIGINT/SIGTERM shut down in order within 10 seconds.
+ * EX_CONFIG), and so do credentials or TLS a backend refuses at start-up
+ * (AccessError); SIGINT/SIGTERM shut down in order within 10 seconds.
  */
 import { loadConfig, type Config } from './config.js';
-import { ConfigError } from './errors.js';
+import { AccessError, ConfigError } from './errors.js';
 import { createLogger } from './logger.js';
 import { createProduct } from './app.js';
 
@@ -53,6 +54,12 @@ async function main(): Promise<void> {
   try {
     await product.start();
   } catch (err) {
+    if (err instanceof AccessError) {
+      // One line saying what failed and which variable to fix, like a ConfigError.
+      process.stderr.write(`${err.message}\n`);
+      await Promise.race([product.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      process.exit(78);
+    }
     logger.fatal({ err }, 'start-up failed');
     await product.stop().catch(() => undefined);
     process.exit(1);
