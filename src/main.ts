@@ -6,7 +6,7 @@
  */
 import { loadConfig, type Config } from './config.js';
 import { AccessError, ConfigError } from './errors.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { createProduct } from './app.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger({ level: config.logLevel });
+  routeProcessWarnings(logger);
   const product = await createProduct(config, logger);
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -64,6 +65,22 @@ async function main(): Promise<void> {
     await product.stop().catch(() => undefined);
     process.exit(1);
   }
+}
+
+/**
+ * Node.js warnings into our log instead of raw lines on stderr (which must carry only
+ * the one start-up error line). kafkajs 2.2.4 arms a negative timeout whenever its
+ * request queue is idle (`throttledUntil` starts at -1), which Node.js 24 reports as
+ * TimeoutNegativeWarning; Node runs it after 1 ms, which is what kafkajs means, so it
+ * is logged at debug only.
+ */
+function routeProcessWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    const fields = { warning: { name: w.name, message: w.message } };
+    if (w.name === 'TimeoutNegativeWarning') logger.debug(fields, 'Node.js warning');
+    else logger.warn(fields, 'Node.js warning');
+  });
 }
 
 void main();
