@@ -86,4 +86,13 @@ describe('the product on a Kafka that requires SCRAM over TLS', () => {
     expect(lines).toEqual([`kafka: authentication failed for user "${secureKafka().sasl.username}" (SASL SCRAM-SHA-512): check KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD`]);
     expect(`${stdout}${stderr}`).not.toContain(wrong);
   }, 70_000);
+
+  it('stops start-up within 60 s with one line naming KAFKA_SSL when it connects in plaintext', async () => {
+    const plain = { ...env(), KAFKA_SSL: 'off', KAFKA_SSL_CA_FILE: '' };
+    const { code, stderr } = await runToExit(plain, 60_000);
+    expect(code).toBe(78);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^kafka: .*check KAFKA_SSL\b/);
+  }, 70_000);
 });

@@ -20,6 +20,8 @@ export interface KafkaClientOptions {
   readonly sasl?: KafkaSasl | null;
   /** TLS for every connection (KAFKA_SSL*): PEM contents. @default plaintext */
   readonly ssl?: KafkaTls | null;
+  /** Retries of kafkajs' own retrier. @default 8 */
+  readonly retries?: number;
 }
 
 export interface KafkaSasl {
@@ -106,7 +108,7 @@ export function createKafkaClient(o: KafkaClientOptions): Kafka {
     requestTimeout: o.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,
     logCreator: kafkaLogCreator(o.logger),
-    retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 },
+    retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: o.retries ?? 8 },
   });
 }
 

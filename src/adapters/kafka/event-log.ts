@@ -51,7 +51,7 @@ import type {
   TailOptions,
   TopicSpec,
 } from '../../ports/event-log.js';
-import { backoffDelay, retry } from '../../retry.js';
+import { backoffDelay, retry, sleep } from '../../retry.js';
 import { byTopic, createKafkaClient, toLogRecord, uncommittedAdmin, type KafkaSasl, type KafkaTls } from './client.js';
 import { kafkaAccessError, translateKafkaError, type KafkaSecurityInfo } from './errors.js';
 import { InFlight, SupervisedConsumer, withHeartbeats } from './supervised-consumer.js';
@@ -107,6 +107,8 @@ export class KafkaEventLog implements EventLog {
   private readonly retryMaxDelayMs: number;
   private readonly pingTimeoutMs: number;
   private readonly security: KafkaSecurityInfo;
+  /** A client like `client` but with few retries, for `checkAccess`; null when `client` was given. */
+  private readonly makeCheckClient: (() => Kafka) | null;
   private adminPromise: Promise<Admin> | null = null;
   private uncommittedAdminPromise: Promise<Admin> | null = null;
   private producerPromise: Promise<Producer> | null = null;
@@ -130,6 +132,7 @@ export class KafkaEventLog implements EventLog {
     this.retryInitialDelayMs = o.retryInitialDelayMs ?? 200;
     this.retryMaxDelayMs = o.retryMaxDelayMs ?? 10_000;
     this.pingTimeoutMs = o.pingTimeoutMs ?? 2_000;
+    this.makeCheckClient = o.client ? null : () => createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: this.logger, sasl: o.sasl ?? null, ssl: o.ssl ?? null, retries: 2 });
     this.security = { mechanism: o.sasl?.mechanism ?? null, username: o.sasl?.username ?? null, tls: Boolean(o.ssl) };
     this.consumerDefaults = {
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
@@ -140,21 +143,34 @@ export class KafkaEventLog implements EventLog {
   }
 
   /**
-   * Start-up check of credentials and TLS: connects the shared admin client and
-   * describes the cluster (kafkajs retries a broker that is down for about 20 s).
+   * Start-up check of credentials and TLS: an admin client of its own (from a client
+   * with few retries, so a refusal is known in seconds) connects and describes the cluster, then disconnects.
    *
    * @throws AccessError when the brokers refuse the credentials or the TLS, with
    *   one line naming the variables to fix; any other failure (no broker yet) is
    *   logged and left to the retries of whatever uses Kafka next.
    */
   async checkAccess(): Promise<void> {
-    try {
-      const admin = await this.admin();
-      await admin.describeCluster();
-    } catch (e) {
-      const access = kafkaAccessError(e, this.security);
-      if (access) throw access;
-      this.logger.warn({ err: translateKafkaError(e, 'checking access') }, 'Kafka is not reachable yet; going on, with retries');
+    const client = this.makeCheckClient?.() ?? this.client;
+    for (let attempt = 1; ; attempt++) {
+      const admin = client.admin();
+      try {
+        await admin.connect();
+        await admin.describeCluster();
+        return;
+      } catch (e) {
+        const access = kafkaAccessError(e, this.security);
+        // A connection closed on the first request is inferred to be a SASL/TLS mismatch:
+        // confirmed by more attempts, as a broker restarting closes connections too.
+        if (access && (access.details?.inferred !== true || attempt >= 3)) throw access;
+        if (!access) {
+          this.logger.warn({ err: translateKafkaError(e, 'checking access') }, 'Kafka is not reachable yet; going on, with retries');
+          return;
+        }
+        await sleep(1_000);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
     }
   }
 
