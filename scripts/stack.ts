@@ -39,7 +39,9 @@ async function serve(stateful: boolean, secure: boolean): Promise<void> {
   console.error(`Starting ${secure ? 'a secured Kafka (SASL_SSL)' : 'Kafka'} and Elasticsearch (the first run downloads them with Maven)...`);
   let infra: Infra;
   try {
-    infra = await startInfra({ kafka: secure ? { secure: true } : true });
+    // Each server may take most of the time this script waits (a busy machine, a first run).
+    const startupTimeoutMs = STARTUP_TIMEOUT_MS - 30_000;
+    infra = await startInfra({ kafka: { secure, startupTimeoutMs }, elasticsearch: { startupTimeoutMs } });
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
