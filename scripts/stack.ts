@@ -13,6 +13,12 @@
  * same lines again. `npm run stack -- --foreground` keeps the servers in the foreground
  * until Ctrl-C (SIGINT) or SIGTERM instead.
  *
+ * `npm run -s stack -- --secure` starts a secured Kafka instead: one SASL_SSL listener
+ * (SCRAM-SHA-512 user, certificate from a CA made for it; scripts/infra/kafka-security.ts),
+ * and prints `KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD`,
+ * `KAFKA_SSL=on` and `KAFKA_SSL_CA_FILE` too (and their `KAFKA_SECURE_*_TEST` variants,
+ * which make `npm test` reuse it as its secured broker).
+ *
  * The background process is this script with `--serve`; its pid and the variables are in
  * `.cache/stack/state.json`, its output in `.cache/stack/stack.log`. Exits 1 with the
  * reason (and the log tail) if either server cannot start.
@@ -28,26 +34,46 @@ import { logFile, runningStack, stackDir, stateFile, type StackState } from './s
 const STARTUP_TIMEOUT_MS = 6 * 60_000;
 
 /** Starts the servers and keeps them until a signal; with `stateful`, records itself for `stack:stop`. */
-async function serve(stateful: boolean): Promise<void> {
+async function serve(stateful: boolean, secure: boolean): Promise<void> {
   const startedAt = Date.now();
-  console.error('Starting Kafka and Elasticsearch (the first run downloads them with Maven)...');
+  console.error(`Starting ${secure ? 'a secured Kafka (SASL_SSL)' : 'Kafka'} and Elasticsearch (the first run downloads them with Maven)...`);
   let infra: Infra;
   try {
-    infra = await startInfra();
+    // Each server may take most of the time this script waits (a busy machine, a first run).
+    const startupTimeoutMs = STARTUP_TIMEOUT_MS - 30_000;
+    infra = await startInfra({ kafka: { secure, startupTimeoutMs }, elasticsearch: { startupTimeoutMs } });
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   }
   const { kafka, elasticsearch } = infra;
   if (!kafka || !elasticsearch) throw new Error('startInfra did not start both servers');
-  const exports = [
-    `export KAFKA_BROKERS=${kafka.brokers}`,
-    `export ELASTICSEARCH_URL=${elasticsearch.url}`,
-    `export KAFKA_BROKERS_TEST=${kafka.brokers}`,
-    `export ELASTICSEARCH_URL_TEST=${elasticsearch.url}`,
-  ];
+  const s = kafka.security;
+  const exports = s
+    ? [
+        `export KAFKA_BROKERS=${kafka.brokers}`,
+        `export KAFKA_SASL_MECHANISM=${s.mechanism}`,
+        `export KAFKA_SASL_USERNAME=${s.username}`,
+        `export KAFKA_SASL_PASSWORD=${s.password}`,
+        `export KAFKA_SSL=on`,
+        `export KAFKA_SSL_CA_FILE=${s.caFile}`,
+        `export ELASTICSEARCH_URL=${elasticsearch.url}`,
+        // npm test: its secured broker (test/global-setup.ts), and this Elasticsearch.
+        `export KAFKA_SECURE_BROKERS_TEST=${kafka.brokers}`,
+        `export KAFKA_SECURE_USERNAME_TEST=${s.username}`,
+        `export KAFKA_SECURE_PASSWORD_TEST=${s.password}`,
+        `export KAFKA_SECURE_CA_FILE_TEST=${s.caFile}`,
+        `export ELASTICSEARCH_URL_TEST=${elasticsearch.url}`,
+      ]
+    : [
+        `export KAFKA_BROKERS=${kafka.brokers}`,
+        `export ELASTICSEARCH_URL=${elasticsearch.url}`,
+        `export KAFKA_BROKERS_TEST=${kafka.brokers}`,
+        `export ELASTICSEARCH_URL_TEST=${elasticsearch.url}`,
+      ];
   console.error(`Kafka ${kafka.version} and Elasticsearch ${elasticsearch.version} are up (${((Date.now() - startedAt) / 1000).toFixed(1)} s).`);
-  if (stateful) await writeFile(stateFile, JSON.stringify({ pid: process.pid, exports } satisfies StackState));
+  // The state holds the SASL password of a secured stack: readable by this user only.
+  if (stateful) await writeFile(stateFile, JSON.stringify({ pid: process.pid, exports } satisfies StackState), { mode: 0o600 });
   else {
     console.log(exports.join('\n'));
     console.error('Press Ctrl-C to stop them.');
@@ -70,8 +96,12 @@ async function serve(stateful: boolean): Promise<void> {
 }
 
 /** Starts `serve` as a detached process and returns once it recorded its variables. */
-async function startInBackground(): Promise<void> {
+async function startInBackground(secure: boolean): Promise<void> {
   const existing = await runningStack();
+  if (existing && existing.exports.some((line) => line.includes('KAFKA_SASL_MECHANISM=')) !== secure) {
+    console.error(`A ${secure ? 'plaintext' : 'secured'} stack is already running (pid ${existing.pid}); npm run stack:stop stops it first.`);
+    process.exit(1);
+  }
   if (existing) {
     console.error(`A stack is already running (pid ${existing.pid}); npm run stack:stop stops it.`);
     console.log(existing.exports.join('\n'));
@@ -79,7 +109,7 @@ async function startInBackground(): Promise<void> {
   }
   await mkdir(stackDir, { recursive: true });
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve'], { detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', ...(secure ? ['--secure'] : [])], { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   let exited: string | null = null;
   child.on('exit', (code, signal) => (exited = signal ?? `exit code ${String(code)}`));
@@ -103,6 +133,7 @@ async function startInBackground(): Promise<void> {
 }
 
 const args = process.argv.slice(2);
-if (args.includes('--serve')) await serve(true);
-else if (args.includes('--foreground')) await serve(false);
-else await startInBackground();
+const secure = args.includes('--secure');
+if (args.includes('--serve')) await serve(true, secure);
+else if (args.includes('--foreground')) await serve(false, secure);
+else await startInBackground(secure);

@@ -71,6 +71,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replicationFactor,
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      sasl: config.kafka.sasl,
+      ssl: config.kafka.ssl,
       heartbeatIntervalMs: Math.max(1_000, Math.floor(config.kafka.sessionTimeoutMs / 10)),
       logger: logger.child({ component: 'kafka' }),
     });
@@ -198,6 +200,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     async start() {
       if (started) return;
       started = true;
+      // Wrong credentials or TLS stop start-up here (AccessError) rather than in endless retries.
+      if (kafkaLog) await kafkaLog.checkAccess();
       // Wrong credentials or an untrusted certificate stop start-up with one line naming the variable;
       // an Elasticsearch that is merely unreachable does not (the sink waits, readiness says so).
       if (config.elasticsearch && 'checkAccess' in search && (has('sink') || has('api') || has('slack'))) {

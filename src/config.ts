@@ -51,6 +51,27 @@ export interface ElasticsearchConfig {
   readonly caFingerprint: string | null;
 }
 
+export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/** SASL credentials for every Kafka client. `password` is not enumerable, so logging the config never shows it. */
+export interface KafkaSaslConfig {
+  readonly mechanism: KafkaSaslMechanism;
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * TLS for every Kafka client: the PEM contents of the files named by
+ * KAFKA_SSL_CA_FILE / KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE, read at start-up.
+ * `ca: null` trusts the system's CAs. `key` is not enumerable.
+ */
+export interface KafkaSslConfig {
+  readonly ca: string | null;
+  readonly cert: string | null;
+  readonly key: string | null;
+}
+
 export interface Config {
   readonly production: boolean;
   readonly port: number;
@@ -73,6 +94,10 @@ export interface Config {
      * Kafka's default bounds: 6 s to 5 min. @default 30_000 // ms
      */
     readonly sessionTimeoutMs: number;
+    /** KAFKA_SASL_*: null for none. */
+    readonly sasl: KafkaSaslConfig | null;
+    /** KAFKA_SSL and KAFKA_SSL_*_FILE: null for plaintext. */
+    readonly ssl: KafkaSslConfig | null;
   } | null;
   readonly elasticsearch: ElasticsearchConfig | null;
   readonly topics: TopicNames;
@@ -199,6 +224,64 @@ function brokers(env: Env): string[] | undefined {
   }
   if (list.length === 0) throw new ConfigError('KAFKA_BROKERS', 'expected at least one host:port');
   return list;
+}
+
+/** Defines `key` on `o` as a read-only property that JSON, pino and `Object.values` skip. */
+function hidden<T extends object, K extends string, V>(o: T, key: K, value: V): T & { readonly [P in K]: V } {
+  return Object.defineProperty(o, key, { value, enumerable: false, writable: false }) as T & { readonly [P in K]: V };
+}
+
+/** The contents of a PEM file named by `name`; a missing, unreadable or non-PEM file is a ConfigError. */
+function pemFile(env: Env, name: string, what: string): string | null {
+  const path = str(env, name);
+  if (path === undefined) return null;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    throw new ConfigError(name, `cannot read ${JSON.stringify(path)} (${typeof code === 'string' ? code : 'unreadable'}); expected a readable PEM file with ${what}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(name, `${JSON.stringify(path)} is not a PEM file; expected ${what} (-----BEGIN ...)`);
+  return text;
+}
+
+function kafkaSasl(env: Env): KafkaSaslConfig | null {
+  const raw = str(env, 'KAFKA_SASL_MECHANISM')?.toLowerCase();
+  const username = str(env, 'KAFKA_SASL_USERNAME');
+  // Passwords are taken as they are: spaces may be part of them.
+  const password = env.KAFKA_SASL_PASSWORD === undefined || env.KAFKA_SASL_PASSWORD === '' ? undefined : env.KAFKA_SASL_PASSWORD;
+  if (raw === undefined) {
+    if (username !== undefined || password !== undefined) {
+      throw new ConfigError('KAFKA_SASL_MECHANISM', `is required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set; expected one of ${KAFKA_SASL_MECHANISMS.join(', ')}`);
+    }
+    return null;
+  }
+  if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(raw)) {
+    throw new ConfigError('KAFKA_SASL_MECHANISM', `expected one of ${KAFKA_SASL_MECHANISMS.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  if (username === undefined) throw new ConfigError('KAFKA_SASL_USERNAME', `is required when KAFKA_SASL_MECHANISM is set`);
+  if (password === undefined) throw new ConfigError('KAFKA_SASL_PASSWORD', `is required when KAFKA_SASL_MECHANISM is set`);
+  return hidden({ mechanism: raw as KafkaSaslMechanism, username }, 'password', password);
+}
+
+function kafkaSsl(env: Env): KafkaSslConfig | null {
+  const files = ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'].filter((n) => str(env, n) !== undefined);
+  // On by default when a file is given; KAFKA_SSL=off with files is a contradiction.
+  const on = onOff(env, 'KAFKA_SSL', files.length > 0);
+  if (!on) {
+    if (files.length > 0) throw new ConfigError('KAFKA_SSL', `is off but ${files.join(', ')} is set; set KAFKA_SSL=on or remove it`);
+    return null;
+  }
+  const hasCert = str(env, 'KAFKA_SSL_CERT_FILE') !== undefined;
+  const hasKey = str(env, 'KAFKA_SSL_KEY_FILE') !== undefined;
+  if (hasCert !== hasKey) {
+    throw new ConfigError(hasCert ? 'KAFKA_SSL_KEY_FILE' : 'KAFKA_SSL_CERT_FILE', 'mutual TLS needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE (or neither)');
+  }
+  const ca = pemFile(env, 'KAFKA_SSL_CA_FILE', 'the CA certificate(s) that signed the brokers\' certificates');
+  const cert = pemFile(env, 'KAFKA_SSL_CERT_FILE', 'the client certificate');
+  const key = pemFile(env, 'KAFKA_SSL_KEY_FILE', 'the client private key');
+  return hidden({ ca, cert }, 'key', key);
 }
 
 export function parseApiKeys(raw: string | undefined): ApiKey[] {
@@ -363,6 +446,10 @@ export function loadConfig(env: Env = process.env): Config {
   const statuses = (str(env, 'COMPLAINT_CLUB_STATUSES') ?? 'platinum').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (statuses.length === 0) throw new ConfigError('COMPLAINT_CLUB_STATUSES', 'expected a comma list of club statuses, e.g. platinum,gold');
   const clientId = str(env, 'KAFKA_CLIENT_ID') ?? 'feedback-gateway';
+  const kafkaSecurity = { sasl: kafkaSasl(env), ssl: kafkaSsl(env) };
+  if (kafkaBrokers === undefined && (kafkaSecurity.sasl !== null || kafkaSecurity.ssl !== null)) {
+    throw new ConfigError(kafkaSecurity.sasl ? 'KAFKA_SASL_MECHANISM' : 'KAFKA_SSL', 'applies to an external Kafka only: set KAFKA_BROKERS (and ELASTICSEARCH_URL) too');
+  }
 
   const config: Config = {
     production,
@@ -381,6 +468,7 @@ export function loadConfig(env: Env = process.env): Config {
             replicationFactor: int(env, 'TOPIC_REPLICATION_FACTOR', 1, 1, 10),
             exactlyOnce: onOff(env, 'EXACTLY_ONCE', true),
             sessionTimeoutMs: int(env, 'KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
+            ...kafkaSecurity,
           },
     elasticsearch: elasticsearch(env, esUrl),
     topics: {

@@ -102,6 +102,20 @@ export class ConfigError extends AppError {
 }
 
 /**
+ * A backend refused our credentials or our TLS (a wrong password, an untrusted
+ * certificate, TLS against a plaintext listener): repeating cannot help, the
+ * configuration must change. Never retriable. At start-up `main.ts` prints the
+ * message as one line and exits 78 (EX_CONFIG); `variables` names what to fix.
+ */
+export class AccessError extends AppError {
+  readonly variables: readonly string[];
+  constructor(message: string, variables: readonly string[], options: Omit<AppErrorOptions, 'retriable'> = {}) {
+    super(ErrorCode.Config, message, { ...options, retriable: false, details: { variables, ...options.details } });
+    this.variables = variables;
+  }
+}
+
+/**
  * A record that does not match its data contract. `field` is the dotted path
  * of the first offending field, or `''` when the whole value is wrong (for
  * example not JSON at all).

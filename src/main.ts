@@ -1,11 +1,12 @@
 /**
  * The composition root's entry point: `npm start` / `node dist/src/main.js`.
  * Bad configuration stops start-up with one line naming the variable (exit 78,
- * EX_CONFIG); SIGINT/SIGTERM shut down in order within 10 seconds.
+ * EX_CONFIG), and so do credentials or TLS a backend refuses at start-up
+ * (AccessError); SIGINT/SIGTERM shut down in order within 10 seconds.
  */
 import { loadConfig, type Config } from './config.js';
-import { ConfigError } from './errors.js';
-import { createLogger } from './logger.js';
+import { AccessError, ConfigError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
 import { createProduct } from './app.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger({ level: config.logLevel });
+  routeProcessWarnings(logger);
   const product = await createProduct(config, logger);
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -53,16 +55,33 @@ async function main(): Promise<void> {
   try {
     await product.start();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      // A backend refused the configured credentials or certificate: one line, like a bad value.
-      await product.stop().catch(() => undefined);
-      process.stderr.write(`configuration error: ${err.message}\n`);
+    if (err instanceof ConfigError || err instanceof AccessError) {
+      // A backend refused the configured credentials or certificate: one line naming
+      // what failed and which variable to fix, like a bad value.
+      process.stderr.write(err instanceof ConfigError ? `configuration error: ${err.message}\n` : `${err.message}\n`);
+      await Promise.race([product.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
       process.exit(78);
     }
     logger.fatal({ err }, 'start-up failed');
     await product.stop().catch(() => undefined);
     process.exit(1);
   }
+}
+
+/**
+ * Node.js warnings into our log instead of raw lines on stderr (which must carry only
+ * the one start-up error line). kafkajs 2.2.4 arms a negative timeout whenever its
+ * request queue is idle (`throttledUntil` starts at -1), which Node.js 24 reports as
+ * TimeoutNegativeWarning; Node runs it after 1 ms, which is what kafkajs means, so it
+ * is logged at debug only.
+ */
+function routeProcessWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    const fields = { warning: { name: w.name, message: w.message } };
+    if (w.name === 'TimeoutNegativeWarning') logger.debug(fields, 'Node.js warning');
+    else logger.warn(fields, 'Node.js warning');
+  });
 }
 
 void main();

@@ -1,11 +1,15 @@
 /**
- * Vitest global setup: starts a real Kafka broker and a real Elasticsearch node once per
+ * Vitest global setup: starts a real Kafka broker, a second, secured Kafka broker
+ * (SASL_SSL only, for the tests of Kafka security) and a real Elasticsearch node once per
  * run (in parallel, on free ports) and always stops them when the run ends. Tests read
  * the addresses through `test/support/infra.ts`.
  *
  * Environment:
  * - `KAFKA_BROKERS_TEST` / `ELASTICSEARCH_URL_TEST`: reuse an already running server
  *   instead of starting one (faster while developing, e.g. with `npm run stack`).
+ * - `KAFKA_SECURE_BROKERS_TEST` with `KAFKA_SECURE_USERNAME_TEST`, `KAFKA_SECURE_PASSWORD_TEST`
+ *   and `KAFKA_SECURE_CA_FILE_TEST` (as `npm run -s stack -- --secure` prints them): reuse a
+ *   running secured broker (SASL_SSL, SCRAM-SHA-512) instead of starting the second one.
  * - `INFRA=off`: start nothing and provide empty strings, for unit-only runs; tests that
  *   need a server then fail with a message saying so.
  *
@@ -14,7 +18,12 @@
  * server is never a silent skip.
  */
 import type { TestProject } from 'vitest/node';
-import { startInfra, type Infra } from '../scripts/infra/index.js';
+import { startInfra, startKafka, type Infra, type KafkaClientSecurity, type KafkaServer } from '../scripts/infra/index.js';
+
+/** The secured broker as tests receive it: bootstrap servers plus how to authenticate. */
+export interface SecureKafkaInfo extends KafkaClientSecurity {
+  readonly brokers: string;
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,6 +31,8 @@ declare module 'vitest' {
     kafkaBrokers: string;
     /** Elasticsearch base URL; empty when `INFRA=off`. */
     elasticsearchUrl: string;
+    /** The secured Kafka broker; null when `INFRA=off`. */
+    secureKafka: SecureKafkaInfo | null;
   }
 }
 
@@ -29,13 +40,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const reusedBrokers = process.env.KAFKA_BROKERS_TEST?.trim() ?? '';
   const reusedUrl = process.env.ELASTICSEARCH_URL_TEST?.trim() ?? '';
   const off = process.env.INFRA === 'off';
+  const reusedSecure = reusedSecureKafka();
   const startedAt = Date.now();
   let infra: Infra;
+  let secureServer: KafkaServer | undefined;
   try {
-    infra = await startInfra({
-      kafka: !off && reusedBrokers === '',
-      elasticsearch: !off && reusedUrl === '',
-    });
+    // The secured broker is small (its heap, its own internal topics) and starts beside the others.
+    const [plain, secured] = await Promise.allSettled([
+      startInfra({ kafka: !off && reusedBrokers === '', elasticsearch: !off && reusedUrl === '' }),
+      off || reusedSecure ? Promise.resolve(undefined) : startKafka({ secure: true, heap: '384m' }),
+    ]);
+    if (plain.status === 'rejected' || secured.status === 'rejected') {
+      if (plain.status === 'fulfilled') await plain.value.stop();
+      if (secured.status === 'fulfilled') await secured.value?.stop();
+      throw plain.status === 'rejected' ? plain.reason : (secured as PromiseRejectedResult).reason;
+    }
+    infra = plain.value;
+    secureServer = secured.value;
   } catch (error) {
     throw new Error(
       'Test infrastructure (Kafka, Elasticsearch) could not start, so the run fails. ' +
@@ -49,6 +70,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const elasticsearchUrl = off ? '' : (infra.elasticsearch?.url ?? reusedUrl);
   project.provide('kafkaBrokers', kafkaBrokers);
   project.provide('elasticsearchUrl', elasticsearchUrl);
+  const secureKafka: SecureKafkaInfo | null = off ? null : (reusedSecure ?? (secureServer?.security ? { brokers: secureServer.brokers, ...secureServer.security } : null));
+  project.provide('secureKafka', secureKafka);
 
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   if (off) {
@@ -56,11 +79,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     const kafkaNote = infra.kafka ? `Kafka ${infra.kafka.version}` : 'Kafka (reused)';
     const esNote = infra.elasticsearch ? `Elasticsearch ${infra.elasticsearch.version}` : 'Elasticsearch (reused)';
-    console.log(`[infra] ${kafkaNote} at ${kafkaBrokers}, ${esNote} at ${elasticsearchUrl} (${seconds} s)`);
+    const secureNote = secureServer ? `secured Kafka (SASL_SSL) at ${secureServer.brokers}` : `secured Kafka (reused) at ${secureKafka?.brokers ?? ''}`;
+    console.log(`[infra] ${kafkaNote} at ${kafkaBrokers}, ${secureNote}, ${esNote} at ${elasticsearchUrl} (${seconds} s)`);
   }
 
   const started = infra;
+  const startedSecure = secureServer;
   return async () => {
-    await started.stop();
+    await Promise.all([started.stop(), startedSecure?.stop()]);
   };
+}
+
+/** `KAFKA_SECURE_*_TEST`: a running secured broker to reuse, or null; a partial set is an error. */
+function reusedSecureKafka(): SecureKafkaInfo | null {
+  const names = ['KAFKA_SECURE_BROKERS_TEST', 'KAFKA_SECURE_USERNAME_TEST', 'KAFKA_SECURE_PASSWORD_TEST', 'KAFKA_SECURE_CA_FILE_TEST'] as const;
+  const values = names.map((n) => process.env[n]?.trim() ?? '');
+  if (values.every((v) => v === '')) return null;
+  const missing = names.filter((_, i) => values[i] === '');
+  if (missing.length > 0) throw new Error(`Set all of ${names.join(', ')} to reuse a secured Kafka broker (missing: ${missing.join(', ')})`);
+  const [brokers, username, password, caFile] = values as [string, string, string, string];
+  return { brokers, mechanism: 'scram-sha-512', username, password, caFile };
 }

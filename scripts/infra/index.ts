@@ -18,6 +18,7 @@ export {
   type ElasticsearchServer,
 } from './elasticsearch.js';
 export { DEFAULT_KAFKA_VERSION, fetchKafka, startKafka, type KafkaOptions, type KafkaServer } from './kafka.js';
+export type { KafkaClientSecurity } from './kafka-security.js';
 export { StartupError } from './shared.js';
 
 /** Options for {@link startInfra}. */

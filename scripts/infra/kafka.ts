@@ -3,9 +3,10 @@
  * free ports of 127.0.0.1, run from the jars on Maven Central. No Docker.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { prepareKafkaSecurity, scramFormatArgs, secureListenerProperties, type KafkaClientSecurity } from './kafka-security.js';
 import {
   DEFAULT_STARTUP_TIMEOUT_MS,
   DEFAULT_STOP_TIMEOUT_MS,
@@ -78,12 +79,22 @@ export interface KafkaOptions {
    * @default true
    */
   readonly warmUp?: boolean;
+  /**
+   * A secured broker: clients get only a SASL_SSL listener (SCRAM-SHA-512, a user created
+   * when storage is formatted, a certificate signed by a CA made for this broker in its
+   * data folder); see scripts/infra/kafka-security.ts. {@link KafkaServer.security} says
+   * how to connect.
+   * @default false
+   */
+  readonly secure?: boolean;
 }
 
 /** A running broker. */
 export interface KafkaServer {
   /** Bootstrap servers, comma-separated: `127.0.0.1:<port>`. */
   readonly brokers: string;
+  /** How to connect to a secured broker (`secure: true`); undefined for a plaintext one. */
+  readonly security: KafkaClientSecurity | undefined;
   /** Version reported by the broker at start-up, e.g. `3.9.1`. */
   readonly version: string;
   /**
@@ -251,11 +262,12 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServe
     startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS,
     properties,
     warmUp = true,
+    secure = false,
   } = options;
   const libs = await fetchKafka(version);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const server = await startOnce({ version, heap, java, startupTimeoutMs, properties, libs });
+      const server = await startOnce({ version, heap, java, startupTimeoutMs, properties, libs, secure });
       if (warmUp) await warmUpOrStop(server, startupTimeoutMs);
       return server;
     } catch (error) {
@@ -269,9 +281,16 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServe
  * until the internal topics exist). Stops the broker if that fails.
  */
 async function warmUpOrStop(server: KafkaServer, timeoutMs: number): Promise<void> {
+  const security = server.security;
   const kafka = new Kafka({
     clientId: 'infra-warm-up',
     brokers: server.brokers.split(','),
+    ...(security
+      ? {
+          ssl: { ca: [await readFile(security.caFile, 'utf8')] },
+          sasl: { mechanism: security.mechanism, username: security.username, password: security.password },
+        }
+      : {}),
     logLevel: logLevel.NOTHING,
     retry: { maxRetryTime: 2_000, retries: 30 },
   });
@@ -312,10 +331,11 @@ interface StartOnceOptions {
   readonly startupTimeoutMs: number;
   readonly properties: KafkaOptions['properties'];
   readonly libs: string;
+  readonly secure: boolean;
 }
 
 async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
-  const { version, heap, java, startupTimeoutMs, properties, libs } = options;
+  const { version, heap, java, startupTimeoutMs, properties, libs, secure } = options;
   const root = await makeTempDir('kafka');
   let server: ServerProcess | undefined;
   try {
@@ -327,7 +347,9 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
     const log4jFile = join(root, log4j2 ? 'log4j2.properties' : 'log4j.properties');
     const logFile = join(root, 'server.log');
     await mkdir(dataDir);
-    await writeFile(propertiesFile, serverProperties(dataDir, port, controllerPort, properties));
+    const security = secure ? await prepareKafkaSecurity(root) : undefined;
+    const listeners = security ? secureListenerProperties(security, port, controllerPort) : {};
+    await writeFile(propertiesFile, serverProperties(dataDir, port, controllerPort, { ...listeners, ...properties }));
     await writeFile(log4jFile, log4j2 ? LOG4J2_PROPERTIES : LOG4J_PROPERTIES);
     const jvmArgs = [
       '-Djava.awt.headless=true',
@@ -340,7 +362,7 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
     try {
       await runCommand(
         java,
-        ['-Xmx256m', ...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propertiesFile],
+        ['-Xmx256m', ...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propertiesFile, ...(security ? scramFormatArgs(security) : [])],
         { timeoutMs: startupTimeoutMs },
       );
     } catch (error) {
@@ -381,6 +403,7 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
     const reported = /Kafka version: (\S+)/.exec(await readTail(logFile, 4 * 1024 * 1024))?.[1];
     return {
       brokers: `127.0.0.1:${port}`,
+      security: security?.client,
       version: reported ?? version,
       restart: async (downMs = 0, { graceful = true } = {}) => {
         if (stopped) throw new Error('Kafka: restart after stop');

@@ -1,5 +1,6 @@
 /** Shared set-up of the Kafka stream integration tests (not a test file). */
 import { createKafkaEventLog, type KafkaEventLog } from '../../src/adapters/kafka/event-log.js';
+import type { KafkaSasl, KafkaTls } from '../../src/adapters/kafka/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { afterAll, expect } from 'vitest';
 import type { KafkaEventLog as Log } from '../../src/adapters/kafka/event-log.js';
@@ -10,11 +11,20 @@ import type { TopicNames } from '../../src/topics.js';
 import { text } from '../contract/helpers.js';
 import { kafkaBrokers, uniqueName } from '../support/infra.js';
 
+/** Where a test log connects: the plain test broker by default, or the secured one (`secureKafka()`). */
+export interface TestBroker {
+  readonly brokers: readonly string[];
+  readonly sasl?: KafkaSasl;
+  readonly ssl?: KafkaTls;
+}
+
 /** An event log tuned for fast tests: short sessions, short fetch waits, quick retries. */
-export function kafkaTestLog(sessionTimeoutMs = 10_000, maxBytesPerPartition?: number): KafkaEventLog {
+export function kafkaTestLog(sessionTimeoutMs = 10_000, maxBytesPerPartition?: number, broker?: TestBroker): KafkaEventLog {
   return createKafkaEventLog({
     ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
-    brokers: kafkaBrokers(),
+    brokers: broker?.brokers ?? kafkaBrokers(),
+    sasl: broker?.sasl ?? null,
+    ssl: broker?.ssl ?? null,
     clientId: uniqueName('stream'),
     logger: silentLogger,
     sessionTimeoutMs,
@@ -51,8 +61,8 @@ export function expectExactlyOnce(enriched: readonly LogRecord[], ratings: numbe
  * A test event log plus lists of the runtimes and stream layers a describe
  * block creates, all stopped and closed after it (layers, then runtimes, then the log).
  */
-export function streamTestBed(sessionTimeoutMs: number, maxBytesPerPartition: number): { log: Log; runtimes: KafkaStreamRuntime[]; layers: StreamLayer[] } {
-  const bed = { log: kafkaTestLog(sessionTimeoutMs, maxBytesPerPartition), runtimes: [] as KafkaStreamRuntime[], layers: [] as StreamLayer[] };
+export function streamTestBed(sessionTimeoutMs: number, maxBytesPerPartition: number, broker?: TestBroker): { log: Log; runtimes: KafkaStreamRuntime[]; layers: StreamLayer[] } {
+  const bed = { log: kafkaTestLog(sessionTimeoutMs, maxBytesPerPartition, broker), runtimes: [] as KafkaStreamRuntime[], layers: [] as StreamLayer[] };
   afterAll(async () => {
     await Promise.all(bed.layers.map((l) => l.stop()));
     await Promise.all(bed.runtimes.map((r) => r.close()));

@@ -2,6 +2,7 @@
  * Test helpers for the real Kafka and Elasticsearch started by `test/global-setup.ts`.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 
 function required(value: string, what: string, reusable: string): string {
@@ -35,6 +36,36 @@ export function kafkaBrokers(): string[] {
  */
 export function elasticsearchUrl(): string {
   return required(inject('elasticsearchUrl'), 'Elasticsearch', 'ELASTICSEARCH_URL_TEST');
+}
+
+/** The secured test broker (SASL_SSL, SCRAM-SHA-512) of `test/global-setup.ts`. */
+export interface SecureKafka {
+  readonly brokers: string[];
+  readonly sasl: { readonly mechanism: 'scram-sha-512'; readonly username: string; readonly password: string };
+  /** PEM file of the CA that signed the broker's certificate. */
+  readonly caFile: string;
+  /** The CA certificate itself (PEM). */
+  readonly ca: string;
+  /** The product's environment for it: `KAFKA_BROKERS`, `KAFKA_SASL_*`, `KAFKA_SSL`, `KAFKA_SSL_CA_FILE`. */
+  readonly env: Record<string, string>;
+}
+
+/**
+ * The secured Kafka broker of the run and how to authenticate to it.
+ *
+ * @throws Error explaining why when the run has none (e.g. `INFRA=off`)
+ */
+export function secureKafka(): SecureKafka {
+  const info = inject('secureKafka');
+  if (!info) required('', 'the secured Kafka broker', 'KAFKA_SECURE_BROKERS_TEST (and KAFKA_SECURE_USERNAME_TEST, KAFKA_SECURE_PASSWORD_TEST, KAFKA_SECURE_CA_FILE_TEST)');
+  const { brokers, mechanism, username, password, caFile } = info!;
+  return {
+    brokers: brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''),
+    sasl: { mechanism, username, password },
+    caFile,
+    ca: readFileSync(caFile, 'utf8'),
+    env: { KAFKA_BROKERS: brokers, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password, KAFKA_SSL: 'on', KAFKA_SSL_CA_FILE: caFile },
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, redactUrl } from '../../src/config.js';
@@ -158,5 +159,81 @@ describe('loadConfig: Elasticsearch security', () => {
 
   it('refuses Elasticsearch settings without ELASTICSEARCH_URL', () => {
     fails({ ELASTICSEARCH_API_KEY: 'c2VjcmV0a2V5' }, 'ELASTICSEARCH_API_KEY', 'ELASTICSEARCH_URL');
+  });
+});
+
+describe('Kafka security settings', () => {
+  const ext = { KAFKA_BROKERS: 'a:9093', ELASTICSEARCH_URL: 'http://localhost:9200' };
+  const dir = mkdtempSync(join(tmpdir(), 'config-kafka-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const KEY = '-----BEGIN PRIVATE KEY-----\nsecret-key\n-----END PRIVATE KEY-----\n';
+  const ca = file('ca.pem', CA);
+  const cert = file('client.pem', CA);
+  const key = file('client.key', KEY);
+
+  it('has no SASL and no TLS by default', () => {
+    expect(loadConfig(ext).kafka).toMatchObject({ sasl: null, ssl: null });
+  });
+
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512', 'SCRAM-SHA-512'])('takes SASL mechanism %s with a username and a password', (mechanism) => {
+    const c = loadConfig({ ...ext, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: ' p a s s ' });
+    expect(c.kafka?.sasl).toMatchObject({ mechanism: mechanism.toLowerCase(), username: 'svc' });
+    // Taken as it is (spaces are part of it), and hidden from logs and JSON.
+    expect(c.kafka?.sasl?.password).toBe(' p a s s ');
+    expect(JSON.stringify(c.kafka)).not.toContain('p a s s');
+    expect(Object.keys(c.kafka!.sasl!)).toEqual(['mechanism', 'username']);
+  });
+
+  it('refuses an unknown mechanism, a mechanism without credentials, and credentials without a mechanism', () => {
+    fails({ ...ext, KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, 'KAFKA_SASL_MECHANISM', 'plain, scram-sha-256, scram-sha-512');
+    fails({ ...ext, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: 'p' }, 'KAFKA_SASL_USERNAME');
+    fails({ ...ext, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u' }, 'KAFKA_SASL_PASSWORD');
+    fails({ ...ext, KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, 'KAFKA_SASL_MECHANISM');
+  });
+
+  it('never puts the password in an error message', () => {
+    try {
+      loadConfig({ ...ext, KAFKA_SASL_MECHANISM: 'kerberos', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'hunter2-secret' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2-secret');
+      return;
+    }
+    throw new Error('expected a ConfigError');
+  });
+
+  it('turns TLS on with KAFKA_SSL=on (system CAs) or with a CA file, and reads the PEM files', () => {
+    expect(loadConfig({ ...ext, KAFKA_SSL: 'on' }).kafka?.ssl).toEqual({ ca: null, cert: null });
+    expect(loadConfig({ ...ext, KAFKA_SSL: 'off' }).kafka?.ssl).toBeNull();
+    expect(loadConfig({ ...ext, KAFKA_SSL_CA_FILE: ca }).kafka?.ssl).toMatchObject({ ca: CA, cert: null });
+    const mutual = loadConfig({ ...ext, KAFKA_SSL: 'on', KAFKA_SSL_CA_FILE: ca, KAFKA_SSL_CERT_FILE: cert, KAFKA_SSL_KEY_FILE: key }).kafka?.ssl;
+    expect(mutual).toMatchObject({ ca: CA, cert: CA });
+    expect(mutual?.key).toBe(KEY);
+    expect(JSON.stringify(mutual)).not.toContain('secret-key');
+  });
+
+  it('refuses a bad KAFKA_SSL, a missing, unreadable or non-PEM file, half of mutual TLS, and files with KAFKA_SSL=off', () => {
+    fails({ ...ext, KAFKA_SSL: 'maybe' }, 'KAFKA_SSL', 'on or off');
+    fails({ ...ext, KAFKA_SSL_CA_FILE: join(dir, 'missing.pem') }, 'KAFKA_SSL_CA_FILE', 'ENOENT');
+    fails({ ...ext, KAFKA_SSL_CA_FILE: dir }, 'KAFKA_SSL_CA_FILE', 'EISDIR');
+    fails({ ...ext, KAFKA_SSL_CA_FILE: file('not.pem', 'hello') }, 'KAFKA_SSL_CA_FILE', 'not a PEM file');
+    fails({ ...ext, KAFKA_SSL_CERT_FILE: cert }, 'KAFKA_SSL_KEY_FILE', 'both');
+    fails({ ...ext, KAFKA_SSL_KEY_FILE: key }, 'KAFKA_SSL_CERT_FILE', 'both');
+    fails({ ...ext, KAFKA_SSL: 'off', KAFKA_SSL_CA_FILE: ca }, 'KAFKA_SSL', 'KAFKA_SSL_CA_FILE');
+    if (process.getuid?.() !== 0) {
+      const locked = file('locked.key', KEY);
+      chmodSync(locked, 0o000);
+      fails({ ...ext, KAFKA_SSL_CERT_FILE: cert, KAFKA_SSL_KEY_FILE: locked }, 'KAFKA_SSL_KEY_FILE', 'EACCES');
+    }
+  });
+
+  it('refuses Kafka security settings without KAFKA_BROKERS', () => {
+    fails({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, 'KAFKA_SASL_MECHANISM', 'KAFKA_BROKERS');
+    fails({ KAFKA_SSL: 'on' }, 'KAFKA_SSL', 'KAFKA_BROKERS');
   });
 });

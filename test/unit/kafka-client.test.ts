@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { kafkaLogCreator, uncommittedAdmin } from '../../src/adapters/kafka/client.js';
+import { kafkaLogCreator, kafkaSaslOption, kafkaTlsOption, uncommittedAdmin } from '../../src/adapters/kafka/client.js';
 import type { Logger } from '../../src/logger.js';
 
 /** A logger that records level and message of what the kafkajs log creator passes on. */
@@ -44,5 +44,19 @@ describe('uncommittedAdmin', () => {
 
   it('answers null for something that is not a kafkajs client', () => {
     expect(uncommittedAdmin({ admin: () => ({}) } as unknown as Kafka)).toBeNull();
+  });
+});
+
+describe('TLS and SASL options of the kafkajs client', () => {
+  it('is plaintext without TLS, trusts the system CAs with TLS and no files, else passes the PEM contents', () => {
+    expect(kafkaTlsOption(null)).toBe(false);
+    expect(kafkaTlsOption({ ca: null, cert: null, key: null })).toBe(true);
+    expect(kafkaTlsOption({ ca: 'CA', cert: null, key: null })).toEqual({ ca: ['CA'] });
+    expect(kafkaTlsOption({ ca: 'CA', cert: 'CERT', key: 'KEY' })).toEqual({ ca: ['CA'], cert: 'CERT', key: 'KEY' });
+  });
+
+  it('passes the SASL mechanism and credentials as kafkajs expects them', () => {
+    expect(kafkaSaslOption(null)).toBeUndefined();
+    expect(kafkaSaslOption({ mechanism: 'scram-sha-512', username: 'u', password: 'p' })).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isFencedError, translateKafkaError } from '../../src/adapters/kafka/errors.js';
-import { AppError, ErrorCode, InvalidRecordError, UnavailableError } from '../../src/errors.js';
+import { isFencedError, kafkaAccessError, translateKafkaError } from '../../src/adapters/kafka/errors.js';
+import { AccessError, AppError, ErrorCode, InvalidRecordError, UnavailableError } from '../../src/errors.js';
 
 /** kafkajs errors as kafkajs builds them (name, type, retriable, cause), without importing its classes. */
 const kafkaError = (name: string, o: { type?: string; code?: number | string; retriable?: boolean; cause?: unknown; message?: string } = {}) =>
@@ -36,5 +36,53 @@ describe('translating kafkajs errors', () => {
     expect(isFencedError(kafkaError('KafkaJSProtocolError', { code: 90 }))).toBe(true);
     expect(isFencedError(translateKafkaError(kafkaError('KafkaJSProtocolError', { type: 'INVALID_PRODUCER_EPOCH', retriable: false }), 'committing'))).toBe(true);
     expect(isFencedError(kafkaError('KafkaJSProtocolError', { type: 'NOT_LEADER_FOR_PARTITION' }))).toBe(false);
+  });
+});
+
+describe('refused credentials and TLS', () => {
+  const scramTls = { mechanism: 'scram-sha-512', username: 'svc', tls: true };
+  const exhausted = (cause: unknown) => kafkaError('KafkaJSNumberOfRetriesExceeded', { retriable: false, cause });
+
+  it('names the user, the mechanism and the variables for a failed SASL authentication, behind any wrapping', () => {
+    const sasl = kafkaError('KafkaJSSASLAuthenticationError', { retriable: false, message: 'SASL SCRAM SHA512 authentication failed: invalid credentials' });
+    for (const e of [sasl, kafkaError('KafkaJSNonRetriableError', { retriable: false, cause: sasl }), translateKafkaError(sasl, 'connecting')]) {
+      const a = kafkaAccessError(e, scramTls);
+      expect(a).toBeInstanceOf(AccessError);
+      expect(a?.message).toBe('kafka: authentication failed for user "svc" (SASL SCRAM-SHA-512): check KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD');
+      expect(a?.retriable).toBe(false);
+    }
+    // Without the settings (deep in a running consumer): still an AccessError, not retried.
+    const translated = translateKafkaError(sasl, 'consuming');
+    expect(translated).toBeInstanceOf(AccessError);
+    expect(translated.retriable).toBe(false);
+  });
+
+  it('sends an unsupported mechanism to KAFKA_SASL_MECHANISM', () => {
+    const e = kafkaError('KafkaJSSASLAuthenticationError', { retriable: false, message: 'SASL PLAIN mechanism is not supported by the server' });
+    expect(kafkaAccessError(e, { ...scramTls, mechanism: 'plain' })?.variables).toEqual(['KAFKA_SASL_MECHANISM']);
+  });
+
+  it('sends an untrusted certificate to KAFKA_SSL_CA_FILE and a wrong host name to KAFKA_BROKERS', () => {
+    const untrusted = exhausted(kafkaError('KafkaJSConnectionError', { code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'Connection error: self-signed certificate in certificate chain' }));
+    expect(kafkaAccessError(untrusted, scramTls)?.message).toBe("kafka: the broker's TLS certificate is not trusted (SELF_SIGNED_CERT_IN_CHAIN): check KAFKA_SSL_CA_FILE");
+    const altname = exhausted(kafkaError('KafkaJSConnectionError', { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }));
+    expect(kafkaAccessError(altname, scramTls)?.variables).toEqual(['KAFKA_BROKERS', 'KAFKA_SSL_CA_FILE']);
+  });
+
+  it('reads a reset TLS handshake as a plaintext listener, and a closed connection as a missing SASL or TLS, only at the start-up check', () => {
+    const reset = exhausted(kafkaError('KafkaJSConnectionError', { code: 'ECONNRESET', message: 'Client network socket disconnected before secure TLS connection was established' }));
+    expect(kafkaAccessError(reset, scramTls)?.variables).toEqual(['KAFKA_SSL', 'KAFKA_BROKERS']);
+    expect(kafkaAccessError(reset, { ...scramTls, tls: false })).toBeNull();
+    const closed = kafkaError('KafkaJSConnectionClosedError', { message: 'Closed connection' });
+    expect(kafkaAccessError(closed, { mechanism: null, username: null, tls: true })?.variables).toEqual(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']);
+    expect(kafkaAccessError(exhausted(closed), { ...scramTls, tls: false })?.variables).toContain('KAFKA_SSL');
+    expect(kafkaAccessError(closed, null)).toBeNull();
+    expect(translateKafkaError(closed, 'fetching')).toBeInstanceOf(UnavailableError);
+  });
+
+  it('leaves a broker that is down to the retries', () => {
+    const refused = exhausted(kafkaError('KafkaJSConnectionError', { code: 'ECONNREFUSED' }));
+    expect(kafkaAccessError(refused, scramTls)).toBeNull();
+    expect(kafkaAccessError(refused, { mechanism: null, username: null, tls: false })).toBeNull();
   });
 });

@@ -2,7 +2,8 @@
  * The kafkajs client, with its logs routed into ours (pino) and its known
  * noise turned down.
  */
-import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry, type logCreator, type SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '../../logger.js';
 import type { Admin, IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { LogRecord, OutRecord } from '../../ports/event-log.js';
@@ -15,6 +16,42 @@ export interface KafkaClientOptions {
   readonly connectionTimeoutMs?: number;
   /** @default 30_000 // ms */
   readonly requestTimeoutMs?: number;
+  /** SASL for every connection (KAFKA_SASL_*). @default none */
+  readonly sasl?: KafkaSasl | null;
+  /** TLS for every connection (KAFKA_SSL*): PEM contents. @default plaintext */
+  readonly ssl?: KafkaTls | null;
+  /** Retries of kafkajs' own retrier. @default 8 */
+  readonly retries?: number;
+}
+
+export interface KafkaSasl {
+  readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface KafkaTls {
+  /** CA certificate(s), PEM; null trusts the system's CAs. */
+  readonly ca: string | null;
+  /** Client certificate and key, PEM, for mutual TLS. */
+  readonly cert: string | null;
+  readonly key: string | null;
+}
+
+/** kafkajs' `ssl` option: `true` (system CAs) or Node's TLS options; false for plaintext. */
+export function kafkaTlsOption(tls: KafkaTls | null | undefined): boolean | ConnectionOptions {
+  if (!tls) return false;
+  if (tls.ca === null && tls.cert === null) return true;
+  return {
+    ...(tls.ca !== null ? { ca: [tls.ca] } : {}),
+    ...(tls.cert !== null && tls.key !== null ? { cert: tls.cert, key: tls.key } : {}),
+  };
+}
+
+/** kafkajs' `sasl` option (a fresh object: kafkajs keeps a reference to it). */
+export function kafkaSaslOption(sasl: KafkaSasl | null | undefined): SASLOptions | undefined {
+  if (!sasl) return undefined;
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
 }
 
 /**
@@ -55,15 +92,23 @@ export function kafkaLogCreator(logger: Logger): logCreator {
     };
 }
 
+/**
+ * The one place the product creates a kafkajs client. Every admin, producer and
+ * consumer is made from it (the uncommitted admin of `uncommittedAdmin` too, through
+ * the same cluster factory), so they all get its `ssl` and `sasl`.
+ */
 export function createKafkaClient(o: KafkaClientOptions): Kafka {
+  const sasl = kafkaSaslOption(o.sasl);
   return new Kafka({
     clientId: o.clientId,
     brokers: [...o.brokers],
+    ssl: kafkaTlsOption(o.ssl),
+    ...(sasl ? { sasl } : {}),
     connectionTimeout: o.connectionTimeoutMs ?? 3_000,
     requestTimeout: o.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,
     logCreator: kafkaLogCreator(o.logger),
-    retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 },
+    retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: o.retries ?? 8 },
   });
 }
 

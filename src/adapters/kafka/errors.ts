@@ -7,7 +7,7 @@
  * the CommonJS exports, which Node cannot name for an ES module import, so we
  * recognise them by `name` and `type` rather than `instanceof`.
  */
-import { AppError, ErrorCode, InvalidRecordError, UnavailableError, isAppError } from '../../errors.js';
+import { AccessError, AppError, ErrorCode, InvalidRecordError, UnavailableError, isAppError } from '../../errors.js';
 
 interface KafkaJsLike {
   readonly name?: unknown;
@@ -63,6 +63,92 @@ export function isFencedError(e: unknown): boolean {
   return false;
 }
 
+/** What the client was configured with, for messages (never the password). */
+export interface KafkaSecurityInfo {
+  readonly mechanism: string | null;
+  readonly username: string | null;
+  readonly tls: boolean;
+}
+
+/** Errors along the cause chain, outermost first. */
+function chain(e: unknown): KafkaJsLike[] {
+  const out: KafkaJsLike[] = [];
+  let cur: unknown = e;
+  for (let i = 0; i < 8 && typeof cur === 'object' && cur !== null && !out.includes(cur as KafkaJsLike); i++) {
+    out.push(cur as KafkaJsLike);
+    cur = (cur as KafkaJsLike).cause;
+  }
+  return out;
+}
+
+/** Node's codes for a certificate the client does not accept (tls.TLSSocket 'error'). */
+const CERTIFICATE_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+]);
+
+/**
+ * Whether `e` says the broker refused our credentials or our TLS, and if so the
+ * AccessError to stop with: one line saying what failed and which variable to fix.
+ * `security` is what the client was configured with (null when unknown).
+ *
+ * - SASL: kafkajs' KafkaJSSASLAuthenticationError (not retriable), or a
+ *   SASL_AUTHENTICATION_FAILED / UNSUPPORTED_SASL_MECHANISM / ILLEGAL_SASL_STATE reply;
+ * - TLS: a certificate Node refuses (its `code`), a host name not in the certificate,
+ *   or, with TLS on, a handshake the server broke off (a plaintext listener resets the
+ *   connection or answers bytes that are not TLS: ECONNRESET, EPROTO);
+ * - with `security` known (the start-up check): a connection the broker closes on
+ *   the first request, which a SASL listener does without SASL and a TLS listener
+ *   does to plaintext. A broker going down mid-request does so too, so these (and a reset TLS
+ *   handshake) carry `details.inferred` and the check confirms them with a second attempt.
+ * Anything else (a broker down, a timeout) is not an access failure: null.
+ */
+export function kafkaAccessError(e: unknown, security: KafkaSecurityInfo | null): AccessError | null {
+  const errors = chain(e);
+  const mech = security?.mechanism ? `SASL ${security.mechanism.toUpperCase()}` : 'SASL';
+  const user = security?.username ? ` for user ${JSON.stringify(security.username)}` : '';
+  for (const err of errors) {
+    const message = typeof err.message === 'string' ? err.message : '';
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    if (err.type === 'UNSUPPORTED_SASL_MECHANISM' || /mechanism is not supported by the server/.test(message)) {
+      return new AccessError(`kafka: the broker does not accept ${mech} (${message}): check KAFKA_SASL_MECHANISM`, ['KAFKA_SASL_MECHANISM'], { cause: e });
+    }
+    if (err.name === 'KafkaJSSASLAuthenticationError' || err.type === 'SASL_AUTHENTICATION_FAILED' || err.type === 'ILLEGAL_SASL_STATE') {
+      return new AccessError(`kafka: authentication failed${user} (${mech}): check KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD`, ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'], { cause: e });
+    }
+    if (code !== undefined && CERTIFICATE_CODES.has(code)) {
+      return new AccessError(`kafka: the broker's TLS certificate is not trusted (${code}): check KAFKA_SSL_CA_FILE`, ['KAFKA_SSL_CA_FILE'], { cause: e });
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      return new AccessError(`kafka: the broker's TLS certificate does not name the host connected to (${code}): check KAFKA_BROKERS / KAFKA_SSL_CA_FILE`, ['KAFKA_BROKERS', 'KAFKA_SSL_CA_FILE'], { cause: e });
+    }
+    if (security?.tls && (code === 'ECONNRESET' || code === 'EPROTO' || /before secure TLS connection was established|wrong version number|packet length too long/i.test(message))) {
+      return new AccessError(`kafka: TLS handshake failed (${code ?? message}): the listener may not speak TLS; check KAFKA_SSL / KAFKA_BROKERS`, ['KAFKA_SSL', 'KAFKA_BROKERS'], { cause: e, details: { inferred: true } });
+    }
+  }
+  // The broker accepted the TCP connection, then closed it on our first request: a
+  // SASL listener does so to a client that skips authentication, a TLS listener to
+  // one that speaks plaintext. Only known at the start-up check (security given).
+  if (security && errors.some((err) => err.name === 'KafkaJSConnectionClosedError')) {
+    if (security.tls && security.mechanism === null) {
+      return new AccessError('kafka: the broker closed the connection after the TLS handshake, as a SASL listener does to a client that does not authenticate: set KAFKA_SASL_MECHANISM / KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD', ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'], { cause: e, details: { inferred: true } });
+    }
+    if (!security.tls) {
+      return new AccessError('kafka: the broker closed every plaintext connection, as a TLS listener does: check KAFKA_SSL (and KAFKA_SSL_CA_FILE) / KAFKA_BROKERS', ['KAFKA_SSL', 'KAFKA_BROKERS'], { cause: e, details: { inferred: true } });
+    }
+  }
+  return null;
+}
+
 /** Whether the broker could not be reached (as opposed to refusing a request). */
 export function isConnectionError(e: unknown): boolean {
   const inner = innermost(e);
@@ -74,6 +160,7 @@ export function isConnectionError(e: unknown): boolean {
  * Maps a kafkajs error (or anything thrown around one) to an AppError:
  * - unreachable brokers, timeouts and exhausted retries: UnavailableError, retriable;
  * - records the broker refuses for their content (too large, invalid): InvalidRecordError;
+ * - refused credentials or TLS: AccessError, not retriable (see {@link kafkaAccessError});
  * - authorization failures: UnavailableError, not retriable (configuration must change);
  * - any other broker error: UnavailableError carrying kafkajs' own `retriable`.
  * `what` says what was being done ("producing to ratings").
@@ -85,6 +172,8 @@ export function translateKafkaError(e: unknown, what: string): AppError {
   const message = typeof inner.message === 'string' ? inner.message : String(e);
   const type = typeof inner.type === 'string' ? inner.type : undefined;
   const details = { kafkaError: typeof inner.name === 'string' ? inner.name : undefined, kafkaType: type };
+  const access = kafkaAccessError(e, null);
+  if (access) return access;
   if (!isKafkaJsError(e) && !isKafkaJsError(inner)) {
     return new AppError(ErrorCode.Internal, `${what}: ${message}`, { cause: e, retriable: false });
   }

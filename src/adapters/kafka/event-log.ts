@@ -51,9 +51,9 @@ import type {
   TailOptions,
   TopicSpec,
 } from '../../ports/event-log.js';
-import { backoffDelay, retry } from '../../retry.js';
-import { byTopic, createKafkaClient, toLogRecord, uncommittedAdmin } from './client.js';
-import { translateKafkaError } from './errors.js';
+import { backoffDelay, retry, sleep } from '../../retry.js';
+import { byTopic, createKafkaClient, toLogRecord, uncommittedAdmin, type KafkaSasl, type KafkaTls } from './client.js';
+import { kafkaAccessError, translateKafkaError, type KafkaSecurityInfo } from './errors.js';
 import { InFlight, SupervisedConsumer, withHeartbeats } from './supervised-consumer.js';
 
 export interface KafkaEventLogOptions {
@@ -80,7 +80,11 @@ export interface KafkaEventLogOptions {
   readonly retryMaxDelayMs?: number;
   /** How long `ping` waits for the broker. @default 2_000 // ms */
   readonly pingTimeoutMs?: number;
-  /** Reuse a kafkajs client (otherwise one is created from brokers and clientId). */
+  /** SASL credentials for the client created here. @default none */
+  readonly sasl?: KafkaSasl | null;
+  /** TLS for the client created here. @default plaintext */
+  readonly ssl?: KafkaTls | null;
+  /** Reuse a kafkajs client (otherwise one is created from brokers, clientId, sasl and ssl). */
   readonly client?: Kafka;
 }
 
@@ -102,6 +106,9 @@ export class KafkaEventLog implements EventLog {
   private readonly retryInitialDelayMs: number;
   private readonly retryMaxDelayMs: number;
   private readonly pingTimeoutMs: number;
+  private readonly security: KafkaSecurityInfo;
+  /** A client like `client` but with few retries, for `checkAccess`; null when `client` was given. */
+  private readonly makeCheckClient: (() => Kafka) | null;
   private adminPromise: Promise<Admin> | null = null;
   private uncommittedAdminPromise: Promise<Admin> | null = null;
   private producerPromise: Promise<Producer> | null = null;
@@ -118,19 +125,53 @@ export class KafkaEventLog implements EventLog {
   constructor(o: KafkaEventLogOptions) {
     this.logger = o.logger ?? silentLogger;
     this.clientId = o.clientId;
-    this.client = o.client ?? createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: this.logger });
+    this.client = o.client ?? createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: this.logger, sasl: o.sasl ?? null, ssl: o.ssl ?? null });
     this.partitions = o.partitions ?? 3;
     this.replicationFactor = o.replicationFactor ?? 1;
     this.concurrency = o.partitionsConsumedConcurrently ?? 3;
     this.retryInitialDelayMs = o.retryInitialDelayMs ?? 200;
     this.retryMaxDelayMs = o.retryMaxDelayMs ?? 10_000;
     this.pingTimeoutMs = o.pingTimeoutMs ?? 2_000;
+    this.makeCheckClient = o.client ? null : () => createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: this.logger, sasl: o.sasl ?? null, ssl: o.ssl ?? null, retries: 2 });
+    this.security = { mechanism: o.sasl?.mechanism ?? null, username: o.sasl?.username ?? null, tls: Boolean(o.ssl) };
     this.consumerDefaults = {
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,
       maxWaitTimeInMs: o.maxWaitTimeMs ?? 500,
       maxBytesPerPartition: o.maxBytesPerPartition ?? 1_048_576,
     };
+  }
+
+  /**
+   * Start-up check of credentials and TLS: an admin client of its own (from a client
+   * with few retries, so a refusal is known in seconds) connects and describes the cluster, then disconnects.
+   *
+   * @throws AccessError when the brokers refuse the credentials or the TLS, with
+   *   one line naming the variables to fix; any other failure (no broker yet) is
+   *   logged and left to the retries of whatever uses Kafka next.
+   */
+  async checkAccess(): Promise<void> {
+    const client = this.makeCheckClient?.() ?? this.client;
+    for (let attempt = 1; ; attempt++) {
+      const admin = client.admin();
+      try {
+        await admin.connect();
+        await admin.describeCluster();
+        return;
+      } catch (e) {
+        const access = kafkaAccessError(e, this.security);
+        // A connection closed on the first request is inferred to be a SASL/TLS mismatch:
+        // confirmed by more attempts, as a broker restarting closes connections too.
+        if (access && (access.details?.inferred !== true || attempt >= 3)) throw access;
+        if (!access) {
+          this.logger.warn({ err: translateKafkaError(e, 'checking access') }, 'Kafka is not reachable yet; going on, with retries');
+          return;
+        }
+        await sleep(1_000);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
   }
 
   /** The shared admin client, connected on first use. */

@@ -110,7 +110,7 @@ export async function runRole(
   const config =
     groupPrefix === undefined
       ? b.config
-      : { ...b.config, kafka: { brokers: [], clientId: 'test', groupPrefix, partitions: 3, replicationFactor: 1, exactlyOnce: false, sessionTimeoutMs: 30_000 } };
+      : { ...b.config, kafka: { brokers: [], clientId: 'test', groupPrefix, partitions: 3, replicationFactor: 1, exactlyOnce: false, sessionTimeoutMs: 30_000, sasl: null, ssl: null } };
   const role = createSlackRole({
     config,
     slack: b.slack,
