@@ -7,7 +7,9 @@
  * - tokens: graphql-js' own `maxTokens` parse option (the parser stops
  *   at the limit instead of building a huge document first);
  * - introspection off when configured so (default: off in production);
- * - body size and subscriptions per connection, from configuration.
+ * - cost with page sizes multiplied through nested connections
+ *   (src/server/query-cost.ts), checked before execution on both transports;
+ * - body size, subscriptions and replays per connection, from configuration.
  */
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { NoSchemaIntrospectionCustomRule, type ParseOptions, type ValidationRule } from 'graphql';
@@ -22,6 +24,12 @@ export const LIMITS = Object.freeze({
   maxTokens: 2_000,
   /** graphql-armor's cost (objects 2, scalars 1, times 1.5 per level). */
   maxCost: 5_000,
+  /**
+   * Fields an operation may fetch, page sizes multiplied through nested
+   * connections (src/server/query-cost.ts): 100 ratings with their customer
+   * and a page of 20 of that customer's ratings is about 25_000.
+   */
+  maxListCost: 50_000,
   /** Directives per operation. */
   maxDirectives: 10,
 });
@@ -35,6 +43,9 @@ export interface ApiLimits {
   readonly introspection: boolean;
   readonly maxBodyBytes: number;
   readonly maxSubscriptionsPerConnection: number;
+  readonly maxReplaysPerConnection: number;
+  /** Fields an operation may fetch, lists multiplied (QUERY_TOO_COMPLEX beyond). */
+  readonly maxListCost: number;
 }
 
 type ArmorConfig = NonNullable<ConstructorParameters<typeof ApolloArmor>[0]>;
@@ -60,5 +71,7 @@ export function createLimits(config: Pick<Config, 'api'>): ApiLimits {
     introspection,
     maxBodyBytes: config.api.maxBodyBytes,
     maxSubscriptionsPerConnection: config.api.maxSubscriptionsPerConnection,
+    maxReplaysPerConnection: config.api.maxReplaysPerConnection,
+    maxListCost: LIMITS.maxListCost,
   };
 }
