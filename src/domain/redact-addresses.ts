@@ -7,7 +7,7 @@ const ADDRESS = '<address>';
 
 const PATTERNS: readonly RegExp[] = [
   // scheme://anything-up-to-whitespace-or-quote
-  /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi,
+  /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>(),;]+/gi,
   // [v6]:port and bare IPv6 (at least two colons between hex groups)
   /\[[0-9a-f:.]+\](?::\d{1,5})?/gi,
   /\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}(?::\d{1,5})?\b/gi,

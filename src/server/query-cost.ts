@@ -92,7 +92,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
 export function checkCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, maxCost: number, defaultPageSize: number): GraphQLError | null {
   const c = operationCost(schema, document, operationName, variables, { defaultPageSize, stopAbove: maxCost });
   if (c <= maxCost) return null;
-  return new GraphQLError(`the operation may fetch more than ${maxCost} fields (page sizes multiplied through nested connections: at least ${Math.ceil(c)}); ask for smaller pages or fewer nested lists`, {
-    extensions: { code: QUERY_TOO_COMPLEX, cost: Math.ceil(c), maxCost },
-  });
+  return new GraphQLError(`query cost of at least ${Math.ceil(c)} exceeds the limit of ${maxCost} (each field counts 1, times the page size of every connection above it); ask for smaller pages or fewer nested lists`, {
+    extensions: { code: QUERY_TOO_COMPLEX, cost: Math.ceil(c), maxCost, http: { status: 400 } },
+});
 }
