@@ -41,6 +41,9 @@ import { buildSchema } from './schema.js';
 import { createWsServer } from './ws.js';
 
 export const GRAPHQL_PATH = '/graphql';
+/** A lingering close (after a 413) discards at most this much, for at most this long. */
+const LINGER_BYTES = 64 * 1024 * 1024;
+const LINGER_MS = 5_000;
 
 /** A named readiness condition. Not ready when it resolves false, throws, or takes longer than the check timeout. */
 export interface ReadinessCheck {
@@ -232,11 +235,36 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   }
 
   /**
+   * After an early answer (written whole, not ended) to a request whose body
+   * is still coming: read and discard (never keep) what the peer goes on
+   * sending, for at most LINGER_MS or LINGER_BYTES, so that it reads the
+   * answer instead of a connection reset; then end and close. A lingering
+   * close, as web servers do.
+   */
+  function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    let discarded = 0;
+    const close = (): void => {
+      clearTimeout(timer);
+      res.end();
+      socket.destroy();
+    };
+    const timer = setTimeout(close, LINGER_MS);
+    timer.unref();
+    req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > LINGER_BYTES) close();
+    });
+    req.once('end', close);
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  /**
    * `POST /slack/events`: the body is read here, up to SLACK_MAX_BODY_BYTES
    * (Content-Length checked first, then the bytes counted as they arrive), and
    * handed to Bolt already read (`rawBody`, which its HTTPReceiver uses as
-   * is). Larger: 413 and the connection closed, before any buffering beyond
-   * the limit or any signature work.
+   * is). Larger: 413 before any buffering beyond the limit or any signature
+   * work, then the rest is discarded as it arrives and the connection closed.
    */
   async function slackEvents(req: IncomingMessage, res: ServerResponse, handler: SlackHandler): Promise<void> {
     const limit = config.api.slackMaxBodyBytes;
@@ -247,8 +275,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       if (!(e instanceof PayloadTooLarge)) throw e;
       const body = JSON.stringify({ error: `the request body exceeds ${limit} bytes (SLACK_MAX_BODY_BYTES)` });
       res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
-      // Stop reading: what the peer still sends is never buffered.
-      res.end(body, () => req.socket.destroy());
+      // The whole answer, but not end(): node:http would close the connection at once.
+      res.write(body);
+      lingerThenClose(req, res);
       return;
     }
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
