@@ -126,6 +126,24 @@ export interface Config {
      * then are refused with a retriable error. @default 4
      */
     readonly maxConcurrentReplays: number;
+    /**
+     * `complaintRaised(after)` subscriptions open at once on one WebSocket
+     * connection; more are refused with RATE_LIMITED. @default 2
+     */
+    readonly maxReplaysPerConnection: number;
+    /** Buckets one `ratingHistogram` may return (time range / interval). @default 10_000 */
+    readonly maxHistogramBuckets: number;
+    /** `POST /slack/events` bodies larger than this get 413 before any buffering. @default 1_048_576 // 1 MiB */
+    readonly slackMaxBodyBytes: number;
+    /** Bearer token `GET /metrics` requires; null: open. */
+    readonly metricsToken: string | null;
+    /**
+     * ALLOW_OPEN_ACCESS=on: serve the API with no API_KEYS on a non-loopback
+     * HOST (everyone is an agent; warned at every start). @default false
+     */
+    readonly allowOpenAccess: boolean;
+    /** Operations (HTTP requests, WebSocket subscribe messages) per API key and role; null: no limit. */
+    readonly rateLimits: Readonly<Record<ApiRole, RateLimit | null>>;
   };
   readonly slack: SlackConfig | null;
   /** Base URL of a dashboard; complaints link to `${dashboardUrl}/complaints/<id>`. */
@@ -133,6 +151,12 @@ export interface Config {
   readonly demo: { readonly enabled: boolean; readonly ratingsPerSecond: number; readonly dataDir: string };
   /** Embedded default only: records kept per partition of the in-memory event log. @default 100_000 */
   readonly memoryRetentionRecords: number;
+}
+
+/** A token bucket: `count` operations per `perMs`, refilled continuously (bursts up to `count`). */
+export interface RateLimit {
+  readonly count: number;
+  readonly perMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -211,6 +235,23 @@ function url(env: Env, name: string): string | undefined {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got ${JSON.stringify(redactUrl(v))}`);
   return v;
+}
+
+/** `<n>/s`, `<n>/m` (operations per second or minute), or `off`. */
+function rateLimit(env: Env, name: string, def: RateLimit): RateLimit | null {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined) return def;
+  if (v === 'off') return null;
+  const m = /^(\d{1,7})\/(s|m)$/.exec(v);
+  const count = m ? Number(m[1]) : 0;
+  if (!m || count < 1) throw new ConfigError(name, `expected <n>/s or <n>/m (operations per second or minute, n >= 1) or off, got ${JSON.stringify(v)}`);
+  return { count, perMs: m[2] === 's' ? 1_000 : 60_000 };
+}
+
+/** Loopback addresses: what listening with no API keys is allowed on. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -301,6 +342,13 @@ export function parseApiKeys(raw: string | undefined): ApiKey[] {
     keys.push(Object.freeze({ key, role: role as ApiRole, name }));
   }
   return keys;
+}
+
+function metricsToken(env: Env): string | null {
+  const v = str(env, 'METRICS_TOKEN');
+  if (v === undefined) return null;
+  if (v.length < 16 || /\s/.test(v)) throw new ConfigError('METRICS_TOKEN', 'expected a bearer token of at least 16 characters without spaces');
+  return v;
 }
 
 function roles(env: Env): Set<Role> {
@@ -443,6 +491,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (production && apiKeys.length === 0 && roleSet.has('api')) {
     throw new ConfigError('API_KEYS', 'is required when NODE_ENV=production (key:role:name,...); the API refuses to run open in production');
   }
+  const allowOpenAccess = onOff(env, 'ALLOW_OPEN_ACCESS', false);
+  // Secure by default: with no keys the API listens on loopback only.
+  const host = str(env, 'HOST') ?? (apiKeys.length > 0 ? '0.0.0.0' : '127.0.0.1');
+  if (apiKeys.length === 0 && roleSet.has('api') && !isLoopbackHost(host) && !allowOpenAccess) {
+    throw new ConfigError('API_KEYS', `is required to listen on HOST=${host} (not a loopback address); set API_KEYS=key:role:name,..., or ALLOW_OPEN_ACCESS=on to let anyone in as an agent`);
+  }
   const statuses = (str(env, 'COMPLAINT_CLUB_STATUSES') ?? 'platinum').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (statuses.length === 0) throw new ConfigError('COMPLAINT_CLUB_STATUSES', 'expected a comma list of club statuses, e.g. platinum,gold');
   const clientId = str(env, 'KAFKA_CLIENT_ID') ?? 'feedback-gateway';
@@ -454,7 +508,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     production,
     port: int(env, 'PORT', 4000, 0, 65535),
-    host: str(env, 'HOST') ?? '0.0.0.0',
+    host,
     logLevel: logLevel(env),
     mode,
     kafka:
@@ -497,6 +551,15 @@ export function loadConfig(env: Env = process.env): Config {
       introspection: onOff(env, 'INTROSPECTION', !production),
       corsOrigins: corsOrigins(str(env, 'CORS_ORIGINS')),
       maxConcurrentReplays: int(env, 'MAX_CONCURRENT_REPLAYS', 4, 1, 1_000),
+      maxReplaysPerConnection: int(env, 'MAX_REPLAYS_PER_CONNECTION', 2, 1, 1_000),
+      maxHistogramBuckets: int(env, 'MAX_HISTOGRAM_BUCKETS', 10_000, 10, 1_000_000),
+      slackMaxBodyBytes: int(env, 'SLACK_MAX_BODY_BYTES', 1_048_576, 1_024, 50_000_000),
+      metricsToken: metricsToken(env),
+      allowOpenAccess,
+      rateLimits: {
+        viewer: rateLimit(env, 'RATE_LIMIT_VIEWER', { count: 100, perMs: 1_000 }),
+        agent: rateLimit(env, 'RATE_LIMIT_AGENT', { count: 100, perMs: 1_000 }),
+      },
     },
     slack: slack(env),
     dashboardUrl: url(env, 'DASHBOARD_URL') ?? null,

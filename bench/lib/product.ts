@@ -129,13 +129,19 @@ export async function startProduct(o: ProductOptions): Promise<Product> {
   };
 }
 
-/** Product environment for a bench run against the bench's Kafka and Elasticsearch, open access (no API_KEYS). */
+/**
+ * Product environment for a bench run against the bench's Kafka and
+ * Elasticsearch, open access (no API_KEYS, on 127.0.0.1). The benchmarks
+ * measure the product at full speed from one address: no rate limit.
+ */
 export function productEnv(infra: { brokers: string; esUrl: string }, extra: Readonly<Record<string, string>>): Record<string, string> {
   return {
     KAFKA_BROKERS: infra.brokers,
     ELASTICSEARCH_URL: infra.esUrl,
     TOPIC_PARTITIONS: '3',
     DEMO: 'off',
+    RATE_LIMIT_VIEWER: 'off',
+    RATE_LIMIT_AGENT: 'off',
     ...extra,
   };
 }

@@ -122,7 +122,7 @@ export const b2: Scenario = {
           subscriber = await startWorker('workers/ws-clients.ts', 'b2-subscriber');
           const s = subscriber;
           const wsUrl = `ws://127.0.0.1:${app.port}/graphql`;
-          /** (Re)connects the one subscriber; the product closes it (4429) when it falls 1,000 complaints behind. */
+          /** (Re)connects the one subscriber; the product closes it (1013) when it falls 1,000 complaints behind. */
           const ensureSubscribed = async (): Promise<void> => {
             const st = await s.call<{ open: number; closeCodes: [string, number][] }>('stats');
             if (st.open > 0) return;

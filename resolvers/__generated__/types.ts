@@ -214,7 +214,12 @@ export type Query = {
   readonly pipeline: Pipeline;
   /** A rating by id, or null. */
   readonly rating?: Maybe<Rating>;
-  /** Count and average stars of the ratings matching `filter` per interval (empty intervals left out), oldest first. */
+  /**
+   * Count and average stars of the ratings matching `filter` per interval (empty
+   * intervals left out), oldest first. At most MAX_HISTOGRAM_BUCKETS intervals
+   * (default 10000) from `filter.from` to `filter.to` (or now): more is
+   * BAD_USER_INPUT naming both numbers.
+   */
   readonly ratingHistogram: ReadonlyArray<RatingHistogramBucket>;
   /**
    * Count and average stars of the ratings matching `filter`, per club status,
@@ -409,6 +414,7 @@ export type StreamProcessor = {
   readonly failedMessages: Scalars['SafeInt']['output'];
   /** Instances that reported recently. */
   readonly instances: Scalars['Int']['output'];
+  /** The last failure; for viewers, with host names, ports, URLs and IP addresses replaced by `<address>` (agents see it whole). */
   readonly lastError?: Maybe<Scalars['String']['output']>;
   /** When the last input record was processed. */
   readonly lastMessageAt?: Maybe<Scalars['DateTime']['output']>;
@@ -428,8 +434,11 @@ export type StreamProcessor = {
 
 /**
  * Live events over WebSocket (`graphql-transport-ws` at `/graphql`). A subscriber
- * that cannot keep up is disconnected with close code 4429; reconnect and, for
- * `complaintRaised`, pass the last cursor to resume without a gap.
+ * that cannot keep up is disconnected with close code 1013 ("Try Again Later",
+ * reason SLOW_CONSUMER), which graphql-ws clients retry by themselves; reconnect
+ * and, for `complaintRaised`, pass the last cursor to resume without a gap.
+ * Each subscribe message counts against the API key's rate limit (an operation
+ * over it gets an error with code RATE_LIMITED; the socket stays open).
  */
 export type Subscription = {
   readonly __typename?: 'Subscription';
@@ -438,20 +447,27 @@ export type Subscription = {
    * of a delivered event, first every complaint raised after it, then live ones,
    * with no gap and no duplicate. Errors: BAD_USER_INPUT for a malformed cursor,
    * CURSOR_EXPIRED when retention has deleted events after it (start again
-   * without one and catch up with `Query.complaints`).
+   * without one and catch up with `Query.complaints`); RATE_LIMITED beyond
+   * MAX_REPLAYS_PER_CONNECTION subscriptions with a cursor on one connection.
+   * Too far behind, the connection is closed with 1013 (SLOW_CONSUMER): a
+   * graphql-ws client retries by itself, and resumes without a gap or a
+   * duplicate when `after` holds the last cursor it received.
    */
   readonly complaintRaised: ComplaintRaisedEvent;
-  /** Complaints as they change (acknowledged from GraphQL or Slack); only complaint `id` if given. */
+  /** Complaints as they change (acknowledged from GraphQL or Slack); only complaint `id` if given. Too far behind: closed with 1013 (SLOW_CONSUMER). */
   readonly complaintUpdated: Complaint;
-  /** Each enriched rating as it is joined, when it matches `filter`. */
+  /** Each enriched rating as it is joined, when it matches `filter`. Too far behind: closed with 1013 (SLOW_CONSUMER). */
   readonly ratingAdded: Rating;
 };
 
 
 /**
  * Live events over WebSocket (`graphql-transport-ws` at `/graphql`). A subscriber
- * that cannot keep up is disconnected with close code 4429; reconnect and, for
- * `complaintRaised`, pass the last cursor to resume without a gap.
+ * that cannot keep up is disconnected with close code 1013 ("Try Again Later",
+ * reason SLOW_CONSUMER), which graphql-ws clients retry by themselves; reconnect
+ * and, for `complaintRaised`, pass the last cursor to resume without a gap.
+ * Each subscribe message counts against the API key's rate limit (an operation
+ * over it gets an error with code RATE_LIMITED; the socket stays open).
  */
 export type SubscriptionComplaintRaisedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -460,8 +476,11 @@ export type SubscriptionComplaintRaisedArgs = {
 
 /**
  * Live events over WebSocket (`graphql-transport-ws` at `/graphql`). A subscriber
- * that cannot keep up is disconnected with close code 4429; reconnect and, for
- * `complaintRaised`, pass the last cursor to resume without a gap.
+ * that cannot keep up is disconnected with close code 1013 ("Try Again Later",
+ * reason SLOW_CONSUMER), which graphql-ws clients retry by themselves; reconnect
+ * and, for `complaintRaised`, pass the last cursor to resume without a gap.
+ * Each subscribe message counts against the API key's rate limit (an operation
+ * over it gets an error with code RATE_LIMITED; the socket stays open).
  */
 export type SubscriptionComplaintUpdatedArgs = {
   id?: InputMaybe<Scalars['ID']['input']>;
@@ -470,8 +489,11 @@ export type SubscriptionComplaintUpdatedArgs = {
 
 /**
  * Live events over WebSocket (`graphql-transport-ws` at `/graphql`). A subscriber
- * that cannot keep up is disconnected with close code 4429; reconnect and, for
- * `complaintRaised`, pass the last cursor to resume without a gap.
+ * that cannot keep up is disconnected with close code 1013 ("Try Again Later",
+ * reason SLOW_CONSUMER), which graphql-ws clients retry by themselves; reconnect
+ * and, for `complaintRaised`, pass the last cursor to resume without a gap.
+ * Each subscribe message counts against the API key's rate limit (an operation
+ * over it gets an error with code RATE_LIMITED; the socket stays open).
  */
 export type SubscriptionRatingAddedArgs = {
   filter?: InputMaybe<RatingFilter>;

@@ -17,7 +17,8 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config.js';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { isLoopbackHost, type Config } from '../config.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from '../ports/event-log.js';
@@ -30,13 +31,19 @@ import { createAuthenticator } from './auth.js';
 import { createContextFactory } from './context.js';
 import { createCors } from './cors.js';
 import { createFormatError } from './error-mapping.js';
-import { createGraphQLHttpHandler, sendGraphQLError } from './http-graphql.js';
+import { DEFAULT_PAGE_SIZE } from '../../resolvers/args.js';
+import { PayloadTooLarge, createGraphQLHttpHandler, readBody, sendGraphQLError } from './http-graphql.js';
 import { createLimits } from './limits.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import { checkCost } from './query-cost.js';
+import { createRateLimiter, type Clock } from './rate-limit.js';
 import { buildSchema } from './schema.js';
 import { createWsServer } from './ws.js';
 
 export const GRAPHQL_PATH = '/graphql';
+/** A lingering close (after a 413) discards at most this much, for at most this long. */
+const LINGER_BYTES = 64 * 1024 * 1024;
+const LINGER_MS = 5_000;
 
 /** A named readiness condition. Not ready when it resolves false, throws, or takes longer than the check timeout. */
 export interface ReadinessCheck {
@@ -77,6 +84,8 @@ export interface ApiServerOptions {
   slowCloseTimeoutMs?: number;
   /** Register prom-client's default process metrics on `registry` (once). @default true */
   defaultMetrics?: boolean;
+  /** The rate limiter's clock (milliseconds); injected by tests. @default Date.now */
+  now?: Clock;
 }
 
 export interface ListenResult {
@@ -143,7 +152,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const limits = createLimits(config);
   const schema = buildSchema();
   const authenticator = createAuthenticator({ apiKeys: config.apiKeys, production: config.production, logger });
-  const createContext = createContextFactory({ search, acknowledgements, liveFeed, sink, logger, ...(pipeline ? { pipeline } : {}) });
+  const rateLimiter = createRateLimiter({ limits: config.api.rateLimits, ...(options.now ? { now: options.now } : {}) });
+  const createContext = createContextFactory({ search, acknowledgements, liveFeed, sink, logger, limits: { maxHistogramBuckets: config.api.maxHistogramBuckets }, ...(pipeline ? { pipeline } : {}) });
 
   const apollo = new ApolloServer<ApiContext>({
     schema,
@@ -156,13 +166,28 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     formatError: createFormatError({ production: config.production }),
     stopOnTerminationSignals: false,
     logger: logger.child({ component: 'apollo' }),
-    plugins: [apiMetrics.apolloPlugin(logger), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+    plugins: [
+      apiMetrics.apolloPlugin(logger),
+      {
+        // After validation, before execution: a refused operation runs no resolver.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, operationName, request }) {
+              const tooComplex = checkCost(schema, document, operationName, request.variables, limits.maxListCost, DEFAULT_PAGE_SIZE);
+              if (tooComplex) throw tooComplex;
+            },
+          };
+        },
+      },
+      ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
   });
   const cors = createCors(config.api.corsOrigins);
-  const graphqlHttp = createGraphQLHttpHandler({ apollo, authenticator, createContext, maxBodyBytes: limits.maxBodyBytes });
+  const graphqlHttp = createGraphQLHttpHandler({ apollo, authenticator, createContext, maxBodyBytes: limits.maxBodyBytes, rateLimiter });
   const ws = createWsServer({
     schema,
     limits,
+    rateLimiter,
     authenticator,
     createContext,
     metrics: apiMetrics,
@@ -201,6 +226,64 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     res.end(body);
   }
 
+  const sha256 = (v: string): Buffer => createHash('sha256').update(v, 'utf8').digest();
+  const metricsTokenDigest = config.api.metricsToken === null ? null : sha256(config.api.metricsToken);
+  /** Compares digests, so the time taken does not depend on how much of a guess is right. */
+  function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    return m !== null && timingSafeEqual(sha256(m[1] as string), expected);
+  }
+
+  /**
+   * After an early answer (written whole, not ended) to a request whose body
+   * is still coming: read and discard (never keep) what the peer goes on
+   * sending, for at most LINGER_MS or LINGER_BYTES, so that it reads the
+   * answer instead of a connection reset; then end and close. A lingering
+   * close, as web servers do.
+   */
+  function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    let discarded = 0;
+    const close = (): void => {
+      clearTimeout(timer);
+      res.end();
+      socket.destroy();
+    };
+    const timer = setTimeout(close, LINGER_MS);
+    timer.unref();
+    req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > LINGER_BYTES) close();
+    });
+    req.once('end', close);
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  /**
+   * `POST /slack/events`: the body is read here, up to SLACK_MAX_BODY_BYTES
+   * (Content-Length checked first, then the bytes counted as they arrive), and
+   * handed to Bolt already read (`rawBody`, which its HTTPReceiver uses as
+   * is). Larger: 413 before any buffering beyond the limit or any signature
+   * work, then the rest is discarded as it arrives and the connection closed.
+   */
+  async function slackEvents(req: IncomingMessage, res: ServerResponse, handler: SlackHandler): Promise<void> {
+    const limit = config.api.slackMaxBodyBytes;
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, limit);
+    } catch (e) {
+      if (!(e instanceof PayloadTooLarge)) throw e;
+      const body = JSON.stringify({ error: `the request body exceeds ${limit} bytes (SLACK_MAX_BODY_BYTES)` });
+      res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      // The whole answer, but not end(): node:http would close the connection at once.
+      res.write(body);
+      lingerThenClose(req, res);
+      return;
+    }
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+    handler(req, res);
+  }
+
   const routeOf = (path: string): string => (['/graphql', '/healthz', '/readyz', '/metrics', '/slack/events'].includes(path) ? path : 'other');
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -227,13 +310,17 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       }
       case '/metrics': {
         if (!readOnly) return sendJson(res, 405, { error: 'use GET' });
+        if (metricsTokenDigest !== null && !bearerMatches(req.headers.authorization, metricsTokenDigest)) {
+          res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+          return sendJson(res, 401, { error: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+        }
         const text = await registry.metrics();
         res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
         res.end(text);
         return;
       }
       case '/slack/events':
-        if (slackHandler && method === 'POST') return slackHandler(req, res);
+        if (slackHandler && method === 'POST') return slackEvents(req, res, slackHandler);
         return sendJson(res, 404, { error: slackHandler ? 'use POST' : 'Slack is not configured on this server' });
       default:
         return sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
@@ -303,6 +390,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
       const url = `http://${shown}:${address.port}`;
       logger.info({ url, openAccess: authenticator.open }, 'API server listening');
+      if (authenticator.open && !isLoopbackHost(host)) {
+        logger.warn({ host }, `ALLOW_OPEN_ACCESS=on: the API listens on ${host} with no API_KEYS; anyone who reaches it is an agent`);
+      }
       return { url, graphqlUrl: `${url}${GRAPHQL_PATH}`, wsUrl: `ws://${shown}:${address.port}${GRAPHQL_PATH}`, port: address.port };
     },
     close() {

@@ -17,6 +17,8 @@ export interface Authenticator {
   readonly open: boolean;
   /** The viewer for an `Authorization` header value, or null (UNAUTHENTICATED). */
   fromAuthorization(value: unknown): Viewer | null;
+  /** Whose rate-limit bucket an operation of `viewer` takes from: its API key, or (open access) the remote address. */
+  callerOf(viewer: Viewer, remoteAddress: string | undefined): string;
 }
 
 export interface AuthenticatorOptions {
@@ -38,6 +40,7 @@ export function createAuthenticator({ apiKeys, production, logger }: Authenticat
   }
   if (open) logger.warn('API_KEYS is empty: the API is open to anyone, as an agent (allowed outside production only)');
   const byDigest = new Map<string, Viewer>(apiKeys.map((k) => [digest(k.key), Object.freeze({ name: k.name, role: k.role })]));
+  const callers = new Map<Viewer, string>([...byDigest.values()].map((v, i) => [v, `key:${i}:${v.name}`]));
 
   return {
     open,
@@ -47,6 +50,9 @@ export function createAuthenticator({ apiKeys, production, logger }: Authenticat
       const key = value.trim().replace(/^Bearer\s+/i, '').trim();
       if (key === '' || key.length > 1_024) return null;
       return byDigest.get(digest(key)) ?? null;
+    },
+    callerOf(viewer, remoteAddress) {
+      return callers.get(viewer) ?? `address:${remoteAddress ?? 'unknown'}`;
     },
   };
 }

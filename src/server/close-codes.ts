@@ -9,8 +9,14 @@ export const CloseCode = Object.freeze({
   GoingAway: 1001,
   /** No or unknown API key in `connectionParams.authorization` (graphql-ws Forbidden). */
   Forbidden: ProtocolCloseCode.Forbidden,
-  /** A subscription of this connection fell more than the subscriber buffer behind (SLOW_CONSUMER); reconnect and resume. */
-  SlowConsumer: 4429,
+  /**
+   * A subscription of this connection fell more than the subscriber buffer
+   * behind (SLOW_CONSUMER); reconnect and resume with the last cursor. 1013
+   * "Try Again Later" (RFC 6455 registry): graphql-ws clients retry it by
+   * default (its client treats 4429, "too many initialisation requests" in
+   * graphql-transport-ws, as fatal, which this code used to be).
+   */
+  SlowConsumer: 1013,
 });
 
 export const CloseReason = Object.freeze({

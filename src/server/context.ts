@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { SearchIndex } from '../ports/search.js';
 import type { PipelineStatusSource } from '../ports/stream-runtime.js';
 import type { AcknowledgementService } from '../services/acknowledgements.js';
-import { createLoaders, type ApiContext, type ApiLoaders, type SinkStatusSource, type Viewer } from '../services/api-context.js';
+import { createLoaders, type ApiContext, type ApiLoaders, type RequestLimits, type SinkStatusSource, type Viewer } from '../services/api-context.js';
 import type { LiveFeed } from '../services/live-feed.js';
 import type { AppError } from '../errors.js';
 
@@ -20,7 +20,11 @@ export interface ContextDeps {
   /** @default null (sink not known here) */
   sink?: SinkStatusSource | null;
   logger: Logger;
+  /** @default DEFAULT_REQUEST_LIMITS */
+  limits?: RequestLimits;
 }
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = Object.freeze({ maxHistogramBuckets: 10_000 });
 
 export interface ContextExtras {
   /** WebSocket operations: called when a subscription overflows its buffer. */
@@ -54,6 +58,7 @@ class RequestContext implements ApiContext {
     readonly pipeline: PipelineStatusSource,
     readonly sink: SinkStatusSource | null,
     readonly logger: Logger,
+    readonly limits: RequestLimits,
     private readonly loaderCache: boolean,
     onSlowConsumer: ((error: AppError) => void) | undefined,
   ) {
@@ -67,6 +72,6 @@ class RequestContext implements ApiContext {
 }
 
 export function createContextFactory(deps: ContextDeps): ContextFactory {
-  const { search, acknowledgements, liveFeed, pipeline = NO_PROCESSORS, sink = null, logger } = deps;
-  return (viewer, extras = {}) => new RequestContext(viewer, search, acknowledgements, liveFeed, pipeline, sink, logger, extras.cache ?? true, extras.onSlowConsumer);
+  const { search, acknowledgements, liveFeed, pipeline = NO_PROCESSORS, sink = null, logger, limits = DEFAULT_REQUEST_LIMITS } = deps;
+  return (viewer, extras = {}) => new RequestContext(viewer, search, acknowledgements, liveFeed, pipeline, sink, logger, limits, extras.cache ?? true, extras.onSlowConsumer);
 }

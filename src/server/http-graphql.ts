@@ -10,6 +10,7 @@ import { ErrorCode } from '../errors.js';
 import type { ApiContext } from '../services/api-context.js';
 import type { Authenticator } from './auth.js';
 import type { ContextFactory } from './context.js';
+import { rateLimitedMessage, type RateLimiter } from './rate-limit.js';
 
 export interface GraphQLHttpHandlerOptions {
   apollo: ApolloServer<ApiContext>;
@@ -17,11 +18,13 @@ export interface GraphQLHttpHandlerOptions {
   createContext: ContextFactory;
   /** Larger bodies get 413. */
   maxBodyBytes: number;
+  /** Each request takes a token of its caller's bucket; none left: 429 RATE_LIMITED. */
+  rateLimiter: RateLimiter;
 }
 
 export type GraphQLHttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
-class PayloadTooLarge extends Error {}
+export class PayloadTooLarge extends Error {}
 
 /** A GraphQL-shaped error response for what happens before Apollo (auth, body). */
 export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
@@ -31,7 +34,7 @@ export function sendGraphQLError(res: ServerResponse, status: number, code: stri
 }
 
 /** The whole body, or PayloadTooLarge as soon as it is known to exceed `limit` (by Content-Length or while reading). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLarge());
   return new Promise((resolve, reject) => {
@@ -71,7 +74,7 @@ const isJson = (contentType: string | undefined): boolean => {
   return essence === 'application/json' || essence.endsWith('+json');
 };
 
-export function createGraphQLHttpHandler({ apollo, authenticator, createContext, maxBodyBytes }: GraphQLHttpHandlerOptions): GraphQLHttpHandler {
+export function createGraphQLHttpHandler({ apollo, authenticator, createContext, maxBodyBytes, rateLimiter }: GraphQLHttpHandlerOptions): GraphQLHttpHandler {
   return async (req, res, url) => {
     const method = (req.method ?? 'GET').toUpperCase();
     const viewer = authenticator.fromAuthorization(req.headers.authorization);
@@ -79,6 +82,12 @@ export function createGraphQLHttpHandler({ apollo, authenticator, createContext,
       // Do not read (maybe large) bodies of callers we do not know; close instead.
       const unread: Record<string, string> = method !== 'GET' && method !== 'HEAD' ? { connection: 'close' } : {};
       return sendGraphQLError(res, 401, ErrorCode.Unauthenticated, 'a valid API key is required (Authorization: Bearer <key>)', { 'www-authenticate': 'Bearer realm="graphql"', ...unread });
+    }
+
+    const rate = rateLimiter.take(authenticator.callerOf(viewer, req.socket.remoteAddress), viewer.role);
+    if (!rate.ok) {
+      // Before reading the body: an unread one is discarded by node:http.
+      return sendGraphQLError(res, 429, ErrorCode.RateLimited, rateLimitedMessage(rate), { 'retry-after': String(Math.max(1, Math.ceil(rate.retryAfterMs / 1_000))) });
     }
 
     let body: unknown;

@@ -2,12 +2,14 @@
  * Request limits, the same for HTTP (Apollo) and WebSocket (graphql-ws runs
  * neither Apollo's validation rules nor its plugins, so src/server/ws.ts
  * applies these itself in `onSubscribe`):
- * - graphql-armor: depth, aliases, cost and directives as validation rules
+ * - graphql-armor: depth, aliases and directives as validation rules
  *   (field suggestions are masked by the error formatter);
  * - tokens: graphql-js' own `maxTokens` parse option (the parser stops
  *   at the limit instead of building a huge document first);
  * - introspection off when configured so (default: off in production);
- * - body size and subscriptions per connection, from configuration.
+ * - cost with page sizes multiplied through nested connections
+ *   (src/server/query-cost.ts), checked before execution on both transports;
+ * - body size, subscriptions and replays per connection, from configuration.
  */
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { NoSchemaIntrospectionCustomRule, type ParseOptions, type ValidationRule } from 'graphql';
@@ -20,8 +22,12 @@ export const LIMITS = Object.freeze({
   maxAliases: 15,
   /** Lexical tokens per document. */
   maxTokens: 2_000,
-  /** graphql-armor's cost (objects 2, scalars 1, times 1.5 per level). */
-  maxCost: 5_000,
+  /**
+   * Fields an operation may fetch, page sizes multiplied through nested
+   * connections (src/server/query-cost.ts): 100 ratings with their customer
+   * and a page of 20 of that customer's ratings is about 25_000.
+   */
+  maxListCost: 50_000,
   /** Directives per operation. */
   maxDirectives: 10,
 });
@@ -35,6 +41,9 @@ export interface ApiLimits {
   readonly introspection: boolean;
   readonly maxBodyBytes: number;
   readonly maxSubscriptionsPerConnection: number;
+  readonly maxReplaysPerConnection: number;
+  /** Fields an operation may fetch, lists multiplied (QUERY_TOO_COMPLEX beyond). */
+  readonly maxListCost: number;
 }
 
 type ArmorConfig = NonNullable<ConstructorParameters<typeof ApolloArmor>[0]>;
@@ -44,7 +53,10 @@ export function createLimits(config: Pick<Config, 'api'>): ApiLimits {
   const armorConfig: ArmorConfig = {
     maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: true },
     maxAliases: { n: LIMITS.maxAliases, allowList: [] },
-    costLimit: { maxCost: LIMITS.maxCost, ignoreIntrospection: true },
+    // Replaced by src/server/query-cost.ts, which multiplies by page sizes
+    // (armor's weighs each field once and its depth factor refuses plain
+    // dashboard queries before it refuses a million-node one).
+    costLimit: { enabled: false },
     maxDirectives: { n: LIMITS.maxDirectives },
     // Enforced by the parser (parseOptions) on both transports instead.
     maxTokens: { enabled: false },
@@ -60,5 +72,7 @@ export function createLimits(config: Pick<Config, 'api'>): ApiLimits {
     introspection,
     maxBodyBytes: config.api.maxBodyBytes,
     maxSubscriptionsPerConnection: config.api.maxSubscriptionsPerConnection,
+    maxReplaysPerConnection: config.api.maxReplaysPerConnection,
+    maxListCost: LIMITS.maxListCost,
   };
 }

@@ -16,6 +16,7 @@
  * Protocol, close codes and hooks are graphql-ws's own.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions, type WebSocket as GraphQLWsSocket } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -23,6 +24,8 @@ import type { Logger } from '../logger.js';
 
 export interface WsExtra {
   readonly socket: WebSocket;
+  /** The peer's address (rate limits of open access are per address). */
+  readonly remoteAddress: string | undefined;
 }
 
 export interface WsTransportOptions {
@@ -184,7 +187,7 @@ export function createWsTransport<P extends Record<string, unknown> | undefined>
     socket.on('message', onSocketMessage);
     socket.once('close', onSocketClose);
     if (keepAliveMs > 0 && Number.isFinite(keepAliveMs)) c.keepAlive = setInterval(keepAlive, keepAliveMs, c);
-    c.closed = protocol.opened(c, { socket });
+    c.closed = protocol.opened(c, { socket, remoteAddress: (raw as Partial<Socket>).remoteAddress });
   }
 
   return {

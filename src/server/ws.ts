@@ -21,7 +21,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, getOperationAST, specifiedRules, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getArgumentValues, getOperationAST, specifiedRules, type ExecutionArgs, type ExecutionResult, type FieldNode, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context as WsContext } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { AppError, ErrorCode } from '../errors.js';
@@ -34,12 +34,17 @@ import { createDocumentCache } from './document-cache.js';
 import { GraphQLCode, errorCodeOf, formatGraphQLError, isUnexpected } from './error-mapping.js';
 import type { ApiLimits } from './limits.js';
 import type { ApiMetrics } from './metrics.js';
+import { DEFAULT_PAGE_SIZE } from '../../resolvers/args.js';
+import { checkCost } from './query-cost.js';
+import { rateLimitedMessage, type RateLimiter } from './rate-limit.js';
 import { createSharedExecution, shareKey, type Deliver } from './shared-execution.js';
 import { createWsTransport, type WsExtra } from './ws-transport.js';
 
 export interface WsServerOptions {
   schema: GraphQLSchema;
   limits: ApiLimits;
+  /** Each subscribe message takes a token of its caller's bucket; none left: that operation gets RATE_LIMITED (the socket stays open). */
+  rateLimiter: RateLimiter;
   authenticator: Authenticator;
   createContext: ContextFactory;
   metrics: ApiMetrics;
@@ -78,9 +83,11 @@ interface Sendable {
 }
 
 export function createWsServer(o: WsServerOptions): WsServer {
-  const { schema, limits, authenticator, createContext, metrics, logger, production, keepAliveMs = 12_000, slowCloseTimeoutMs = 5_000 } = o;
+  const { schema, limits, rateLimiter, authenticator, createContext, metrics, logger, production, keepAliveMs = 12_000, slowCloseTimeoutMs = 5_000 } = o;
   const sharedExecution = createSharedExecution();
   const viewers = new WeakMap<Ctx, Viewer>();
+  /** Per connection: ids of its `complaintRaised(after)` subscriptions (those still in `ctx.subscriptions` are running). */
+  const replays = new WeakMap<Ctx, Set<string>>();
   /** Each running subscription: its share key, and how its results reach its socket. */
   const subscriptions = new WeakMap<ExecutionArgs, { readonly key: string; readonly deliver: Deliver }>();
   /** Results as sent: formatted (errors logged) and serialized once however many subscribers share them. */
@@ -113,6 +120,18 @@ export function createWsServer(o: WsServerOptions): WsServer {
     return s;
   }
 
+  const complaintRaised = schema.getSubscriptionType()?.getFields().complaintRaised;
+  /** A `complaintRaised` with a cursor: it replays from Kafka before going live. */
+  function isReplay(node: FieldNode, variables: Readonly<Record<string, unknown>> | null | undefined): boolean {
+    if (!complaintRaised) return false;
+    try {
+      const after = getArgumentValues(complaintRaised, node, (variables ?? {}) as Record<string, unknown>).after;
+      return typeof after === 'string' && after !== '';
+    } catch {
+      return false; // bad variables: execution reports them
+    }
+  }
+
   const codedError = (e: GraphQLError, code: string): GraphQLError =>
     new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
 
@@ -140,6 +159,11 @@ export function createWsServer(o: WsServerOptions): WsServer {
             }),
           ];
         }
+        const rate = rateLimiter.take(authenticator.callerOf(viewer, ctx.extra.remoteAddress), viewer.role);
+        if (!rate.ok) {
+          metrics.errors.inc({ transport: 'ws', code: ErrorCode.RateLimited });
+          return [new GraphQLError(rateLimitedMessage(rate), { extensions: { code: ErrorCode.RateLimited, retryAfterMs: rate.retryAfterMs } })];
+        }
         const prepared = documents.prepare(payload.query);
         if (!prepared.ok) {
           const code = prepared.stage === 'parse' ? GraphQLCode.ParseFailed : GraphQLCode.ValidationFailed;
@@ -147,6 +171,11 @@ export function createWsServer(o: WsServerOptions): WsServer {
           return prepared.errors.map((e) => codedError(e, code));
         }
         const { document } = prepared;
+        const tooComplex = checkCost(schema, document, payload.operationName, payload.variables, limits.maxListCost, DEFAULT_PAGE_SIZE);
+        if (tooComplex) {
+          metrics.errors.inc({ transport: 'ws', code: String(tooComplex.extensions.code) });
+          return [tooComplex];
+        }
         const operation = getOperationAST(document, payload.operationName);
         const kind = operation?.operation ?? 'unknown';
         metrics.requests.inc({ transport: 'ws', operation: kind });
@@ -164,6 +193,20 @@ export function createWsServer(o: WsServerOptions): WsServer {
         if (kind === 'subscription') {
           const first = operation?.selectionSet.selections[0];
           const field = first?.kind === 'Field' ? first.name.value : null;
+          if (field === 'complaintRaised' && first?.kind === 'Field' && isReplay(first, payload.variables)) {
+            const mine = replays.get(ctx) ?? new Set<string>();
+            replays.set(ctx, mine);
+            for (const other of mine) if (!(other in ctx.subscriptions) || other === id) mine.delete(other);
+            if (mine.size >= limits.maxReplaysPerConnection) {
+              metrics.errors.inc({ transport: 'ws', code: ErrorCode.RateLimited });
+              return [
+                new GraphQLError(`at most ${limits.maxReplaysPerConnection} complaintRaised(after:) subscriptions may run on one connection (MAX_REPLAYS_PER_CONNECTION); complete one first`, {
+                  extensions: { code: ErrorCode.RateLimited },
+                }),
+              ];
+            }
+            mine.add(id);
+          }
           const socket = ctx.extra.socket;
           // graphql-ws's own `next` message, byte for byte, around the shared serialized result.
           const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;

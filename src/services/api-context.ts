@@ -36,6 +36,11 @@ export interface SinkStatusSource {
   status(): Promise<ProcessorStatus | null>;
 }
 
+export interface RequestLimits {
+  /** Buckets one `ratingHistogram` may return. */
+  readonly maxHistogramBuckets: number;
+}
+
 export interface ApiContext {
   readonly viewer: Viewer;
   readonly search: SearchIndex;
@@ -45,9 +50,12 @@ export interface ApiContext {
   readonly sink: SinkStatusSource | null;
   readonly loaders: ApiLoaders;
   readonly logger: Logger;
+  /** Limits resolvers check (from configuration). */
+  readonly limits: RequestLimits;
   /**
    * Set for WebSocket operations: called when a subscription of this
-   * connection overflowed its buffer. The server closes the socket with 4429.
+   * connection overflowed its buffer. The server closes the socket with 1013
+   * (src/server/close-codes.ts).
    * Without it (HTTP, tests), the subscription's iterator fails with
    * SLOW_CONSUMER instead.
    */

@@ -12,7 +12,9 @@
  * hub is (the seam), then a separate, short-lived tail replays the cursor's
  * positions up to the seam, and live events of a partition are held until its
  * replay reached the seam. Events are deduplicated by (partition, offset), so
- * there is neither a gap nor a duplicate at the seam. Each replay is a reader
+ * there is neither a gap nor a duplicate at the seam. A replay is read only as
+ * fast as its subscriber takes events (its tail waits while the buffer is
+ * full), so a backlog larger than the buffer resumes too. Each replay is a reader
  * of its own (a Kafka consumer), so at most `maxConcurrentReplays` run at once
  * per instance: after a restart, the many clients resuming at once queue for a
  * slot (before joining the hub, so the seam is wherever the hub is when their
@@ -329,7 +331,12 @@ class Hub<T> {
       const parsed = this.parse(record);
       if (parsed === null || this.repeated(parsed.value)) continue;
       let cursor: string | undefined;
-      const d: Delivery<T> = { ...parsed, liveCursor: () => (cursor ??= encodeCursor(this.positions)) };
+      // The positions right after this record, taken now: encoded later (when
+      // a subscriber's result is executed) the live map would already include
+      // the rest of the batch, and a subscriber dropped before receiving it
+      // would resume past records it never got.
+      const after = new Map(this.positions);
+      const d: Delivery<T> = { ...parsed, liveCursor: () => (cursor ??= encodeCursor(after)) };
       for (const listener of this.listeners.keys()) {
         try {
           listener(d);
@@ -460,8 +467,15 @@ class ComplaintSubscription {
       this.replay = await log.tail({
         topic: this.hub.topic,
         from,
-        onBatch: (records) => {
-          for (const record of records) this.onReplay(record);
+        onBatch: async (records) => {
+          for (const record of records) {
+            // Backpressure: a replay is read as fast as its subscriber takes
+            // it (the tail waits), so a backlog larger than the buffer does
+            // not overflow it; live events held meanwhile still count.
+            while (this.queue.size + this.heldCount >= this.bufferSize && this.queue.isOpen) await this.queue.taken();
+            if (!this.queue.isOpen) return;
+            this.onReplay(record);
+          }
         },
         onPosition: (partition, next) => {
           const seam = this.seam.get(partition);
@@ -620,6 +634,8 @@ class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private items: (T | undefined)[] = [];
   private head = 0;
   private waiting: ((r: IteratorResult<T>) => void) | null = null;
+  /** Producers waiting for the reader to take an item (see `taken`). */
+  private takers: (() => void)[] = [];
   private state: 'open' | 'failed' | 'done' = 'open';
   private error: AppError | null = null;
 
@@ -633,6 +649,23 @@ class BoundedQueue<T> implements AsyncIterableIterator<T> {
 
   get size(): number {
     return this.items.length - this.head;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Resolves when the reader takes an item, or the queue is no longer open. */
+  taken(): Promise<void> {
+    if (this.state !== 'open') return Promise.resolve();
+    return new Promise((resolve) => this.takers.push(resolve));
+  }
+
+  private wakeTakers(): void {
+    if (this.takers.length === 0) return;
+    const takers = this.takers;
+    this.takers = [];
+    for (const t of takers) t();
   }
 
   push(item: T): void {
@@ -660,6 +693,7 @@ class BoundedQueue<T> implements AsyncIterableIterator<T> {
   end(): void {
     if (this.state !== 'open') return;
     this.state = 'done';
+    this.wakeTakers();
     this.detach();
     if (this.waiting && this.size === 0) {
       const w = this.waiting;
@@ -676,6 +710,7 @@ class BoundedQueue<T> implements AsyncIterableIterator<T> {
         this.items = this.items.slice(this.head);
         this.head = 0;
       }
+      this.wakeTakers();
       return Promise.resolve({ value, done: false });
     }
     if (this.state === 'failed' && this.error) {
@@ -716,5 +751,6 @@ class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private clear(): void {
     this.items = [];
     this.head = 0;
+    this.wakeTakers();
   }
 }

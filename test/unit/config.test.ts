@@ -62,6 +62,42 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('listens on loopback only without API keys, everywhere with them; a public HOST without keys needs ALLOW_OPEN_ACCESS=on', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ API_KEYS: 'k-viewer-123:viewer:dash' }).host).toBe('0.0.0.0');
+    for (const host of ['localhost', '127.0.0.1', '127.0.1.1', '::1', '[::1]']) expect(loadConfig({ HOST: host }).host).toBe(host);
+    fails({ HOST: '0.0.0.0' }, 'API_KEYS', 'HOST=0.0.0.0');
+    fails({ HOST: '::' }, 'API_KEYS', 'ALLOW_OPEN_ACCESS=on');
+    fails({ HOST: '10.0.0.5' }, 'API_KEYS');
+    expect(loadConfig({ HOST: '0.0.0.0', ALLOW_OPEN_ACCESS: 'on' })).toMatchObject({ host: '0.0.0.0', api: { allowOpenAccess: true } });
+    // Without the API role there is nothing open to refuse.
+    expect(loadConfig({ HOST: '0.0.0.0', ROLES: 'stream,sink' }).host).toBe('0.0.0.0');
+    // Production stays strict: no keys is refused even with ALLOW_OPEN_ACCESS and on loopback.
+    fails({ NODE_ENV: 'production', ALLOW_OPEN_ACCESS: 'on' }, 'API_KEYS', 'production');
+    fails({ NODE_ENV: 'production', HOST: '127.0.0.1' }, 'API_KEYS', 'production');
+    fails({ ALLOW_OPEN_ACCESS: 'perhaps' }, 'ALLOW_OPEN_ACCESS');
+  });
+
+  it('parses the door limits: rate limits per role, Slack body, histogram, replays per connection, metrics token', () => {
+    const d = loadConfig({}).api;
+    expect(d).toMatchObject({
+      rateLimits: { viewer: { count: 100, perMs: 1_000 }, agent: { count: 100, perMs: 1_000 } },
+      slackMaxBodyBytes: 1_048_576,
+      maxHistogramBuckets: 10_000,
+      maxReplaysPerConnection: 2,
+      metricsToken: null,
+      allowOpenAccess: false,
+    });
+    const c = loadConfig({ RATE_LIMIT_VIEWER: '30/m', RATE_LIMIT_AGENT: 'off', SLACK_MAX_BODY_BYTES: '65536', MAX_HISTOGRAM_BUCKETS: '500', MAX_REPLAYS_PER_CONNECTION: '1', METRICS_TOKEN: 'scrape-token-0123456789' }).api;
+    expect(c).toMatchObject({ rateLimits: { viewer: { count: 30, perMs: 60_000 }, agent: null }, slackMaxBodyBytes: 65_536, maxHistogramBuckets: 500, maxReplaysPerConnection: 1, metricsToken: 'scrape-token-0123456789' });
+    fails({ RATE_LIMIT_VIEWER: '10/h' }, 'RATE_LIMIT_VIEWER', '<n>/s or <n>/m');
+    fails({ RATE_LIMIT_AGENT: '0/s' }, 'RATE_LIMIT_AGENT');
+    fails({ SLACK_MAX_BODY_BYTES: '10' }, 'SLACK_MAX_BODY_BYTES');
+    fails({ MAX_HISTOGRAM_BUCKETS: 'many' }, 'MAX_HISTOGRAM_BUCKETS');
+    fails({ MAX_REPLAYS_PER_CONNECTION: '0' }, 'MAX_REPLAYS_PER_CONNECTION');
+    fails({ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', '16 characters');
+  });
+
   it.each([
     [{ KAFKA_BROKERS: 'localhost:9092' }, 'ELASTICSEARCH_URL'],
     [{ ELASTICSEARCH_URL: 'http://x:9200' }, 'KAFKA_BROKERS'],

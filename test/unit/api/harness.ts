@@ -36,6 +36,8 @@ export interface HarnessOptions {
   readinessChecks?: readonly ReadinessCheck[];
   slackHandler?: SlackHandler;
   slowCloseTimeoutMs?: number;
+  /** The rate limiter's clock. */
+  now?: () => number;
 }
 
 export interface Harness extends ListenResult {
@@ -66,6 +68,7 @@ export async function startApi(o: HarnessOptions = {}): Promise<Harness> {
     ...(o.readinessChecks ? { readinessChecks: o.readinessChecks } : {}),
     ...(o.slackHandler ? { slackHandler: o.slackHandler } : {}),
     ...(o.slowCloseTimeoutMs === undefined ? {} : { slowCloseTimeoutMs: o.slowCloseTimeoutMs }),
+    ...(o.now ? { now: o.now } : {}),
     shutdownTimeoutMs: 2_000,
   });
   const listening = await server.listen(0, '127.0.0.1');
