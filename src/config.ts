@@ -84,7 +84,15 @@ export interface Config {
     readonly maxConcurrentReplays: number;
   };
   readonly slack: SlackConfig | null;
-  /** Base URL of a dashboard; complaints link to `${dashboardUrl}/complaints/<id>`. */
+  /**
+   * The gateway's public base URL (PUBLIC_URL, no trailing slash), e.g.
+   * `https://feedback.example.com`; null when not set.
+   */
+  readonly publicUrl: string | null;
+  /**
+   * Base URL of a dashboard; complaints link to `${dashboardUrl}/complaints/<id>`.
+   * @default publicUrl (the gateway serves the dashboard at `/`)
+   */
   readonly dashboardUrl: string | null;
   readonly demo: { readonly enabled: boolean; readonly ratingsPerSecond: number; readonly dataDir: string };
   /** Embedded default only: records kept per partition of the in-memory event log. @default 100_000 */
@@ -263,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
   const statuses = (str(env, 'COMPLAINT_CLUB_STATUSES') ?? 'platinum').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (statuses.length === 0) throw new ConfigError('COMPLAINT_CLUB_STATUSES', 'expected a comma list of club statuses, e.g. platinum,gold');
   const clientId = str(env, 'KAFKA_CLIENT_ID') ?? 'feedback-gateway';
+  const publicUrl = url(env, 'PUBLIC_URL')?.replace(/\/+$/, '');
 
   const config: Config = {
     production,
@@ -311,7 +320,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxConcurrentReplays: int(env, 'MAX_CONCURRENT_REPLAYS', 4, 1, 1_000),
     },
     slack: slack(env),
-    dashboardUrl: url(env, 'DASHBOARD_URL') ?? null,
+    publicUrl: publicUrl ?? null,
+    dashboardUrl: (url(env, 'DASHBOARD_URL') ?? publicUrl)?.replace(/\/+$/, '') ?? null,
     demo: {
       enabled: onOff(env, 'DEMO', mode === 'embedded'),
       ratingsPerSecond: num(env, 'DEMO_RATINGS_PER_SECOND', 5, 0.1, 10_000),
