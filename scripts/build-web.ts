@@ -55,7 +55,7 @@ for (const file of [join(out, 'index.html'), js, css]) {
   rows.push([basename(file), body.length, gz.length, br.length]);
 }
 const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
-const total = rows.reduce((t, r) => [t[0] + r[1], t[1] + r[2], t[2] + r[3]], [0, 0, 0]);
+const total = rows.reduce<[number, number, number]>((t, r) => [t[0] + r[1], t[1] + r[2], t[2] + r[3]], [0, 0, 0]);
 for (const [name, raw, gz, br] of rows) console.log(`web: ${name.padEnd(28)} ${kb(raw).padStart(9)}  gzip ${kb(gz).padStart(8)}  brotli ${kb(br).padStart(8)}`);
-console.log(`web: first load                   ${kb(total[0]!).padStart(9)}  gzip ${kb(total[1]!).padStart(8)}  brotli ${kb(total[2]!).padStart(8)}  (budget ${kb(BUDGET_BYTES)} compressed)`);
-if (total[1]! > BUDGET_BYTES) throw new Error(`the dashboard's first load is ${kb(total[1]!)} gzip, over the ${kb(BUDGET_BYTES)} budget`);
+console.log(`web: first load                   ${kb(total[0]).padStart(9)}  gzip ${kb(total[1]).padStart(8)}  brotli ${kb(total[2]).padStart(8)}  (budget ${kb(BUDGET_BYTES)} compressed)`);
+if (total[1] > BUDGET_BYTES) throw new Error(`the dashboard's first load is ${kb(total[1])} gzip, over the ${kb(BUDGET_BYTES)} budget`);

@@ -49,8 +49,9 @@ function KeyPrompt({ refused, onKey }: { refused: boolean; onKey: (key: string) 
 function Connection() {
   const [state, setState] = useState<ConnectionState>('idle');
   useEffect(() => onConnectionState(setState), []);
-  const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : state === 'reconnecting' ? 'Reconnecting…' : 'Refreshing';
-  return html`<span class="conn conn-${state}" role="status" title="Live updates over WebSocket"><span class="dot" aria-hidden="true"></span>${label}</span>`;
+  // Views without subscriptions (search, pipeline) hold no socket: nothing to show, same width.
+  const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : state === 'reconnecting' ? 'Reconnecting…' : '';
+  return html`<span class="conn conn-${state}" role="status" title="Live updates over WebSocket">${label ? html`<span class="dot" aria-hidden="true"></span>${label}` : null}</span>`;
 }
 
 const NAV: readonly { path: string; label: string; views: Route['view'][] }[] = [

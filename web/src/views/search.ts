@@ -14,6 +14,8 @@ interface Row {
   complaint: { id: string; status: string } | null;
 }
 interface Page {
+  /** 1-based, of the page shown. */
+  number?: number;
   totalCount: number;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   nodes: Row[];
@@ -69,7 +71,7 @@ export function Search() {
       .then((r) => {
         if (cancelled) return;
         setError(null);
-        setPage(r.ratings);
+        setPage({ ...r.ratings, number: cursors.length });
       })
       .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)))
       .finally(() => !cancelled && setBusy(false));
@@ -79,7 +81,6 @@ export function Search() {
   }, [applied, cursors]);
 
   const set = (patch: Partial<Form>): void => setForm((f) => ({ ...f, ...patch }));
-  const pageNo = cursors.length;
   const starOptions = [1, 2, 3, 4, 5].map((n) => html`<option value=${String(n)}>${n}</option>`);
 
   return html`<section aria-labelledby="search-h">
@@ -116,7 +117,7 @@ export function Search() {
       </div>
     </form>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-    <p class="summary" role="status">${page === null ? 'Searching…' : `${num(page.totalCount)} rating${page.totalCount === 1 ? '' : 's'} · page ${pageNo} of ${Math.max(1, Math.ceil(page.totalCount / PAGE))}`}</p>
+    <p class="summary" role="status">${page === null ? 'Searching…' : `${num(page.totalCount)} rating${page.totalCount === 1 ? '' : 's'} · page ${page.number ?? 1} of ${Math.max(1, Math.ceil(page.totalCount / PAGE))}`}</p>
     <div class="table-wrap" aria-busy=${busy}>
       <table>
         <caption class="sr-only">Ratings matching the filter</caption>
