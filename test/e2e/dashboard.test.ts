@@ -227,11 +227,13 @@ describe('the dashboard in a browser', () => {
     await agentPage.getByRole('button', { name: 'Sign in' }).click();
     await agentPage.locator('tr[data-complaint-id]').first().waitFor();
     // A reload keeps the key (sessionStorage): time from navigation to the first complaint row.
-    const t0 = Date.now();
-    await agentPage.reload();
-    await agentPage.locator('tr[data-complaint-id]').first().waitFor();
-    const firstComplaintMs = Date.now() - t0;
-    console.info(`dashboard: first complaint visible ${firstComplaintMs} ms after navigation (reload, key kept)`);
+    for (let i = 0; i < 3; i++) {
+      await agentPage.reload();
+      await agentPage.locator('tr[data-complaint-id]').first().waitFor();
+      // Measured in the page: from the start of the navigation to the first row in the DOM.
+      const ms = await agentPage.evaluate('performance.now()');
+      console.info(`dashboard: first complaint visible ${Math.round(Number(ms))} ms after navigation (reload ${i + 1}, key kept)`);
+    }
     await agentPage.getByText('olivia · agent').waitFor();
   });
 

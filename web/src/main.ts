@@ -6,7 +6,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { gql, onConnectionState, probe, setKey, storedKey, type ConnectionState, type Viewer } from './api.js';
+import { ApiError, gql, onConnectionState, probe, setKey, storedKey, type ConnectionState, type Viewer } from './api.js';
 import { html } from './html.js';
 import { onLinkClick, useRoute, type Route } from './router.js';
 import { ComplaintPage } from './views/complaint.js';
@@ -17,11 +17,28 @@ import { Search } from './views/search.js';
 
 type Access = { state: 'checking' } | { state: 'prompt'; refused: boolean } | { state: 'ready'; viewer: Viewer } | { state: 'error'; message: string };
 
+const VIEWER_QUERY = 'query Viewer { viewer { name role openAccess } }';
+
+/** A new key (or none) is tried on a bare WebSocket first: a refusal there logs nothing in the console, unlike a 401. */
 async function signIn(key: string | null): Promise<Access> {
   if (!(await probe(key))) return { state: 'prompt', refused: key !== null };
   setKey(key);
-  const { viewer } = await gql<{ viewer: Viewer }>('query Viewer { viewer { name role openAccess } }');
+  const { viewer } = await gql<{ viewer: Viewer }>(VIEWER_QUERY);
   return { state: 'ready', viewer };
+}
+
+/** The key kept for this tab was accepted before: one query, no probe (a key revoked since gets the prompt). */
+async function resume(): Promise<Access> {
+  try {
+    const { viewer } = await gql<{ viewer: Viewer }>(VIEWER_QUERY);
+    return { state: 'ready', viewer };
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'UNAUTHENTICATED') {
+      setKey(null);
+      return signIn(null);
+    }
+    throw e;
+  }
 }
 
 function KeyPrompt({ refused, onKey }: { refused: boolean; onKey: (key: string) => void }) {
@@ -124,11 +141,9 @@ function App() {
       .catch((e: unknown) => setAccess({ state: 'error', message: e instanceof Error ? e.message : String(e) }));
   };
   useEffect(() => {
-    const key = storedKey();
-    // A stored key first; else try without one (open access needs no prompt).
-    if (key !== null) {
-      signIn(key)
-        .then((a) => (a.state === 'prompt' ? signIn(null) : a))
+    // The key kept for this tab; else try without one (open access needs no prompt).
+    if (storedKey() !== null) {
+      resume()
         .then(setAccess)
         .catch((e: unknown) => setAccess({ state: 'error', message: e instanceof Error ? e.message : String(e) }));
     } else attempt(null);

@@ -121,6 +121,8 @@ export function Complaints({ canAct }: { canAct: boolean }) {
   }, [filter]);
 
   const list = rows ? [...rows.values()] : [];
+  // Rows that changed status stay where they are (no jump) but no longer count for the filter.
+  const shown = total === null ? null : total - (filter === null ? 0 : list.filter((c) => c.status !== filter).length);
 
   return html`<section aria-labelledby="complaints-h">
     <div class="view-head">
@@ -131,7 +133,7 @@ export function Complaints({ canAct }: { canAct: boolean }) {
         )}
       </div>
     </div>
-    <p class="summary">${total === null ? html`<span class="placeholder">Loading…</span>` : `${total} ${filter === null ? '' : `${statusOf(filter).label.toLowerCase()} `}complaint${total === 1 ? '' : 's'}`}</p>
+    <p class="summary">${shown === null ? html`<span class="placeholder">Loading…</span>` : `${shown} ${filter === null ? '' : `${statusOf(filter).label.toLowerCase()} `}complaint${shown === 1 ? '' : 's'}`}</p>
     <div class="sr-only" aria-live="polite" aria-atomic="true" id="complaint-announcer">${announce}</div>
     <div class="sr-only" role="status">${notice}</div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
