@@ -1,5 +1,5 @@
 /** A uPlot chart as a Preact component: built once, then `setData` (no rebuild) as data arrives; resized with its box. */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html } from './html.js';
 
@@ -20,6 +20,14 @@ const css = (name: string): string => getComputedStyle(document.documentElement)
 export function Chart({ label, x, y, series, kind, yRange, height = 180 }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  // Colours come from CSS variables: rebuilt when the colour scheme changes.
+  const [dark, setDark] = useState(() => matchMedia('(prefers-color-scheme: dark)').matches);
+  useEffect(() => {
+    const mq = matchMedia('(prefers-color-scheme: dark)');
+    const on = (): void => setDark(mq.matches);
+    mq.addEventListener('change', on);
+    return () => mq.removeEventListener('change', on);
+  }, []);
 
   useEffect(() => {
     const el = box.current!;
@@ -47,7 +55,7 @@ export function Chart({ label, x, y, series, kind, yRange, height = 180 }: Chart
       plot.current?.destroy();
       plot.current = null;
     };
-  }, []);
+  }, [dark]);
 
   useEffect(() => {
     plot.current?.setData([x, y]);
