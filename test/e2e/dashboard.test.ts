@@ -369,3 +369,24 @@ describe('the dashboard in a browser', () => {
     expect(consoleErrors).toEqual([]);
   });
 });
+
+describe('the dashboard with open access (embedded default, no API keys)', () => {
+  let embedded: ProductProcess;
+  beforeAll(async () => {
+    embedded = await startProduct({ DEMO_RATINGS_PER_SECOND: '20', JOIN_GRACE_MS: '1000' }, { name: 'embedded' });
+  });
+  afterAll(async () => {
+    await embedded?.stop('SIGTERM');
+  });
+
+  it('asks for no key and shows the demo complaints', async () => {
+    const page = await openPage();
+    await page.goto(`${embedded.url}/complaints`);
+    await page.getByText('Open access', { exact: true }).waitFor();
+    await expect(page.getByLabel('API key').count()).resolves.toBe(0);
+    await page.locator('tr[data-complaint-id]').first().waitFor({ timeout: 30_000 });
+    await expect(page.getByRole('button', { name: 'Acknowledge', exact: true }).count()).resolves.toBeGreaterThan(0);
+    for (const url of requests) expect(new URL(url).hostname).toBe('127.0.0.1');
+    expect(consoleErrors).toEqual([]);
+  });
+});
