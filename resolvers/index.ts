@@ -14,6 +14,7 @@ import { rating } from './query/rating.js';
 import { ratingHistogram } from './query/rating-histogram.js';
 import { ratingStats } from './query/rating-stats.js';
 import { ratings } from './query/ratings.js';
+import { viewer } from './query/viewer.js';
 import { complaintRaised } from './subscription/complaint-raised.js';
 import { complaintUpdated } from './subscription/complaint-updated.js';
 import { ratingAdded } from './subscription/rating-added.js';
@@ -25,7 +26,7 @@ import { DateTime, SafeInt } from './types/scalars.js';
 import { StreamProcessor } from './types/stream-processor.js';
 
 export const resolvers: Resolvers = {
-  Query: { ratings, rating, customer, complaint, complaints, ratingStats, ratingHistogram, pipeline },
+  Query: { ratings, rating, customer, complaint, complaints, ratingStats, ratingHistogram, pipeline, viewer },
   Mutation: { acknowledgeComplaint },
   Subscription: { complaintRaised, ratingAdded, complaintUpdated },
   Rating,

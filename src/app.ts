@@ -223,6 +223,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       const roles = [...config.roles].join(',');
       logger.info(
         {
+          dashboard: address ? `${config.publicUrl ?? address.url}/` : null,
           graphql: address?.graphqlUrl ?? null,
           websocket: address?.wsUrl ?? null,
           roles,
@@ -233,7 +234,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
           auth: config.apiKeys.length > 0 ? `${config.apiKeys.length} API keys` : 'open (no API_KEYS)',
         },
         address
-          ? `feedback gateway ready: GraphQL ${address.graphqlUrl} (WebSocket ${address.wsUrl}), roles ${roles}, ${config.mode === 'embedded' ? 'embedded in-memory backends' : 'Kafka + Elasticsearch'}`
+          ? `feedback gateway ready: dashboard ${config.publicUrl ?? address.url}/, GraphQL ${address.graphqlUrl} (WebSocket ${address.wsUrl}), roles ${roles}, ${config.mode === 'embedded' ? 'embedded in-memory backends' : 'Kafka + Elasticsearch'}`
           : `feedback gateway running roles ${roles}`,
       );
     },

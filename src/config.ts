@@ -146,7 +146,15 @@ export interface Config {
     readonly rateLimits: Readonly<Record<ApiRole, RateLimit | null>>;
   };
   readonly slack: SlackConfig | null;
-  /** Base URL of a dashboard; complaints link to `${dashboardUrl}/complaints/<id>`. */
+  /**
+   * The gateway's public base URL (PUBLIC_URL, no trailing slash), e.g.
+   * `https://feedback.example.com`; null when not set.
+   */
+  readonly publicUrl: string | null;
+  /**
+   * Base URL of a dashboard; complaints link to `${dashboardUrl}/complaints/<id>`.
+   * @default publicUrl (the gateway serves the dashboard at `/`)
+   */
   readonly dashboardUrl: string | null;
   readonly demo: { readonly enabled: boolean; readonly ratingsPerSecond: number; readonly dataDir: string };
   /** Embedded default only: records kept per partition of the in-memory event log. @default 100_000 */
@@ -504,6 +512,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (kafkaBrokers === undefined && (kafkaSecurity.sasl !== null || kafkaSecurity.ssl !== null)) {
     throw new ConfigError(kafkaSecurity.sasl ? 'KAFKA_SASL_MECHANISM' : 'KAFKA_SSL', 'applies to an external Kafka only: set KAFKA_BROKERS (and ELASTICSEARCH_URL) too');
   }
+  const publicUrl = url(env, 'PUBLIC_URL')?.replace(/\/+$/, '');
 
   const config: Config = {
     production,
@@ -562,7 +571,8 @@ export function loadConfig(env: Env = process.env): Config {
       },
     },
     slack: slack(env),
-    dashboardUrl: url(env, 'DASHBOARD_URL') ?? null,
+    publicUrl: publicUrl ?? null,
+    dashboardUrl: (url(env, 'DASHBOARD_URL') ?? publicUrl)?.replace(/\/+$/, '') ?? null,
     demo: {
       enabled: onOff(env, 'DEMO', mode === 'embedded'),
       ratingsPerSecond: num(env, 'DEMO_RATINGS_PER_SECOND', 5, 0.1, 10_000),

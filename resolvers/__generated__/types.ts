@@ -229,6 +229,8 @@ export type Query = {
   readonly ratingStats: ReadonlyArray<RatingStatsBucket>;
   /** Ratings matching `filter`, a page at a time. */
   readonly ratings: RatingConnection;
+  /** Who is asking: lets a client show only what the caller's role allows. */
+  readonly viewer: Viewer;
 };
 
 
@@ -499,6 +501,23 @@ export type SubscriptionRatingAddedArgs = {
   filter?: InputMaybe<RatingFilter>;
 };
 
+/** The caller, as the API knows it from its key. */
+export type Viewer = {
+  readonly __typename?: 'Viewer';
+  /** The API key's name (`anonymous` with open access); recorded as who acknowledged. */
+  readonly name: Scalars['String']['output'];
+  /** True when the API runs without keys (loopback only, outside production): everyone is an anonymous agent. */
+  readonly openAccess: Scalars['Boolean']['output'];
+  readonly role: ViewerRole;
+};
+
+/** What an API key may do. */
+export type ViewerRole =
+  /** Also acknowledge complaints. */
+  | 'AGENT'
+  /** Query and subscribe. */
+  | 'VIEWER';
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -606,6 +625,8 @@ export type ResolversTypes = {
   StreamProcessor: ResolverTypeWrapper<ProcessorStatusModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Viewer: ResolverTypeWrapper<Viewer>;
+  ViewerRole: ViewerRole;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -637,6 +658,7 @@ export type ResolversParentTypes = {
   StreamProcessor: ProcessorStatusModel;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  Viewer: Viewer;
 };
 
 export type AcknowledgeComplaintPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AcknowledgeComplaintPayload'] = ResolversParentTypes['AcknowledgeComplaintPayload']> = {
@@ -726,6 +748,7 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   ratingHistogram?: Resolver<ReadonlyArray<ResolversTypes['RatingHistogramBucket']>, ParentType, ContextType, RequireFields<QueryRatingHistogramArgs, 'interval'>>;
   ratingStats?: Resolver<ReadonlyArray<ResolversTypes['RatingStatsBucket']>, ParentType, ContextType, RequireFields<QueryRatingStatsArgs, 'groupBy'>>;
   ratings?: Resolver<ResolversTypes['RatingConnection'], ParentType, ContextType, RequireFields<QueryRatingsArgs, 'first' | 'sort'>>;
+  viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
 export type RatingResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Rating'] = ResolversParentTypes['Rating']> = {
@@ -795,6 +818,12 @@ export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends R
   ratingAdded?: SubscriptionResolver<ResolversTypes['Rating'], "ratingAdded", ParentType, ContextType, Partial<SubscriptionRatingAddedArgs>>;
 };
 
+export type ViewerResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  openAccess?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['ViewerRole'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = ApiContext> = {
   AcknowledgeComplaintPayload?: AcknowledgeComplaintPayloadResolvers<ContextType>;
   Acknowledgement?: AcknowledgementResolvers<ContextType>;
@@ -817,5 +846,6 @@ export type Resolvers<ContextType = ApiContext> = {
   SlackMessage?: SlackMessageResolvers<ContextType>;
   StreamProcessor?: StreamProcessorResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  Viewer?: ViewerResolvers<ContextType>;
 };
 

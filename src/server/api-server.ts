@@ -5,7 +5,11 @@
  * - `GET /healthz` (the process is up), `GET /readyz` (every readiness check
  *   passes: Kafka, Elasticsearch, stream table bootstrap, ...), `GET /metrics`
  *   (Prometheus text from the registry given);
- * - `POST /slack/events`, handed to the Slack app's handler when one is given.
+ * - `POST /slack/events`, handed to the Slack app's handler when one is given;
+ * - `GET /` and the dashboard's paths: the operational dashboard (dashboard.ts),
+ *   a client of `/graphql` like any other. Outside production a browser
+ *   opening `/graphql` is redirected to it (Apollo's landing page, served
+ *   from a CDN, is off).
  *
  * Shutdown (`close()`): stop accepting, complete subscriptions (every
  * WebSocket is closed with 1001 and a reason), drain in-flight HTTP requests,
@@ -30,6 +34,7 @@ import { createLiveFeed, type LiveFeed } from '../services/live-feed.js';
 import { createAuthenticator } from './auth.js';
 import { createContextFactory } from './context.js';
 import { createCors } from './cors.js';
+import { createDashboardHandler, isBrowserVisitToGraphQL, redirectToDashboard } from './dashboard.js';
 import { createFormatError } from './error-mapping.js';
 import { DEFAULT_PAGE_SIZE } from '../../resolvers/args.js';
 import { PayloadTooLarge, createGraphQLHttpHandler, readBody, sendGraphQLError } from './http-graphql.js';
@@ -86,6 +91,8 @@ export interface ApiServerOptions {
   defaultMetrics?: boolean;
   /** The rate limiter's clock (milliseconds); injected by tests. @default Date.now */
   now?: Clock;
+  /** The built dashboard (index.html and assets/); null serves none. @default dist/web found above this module */
+  dashboardDir?: string | null;
 }
 
 export interface ListenResult {
@@ -128,6 +135,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     slowCloseTimeoutMs,
     defaultMetrics,
   } = options;
+  const dashboard = createDashboardHandler(options.dashboardDir === undefined ? {} : { dir: options.dashboardDir });
   const logger = baseLogger.child({ component: 'api' });
   const names = new Set<string>();
   for (const c of readinessChecks) {
@@ -179,7 +187,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
           };
         },
       },
-      ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // No landing page: Apollo's loads from a CDN; browsers get the dashboard instead (see handle()).
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   const cors = createCors(config.api.corsOrigins);
@@ -285,12 +294,17 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   }
 
   const routeOf = (path: string): string => (['/graphql', '/healthz', '/readyz', '/metrics', '/slack/events'].includes(path) ? path : 'other');
+  const routeLabel = (path: string): string => {
+    const route = routeOf(path);
+    if (route !== 'other') return route;
+    return path.startsWith('/assets/') ? 'dashboard-asset' : 'other';
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = routeOf(url.pathname);
     res.once('finish', () => {
-      apiMetrics.httpResponses.inc({ route, status: String(res.statusCode) });
+      apiMetrics.httpResponses.inc({ route: routeLabel(url.pathname), status: String(res.statusCode) });
       // Draining: the keep-alive connection this request leaves idle must not hold the shutdown.
       if (state === 'closing') setImmediate(() => server.closeIdleConnections());
     });
@@ -298,6 +312,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const readOnly = method === 'GET' || method === 'HEAD';
     switch (route) {
       case GRAPHQL_PATH:
+        if (!config.production && isBrowserVisitToGraphQL(req, url)) return redirectToDashboard(res);
         if (cors && (await cors(req, res))) return;
         return graphqlHttp(req, res, url);
       case '/healthz':
@@ -323,6 +338,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         if (slackHandler && method === 'POST') return slackEvents(req, res, slackHandler);
         return sendJson(res, 404, { error: slackHandler ? 'use POST' : 'Slack is not configured on this server' });
       default:
+        if (dashboard.handle(req, res, url)) return;
         return sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
     }
   }

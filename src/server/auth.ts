@@ -28,7 +28,7 @@ export interface AuthenticatorOptions {
 }
 
 /** Who everyone is when access is open. */
-export const OPEN_ACCESS_VIEWER: Viewer = Object.freeze({ name: 'anonymous', role: 'agent' });
+export const OPEN_ACCESS_VIEWER: Viewer = Object.freeze({ name: 'anonymous', role: 'agent', openAccess: true });
 
 const digest = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 

@@ -19,6 +19,8 @@ export interface Viewer {
   /** The API key's name; recorded as `acknowledged_by`. */
   readonly name: string;
   readonly role: ApiRole;
+  /** True for the anonymous agent of open access (no API keys configured). */
+  readonly openAccess?: boolean;
 }
 
 /** Per-request batching: each loader turns the lookups of one tick into one port call. */

@@ -54,6 +54,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MEMORY_RETENTION_RECORDS: 'lots' })).toThrow(/MEMORY_RETENTION_RECORDS/);
   });
 
+  it('takes PUBLIC_URL as the default dashboard URL (Slack links), DASHBOARD_URL overriding it', () => {
+    expect(loadConfig({})).toMatchObject({ publicUrl: null, dashboardUrl: null });
+    expect(loadConfig({ PUBLIC_URL: 'https://feedback.example.com/' })).toMatchObject({ publicUrl: 'https://feedback.example.com', dashboardUrl: 'https://feedback.example.com' });
+    expect(loadConfig({ PUBLIC_URL: 'https://feedback.example.com', DASHBOARD_URL: 'https://dash.example.com' }).dashboardUrl).toBe('https://dash.example.com');
+    fails({ PUBLIC_URL: 'feedback.example.com' }, 'PUBLIC_URL', 'http(s) URL');
+    fails({ PUBLIC_URL: 'ftp://feedback.example.com' }, 'PUBLIC_URL');
+  });
+
   it('parses API keys', () => {
     const c = loadConfig({ API_KEYS: 'k-viewer-123:viewer:dash,k-agent-456:agent:ops' });
     expect(c.apiKeys).toEqual([
