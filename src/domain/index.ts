@@ -5,3 +5,5 @@ export * from './rating.js';
 export * from './customer.js';
 export * from './enriched-rating.js';
 export * from './complaint.js';
+export * from './wire-format.js';
+export * from './avro-values.js';
