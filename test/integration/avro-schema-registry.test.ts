@@ -335,6 +335,7 @@ describe('Avro through a Schema Registry', () => {
     it('dead-letters nothing, loses nothing, and resumes by itself', async () => {
       own = await startApicurio();
       const url = own.schemaRegistryUrl;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7$/);
       const n = names('avro-outage');
       await log.ensureTopics([...Object.values(n.topics), n.pending].map((name) => ({ name })));
       await jsonCustomers(n, [1, 2, 3, 4, 5]);
@@ -355,6 +356,8 @@ describe('Avro through a Schema Registry', () => {
 
       own.pause();
       const pausedAt = Date.now();
+      // Paused: connections are accepted but never answered.
+      await expect(fetch(`${url}/schemas/ids/${v1}`, { signal: AbortSignal.timeout(1_000) })).rejects.toThrow(/timeout|aborted/i);
       const during: OutRecord[] = [];
       for (let i = 6; i <= 45; i++) {
         const r = rating(i, 1 + (i % 5));
@@ -375,6 +378,12 @@ describe('Avro through a Schema Registry', () => {
       expect(await readToEnd(log, n.topics.deadLetters)).toEqual([]);
       expect(whileAway?.failedMessages).toBe(0);
       expect((await l.status()).find((s) => s.name === 'enrich-ratings')).toMatchObject({ failedMessages: 0, state: 'RUNNING' });
+
+      // Stopped (resumed first): nothing listens any more.
+      const stopped = own;
+      own = undefined;
+      await stopped.stop();
+      await expect(fetch(`${url}/subjects`)).rejects.toThrow();
     }, 240_000);
   });
 });
