@@ -1,7 +1,8 @@
 /**
  * The layering rule, enforced in `npm test` (npm run lint:deps):
  * adapters, resolvers, stream, slack-app → ports/services → domain.
- * Only adapters talk to kafkajs / Elasticsearch; only adapters and the
+ * Only adapters talk to kafkajs / Elasticsearch (and only the schema-registry
+ * adapter to the registry client); only adapters and the
  * Slack app talk to @slack/*. The composition root (src/main.ts, src/app.ts,
  * src/server/) may wire anything together.
  */
@@ -34,6 +35,13 @@ module.exports = {
       severity: 'error',
       from: { pathNot: ['^src/adapters/', '^test/', '^bench/', '^scripts/'] },
       to: { path: ['node_modules/kafkajs/', 'node_modules/@elastic/'] },
+    },
+    {
+      name: 'only-the-schema-registry-adapter-imports-its-client',
+      comment: 'The Schema Registry client and its Avro library stay behind src/ports/schema-registry.ts.',
+      severity: 'error',
+      from: { pathNot: ['^src/adapters/schema-registry/', '^test/', '^bench/', '^scripts/'] },
+      to: { path: ['node_modules/@kafkajs/confluent-schema-registry/', 'node_modules/avsc/', 'node_modules/mappersmith/'] },
     },
     {
       name: 'only-adapters-and-slack-app-import-slack',

@@ -18,6 +18,7 @@ import { createKafkaStreamRuntime } from './adapters/kafka/stream-runtime.js';
 import { createMemoryEventLog, type MemoryEventLog } from './adapters/memory/event-log.js';
 import { createMemorySearch, type MemorySearch } from './adapters/memory/search-index.js';
 import { createMemoryStreamRuntime } from './adapters/memory/stream-runtime.js';
+import { createSchemaRegistry } from './adapters/schema-registry/client.js';
 import { redactUrl, type Config, type ElasticsearchConfig, type Role } from './config.js';
 import type { AccessFailure } from './adapters/elasticsearch/client.js';
 import { ConfigError } from './errors.js';
@@ -28,6 +29,7 @@ import type { PipelineStatusSource, StreamRuntime } from './ports/stream-runtime
 import { createApiServer, sinkStatusSource, type ApiServer, type ListenResult, type ReadinessCheck } from './server/index.js';
 import { createAcknowledgementService } from './services/acknowledgements.js';
 import { createDemoGenerator, type DemoGenerator } from './services/demo-generator.js';
+import { createEnrichedEncoder, createRecordDecoder } from './services/record-codec.js';
 import { createSink, type Sink } from './services/sink.js';
 import { createSlackRole, type SlackRole } from '../slack-app/index.js';
 import { createStreamLayer, type StreamLayer } from '../stream/index.js';
@@ -93,6 +95,18 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       })
     : createMemorySearch();
 
+  // Record formats: JSON, or Avro through a Confluent-compatible Schema Registry.
+  const schemaRegistry = config.schemaRegistry
+    ? createSchemaRegistry({ ...config.schemaRegistry, logger: logger.child({ component: 'schema-registry' }) })
+    : null;
+  const codecs = {
+    ratings: createRecordDecoder({ format: config.formats.ratings, registry: schemaRegistry, setting: 'RATINGS_FORMAT' }),
+    customers: createRecordDecoder({ format: config.formats.customers, registry: schemaRegistry, setting: 'CUSTOMERS_FORMAT' }),
+    enriched: createEnrichedEncoder({ format: config.formats.enriched, registry: schemaRegistry, topic: config.topics.ratingsEnriched }),
+  };
+  /** Readers of the enriched topic (sink, live feed) recognise Avro by its magic byte, whatever ENRICHED_FORMAT says now. */
+  const enrichedDecoder = createRecordDecoder({ format: 'auto', registry: schemaRegistry, setting: 'ENRICHED_FORMAT' });
+
   // Stream layer.
   let runtime: StreamRuntime | null = null;
   let stream: StreamLayer | null = null;
@@ -100,7 +114,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     runtime = kafkaLog
       ? createKafkaStreamRuntime({ log: kafkaLog, groupPrefix, statusTopic, exactlyOnce: config.kafka?.exactlyOnce ?? true, logger: logger.child({ component: 'stream-runtime' }) })
       : createMemoryStreamRuntime({ log: memoryLog as MemoryEventLog, groupPrefix, logger: logger.child({ component: 'stream-runtime' }) });
-    stream = createStreamLayer({ runtime, topics: config.topics, rule: config.complaintRule, joinGraceMs: config.joinGraceMs, logger, pendingTopic });
+    stream = createStreamLayer({ runtime, topics: config.topics, rule: config.complaintRule, joinGraceMs: config.joinGraceMs, logger, pendingTopic, codecs });
   }
 
   // Pipeline status for Query.pipeline: local in one process, from the status topic across processes.
@@ -116,7 +130,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
   }
 
   const sink: Sink | null = has('sink')
-    ? createSink({ log, writer: search, topics: config.topics, groupId: `${groupPrefix}-sink`, batchSize: config.sink.batchSize, flushMs: config.sink.flushMs, logger: logger.child({ component: 'sink' }) })
+    ? createSink({ log, writer: search, topics: config.topics, groupId: `${groupPrefix}-sink`, batchSize: config.sink.batchSize, flushMs: config.sink.flushMs, decoder: enrichedDecoder, logger: logger.child({ component: 'sink' }) })
     : null;
 
   // Bound once the API exists: its live feed remembers complaints raised but maybe not indexed yet.
@@ -156,6 +170,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       acknowledgements,
       registry,
       readinessChecks: checks,
+      enrichedDecoder,
       ...(pipeline ? { pipeline } : {}),
       sink: sink ? sinkStatusSource(sink, [config.indices.ratings, config.indices.complaints, config.indices.customers]) : null,
       ...(slack ? { slackHandler: slack.httpHandler } : {}),
@@ -229,6 +244,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
           roles,
           eventLog: config.kafka ? `kafka ${config.kafka.brokers.join(',')}` : 'in-memory',
           search: config.elasticsearch ? `elasticsearch ${redactUrl(config.elasticsearch.url)}` : 'in-memory',
+          formats: `ratings ${config.formats.ratings}, customers ${config.formats.customers}, enriched ${config.formats.enriched}`,
+          schemaRegistry: config.schemaRegistry ? redactUrl(config.schemaRegistry.url) : 'none',
           slack: slack ? `${slack.mode} (channel ${config.slack?.channel})` : 'off',
           demo: demo ? `${config.demo.ratingsPerSecond} ratings/s` : 'off',
           auth: config.apiKeys.length > 0 ? `${config.apiKeys.length} API keys` : 'open (no API_KEYS)',

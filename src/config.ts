@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { DEFAULT_INDICES, DEFAULT_TOPICS, type IndexNames, type TopicNames } from './topics.js';
 import type { ComplaintRule } from './domain/complaint.js';
+import { OUTPUT_FORMATS, RECORD_FORMATS, type OutputFormat, type RecordFormat } from './domain/wire-format.js';
 
 export const ROLES = ['stream', 'sink', 'api', 'slack'] as const;
 export type Role = (typeof ROLES)[number];
@@ -72,6 +73,17 @@ export interface KafkaSslConfig {
   readonly key: string | null;
 }
 
+export interface SchemaRegistryConfig {
+  /** Base URL of a Confluent-compatible API (Apicurio: `.../apis/ccompat/v7`). */
+  readonly url: string;
+  readonly username: string | null;
+  readonly password: string | null;
+  /** PEM contents of SCHEMA_REGISTRY_CA_FILE, trusted for an https URL. */
+  readonly ca: string | null;
+  /** @default 5_000 // ms */
+  readonly requestTimeoutMs: number;
+}
+
 export interface Config {
   readonly production: boolean;
   readonly port: number;
@@ -102,6 +114,13 @@ export interface Config {
   readonly elasticsearch: ElasticsearchConfig | null;
   readonly topics: TopicNames;
   readonly indices: IndexNames;
+  /**
+   * How the input topics are read and the enriched topic written: `auto`
+   * reads the Schema Registry wire format (magic byte 0) as Avro and anything
+   * else as JSON.
+   */
+  readonly formats: { readonly ratings: RecordFormat; readonly customers: RecordFormat; readonly enriched: OutputFormat };
+  readonly schemaRegistry: SchemaRegistryConfig | null;
   readonly roles: ReadonlySet<Role>;
   readonly apiKeys: readonly ApiKey[];
   readonly complaintRule: ComplaintRule;
@@ -479,6 +498,48 @@ function elasticsearch(env: Env, esUrl: string | undefined): ElasticsearchConfig
   };
 }
 
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], def: T): T {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined) return def;
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function formats(env: Env): Config['formats'] {
+  return {
+    ratings: oneOf(env, 'RATINGS_FORMAT', RECORD_FORMATS, 'auto'),
+    customers: oneOf(env, 'CUSTOMERS_FORMAT', RECORD_FORMATS, 'auto'),
+    enriched: oneOf(env, 'ENRICHED_FORMAT', OUTPUT_FORMATS, 'json'),
+  };
+}
+
+function schemaRegistry(env: Env, f: Config['formats']): SchemaRegistryConfig | null {
+  const registryUrl = url(env, 'SCHEMA_REGISTRY_URL');
+  const username = str(env, 'SCHEMA_REGISTRY_USERNAME') ?? null;
+  const password = str(env, 'SCHEMA_REGISTRY_PASSWORD') ?? null;
+  const caFile = str(env, 'SCHEMA_REGISTRY_CA_FILE');
+  if (registryUrl === undefined) {
+    const needs = f.ratings === 'avro' ? 'RATINGS_FORMAT=avro' : f.customers === 'avro' ? 'CUSTOMERS_FORMAT=avro' : f.enriched === 'avro' ? 'ENRICHED_FORMAT=avro' : null;
+    if (needs !== null) throw new ConfigError('SCHEMA_REGISTRY_URL', `is required with ${needs} (the base URL of a Confluent-compatible Schema Registry)`);
+    const stray = username !== null ? 'SCHEMA_REGISTRY_USERNAME' : password !== null ? 'SCHEMA_REGISTRY_PASSWORD' : caFile !== undefined ? 'SCHEMA_REGISTRY_CA_FILE' : null;
+    if (stray !== null) throw new ConfigError('SCHEMA_REGISTRY_URL', `is required when ${stray} is set`);
+    return null;
+  }
+  if ((username === null) !== (password === null)) {
+    throw new ConfigError(username === null ? 'SCHEMA_REGISTRY_USERNAME' : 'SCHEMA_REGISTRY_PASSWORD', 'set both SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD for basic auth, or neither');
+  }
+  let ca: string | null = null;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError('SCHEMA_REGISTRY_CA_FILE', `cannot read ${JSON.stringify(caFile)} (${(e as NodeJS.ErrnoException).code ?? 'error'}); expected a PEM file of CA certificates`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('SCHEMA_REGISTRY_CA_FILE', `${JSON.stringify(caFile)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return { url: registryUrl, username, password, ca, requestTimeoutMs: int(env, 'SCHEMA_REGISTRY_TIMEOUT_MS', 5_000, 100, 600_000) };
+}
+
 function logLevel(env: Env): string {
   const v = str(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
@@ -513,6 +574,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(kafkaSecurity.sasl ? 'KAFKA_SASL_MECHANISM' : 'KAFKA_SSL', 'applies to an external Kafka only: set KAFKA_BROKERS (and ELASTICSEARCH_URL) too');
   }
   const publicUrl = url(env, 'PUBLIC_URL')?.replace(/\/+$/, '');
+  const recordFormats = formats(env);
 
   const config: Config = {
     production,
@@ -548,6 +610,8 @@ export function loadConfig(env: Env = process.env): Config {
       complaints: indexName(env, 'INDEX_COMPLAINTS', DEFAULT_INDICES.complaints),
       customers: indexName(env, 'INDEX_CUSTOMERS', DEFAULT_INDICES.customers),
     },
+    formats: recordFormats,
+    schemaRegistry: schemaRegistry(env, recordFormats),
     roles: roleSet,
     apiKeys,
     complaintRule: { starsBelow: int(env, 'COMPLAINT_STARS_BELOW', 3, 1, 6), clubStatuses: statuses },

@@ -18,6 +18,7 @@ import type { ComplaintRule } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { LogRecord } from '../src/ports/event-log.js';
 import type { GlobalTable, ProcessorDefinition, ProcessorHandle, ProcessorStatus, StreamRuntime } from '../src/ports/stream-runtime.js';
+import { jsonDecoder, type EnrichedEncoder, type RecordDecoder } from '../src/services/record-codec.js';
 import type { TopicNames } from '../src/topics.js';
 import { createCustomersTable, type CustomersTable } from './customers-table.js';
 import { deadLettered } from './dead-letter.js';
@@ -38,6 +39,11 @@ export interface StreamLayerOptions {
   readonly logger: Logger;
   /** @default '_feedback-join-pending' */
   readonly pendingTopic?: string;
+  /**
+   * How the inputs are read and the enriched topic written (RATINGS_FORMAT,
+   * CUSTOMERS_FORMAT, ENRICHED_FORMAT). @default JSON throughout
+   */
+  readonly codecs?: { readonly ratings?: RecordDecoder; readonly customers?: RecordDecoder; readonly enriched?: EnrichedEncoder };
 }
 
 export interface StreamLayer {
@@ -53,7 +59,9 @@ export interface StreamLayer {
   readonly customers: CustomersTable;
 }
 
-export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, pendingTopic = DEFAULT_PENDING_TOPIC }: StreamLayerOptions): StreamLayer {
+export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, pendingTopic = DEFAULT_PENDING_TOPIC, codecs = {} }: StreamLayerOptions): StreamLayer {
+  const { ratings: ratingsDecoder = jsonDecoder, customers: customersDecoder = jsonDecoder, enriched } = codecs;
+  const encodeEnriched = enriched && enriched.format !== 'json' ? (columns: Parameters<EnrichedEncoder['encode']>[0]) => enriched.encode(columns) : undefined;
   const log = logger.child({ component: 'stream' });
   const customers = createCustomersTable((record, error) =>
     log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: error }, 'not a customer record; skipped by the table'),
@@ -93,15 +101,25 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
         name: REKEY_CUSTOMERS,
         sources: [topics.customersCdc],
         sinks: [topics.customersRekeyed, topics.deadLetters],
-        process: (r, ctx) => rekeyCustomer(r, { output: topics.customersRekeyed, deadLetters: topics.deadLetters }, ctx.now),
+        prepare: (records) => customersDecoder.prepare(records),
+        process: (r, ctx) => rekeyCustomer(r, { output: topics.customersRekeyed, deadLetters: topics.deadLetters, decoder: customersDecoder }, ctx.now),
       }),
       withDeadLetters({
         name: ENRICH_RATINGS,
         sources: [topics.ratings, pendingTopic],
         sinks: [topics.ratingsEnriched, topics.complaints, pendingTopic, topics.deadLetters],
         tables: [customersTable],
+        prepare: async (records) => {
+          await ratingsDecoder.prepare(records);
+          await enriched?.ready();
+        },
         process: (r, ctx) =>
-          enrichRatingStep(r, customers, { output: topics.ratingsEnriched, pending: pendingTopic, deadLetters: topics.deadLetters, graceMs: joinGraceMs, complaints: { output: topics.complaints, rule } }, ctx.now),
+          enrichRatingStep(
+            r,
+            customers,
+            { output: topics.ratingsEnriched, pending: pendingTopic, deadLetters: topics.deadLetters, graceMs: joinGraceMs, complaints: { output: topics.complaints, rule }, decoder: ratingsDecoder, encodeEnriched },
+            ctx.now,
+          ),
       }),
     ];
     for (const def of defs) handles.push(await runtime.run(def));

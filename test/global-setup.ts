@@ -4,12 +4,18 @@
  * run (in parallel, on free ports) and always stops them when the run ends. Tests read
  * the addresses through `test/support/infra.ts`.
  *
+ * A Schema Registry (Apicurio, see scripts/infra/apicurio.ts) is started too, in parallel,
+ * only when the run includes a test file that calls `schemaRegistryUrl()`: runs of other
+ * files do not pay for it.
+ *
  * Environment:
  * - `KAFKA_BROKERS_TEST` / `ELASTICSEARCH_URL_TEST`: reuse an already running server
  *   instead of starting one (faster while developing, e.g. with `npm run stack`).
  * - `KAFKA_SECURE_BROKERS_TEST` with `KAFKA_SECURE_USERNAME_TEST`, `KAFKA_SECURE_PASSWORD_TEST`
  *   and `KAFKA_SECURE_CA_FILE_TEST` (as `npm run -s stack -- --secure` prints them): reuse a
  *   running secured broker (SASL_SSL, SCRAM-SHA-512) instead of starting the second one.
+ * - `SCHEMA_REGISTRY_URL_TEST`: reuse a running Schema Registry (its Confluent-compatible
+ *   endpoint) instead of starting one.
  * - `INFRA=off`: start nothing and provide empty strings, for unit-only runs; tests that
  *   need a server then fail with a message saying so.
  *
@@ -17,6 +23,7 @@
  * server log), which fails the whole run, under `CI=true` as everywhere else: a missing
  * server is never a silent skip.
  */
+import { readFile } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
 import { startInfra, startKafka, type Infra, type KafkaClientSecurity, type KafkaServer } from '../scripts/infra/index.js';
 
@@ -33,21 +40,41 @@ declare module 'vitest' {
     elasticsearchUrl: string;
     /** The secured Kafka broker; null when `INFRA=off`. */
     secureKafka: SecureKafkaInfo | null;
+    /** Confluent-compatible Schema Registry URL; empty when no test of the run needs one. */
+    schemaRegistryUrl: string;
   }
+}
+
+/** What a test file that needs the registry contains (see `test/support/infra.ts`). */
+const REGISTRY_MARKER = 'schemaRegistryUrl()';
+
+/**
+ * Whether a test file of this run calls `schemaRegistryUrl()`. The run's file filters are
+ * Vitest-internal (`filenamePattern`); when they cannot be read, every file counts.
+ */
+async function runNeedsRegistry(project: TestProject): Promise<boolean> {
+  const filters = (project.vitest as unknown as { filenamePattern?: unknown }).filenamePattern;
+  const { testFiles } = await project.globTestFiles(
+    Array.isArray(filters) ? filters.filter((filter): filter is string => typeof filter === 'string') : [],
+  );
+  const contents = await Promise.all(testFiles.map((file) => readFile(file, 'utf8').catch(() => '')));
+  return contents.some((content) => content.includes(REGISTRY_MARKER));
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const reusedBrokers = process.env.KAFKA_BROKERS_TEST?.trim() ?? '';
   const reusedUrl = process.env.ELASTICSEARCH_URL_TEST?.trim() ?? '';
+  const reusedRegistry = process.env.SCHEMA_REGISTRY_URL_TEST?.trim() ?? '';
   const off = process.env.INFRA === 'off';
   const reusedSecure = reusedSecureKafka();
+  const needsRegistry = !off && reusedRegistry === '' && (await runNeedsRegistry(project));
   const startedAt = Date.now();
   let infra: Infra;
   let secureServer: KafkaServer | undefined;
   try {
     // The secured broker is small (its heap, its own internal topics) and starts beside the others.
     const [plain, secured] = await Promise.allSettled([
-      startInfra({ kafka: !off && reusedBrokers === '', elasticsearch: !off && reusedUrl === '' }),
+      startInfra({ kafka: !off && reusedBrokers === '', elasticsearch: !off && reusedUrl === '', apicurio: needsRegistry }),
       off || reusedSecure ? Promise.resolve(undefined) : startKafka({ secure: true, heap: '384m' }),
     ]);
     if (plain.status === 'rejected' || secured.status === 'rejected') {
@@ -59,9 +86,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     secureServer = secured.value;
   } catch (error) {
     throw new Error(
-      'Test infrastructure (Kafka, Elasticsearch) could not start, so the run fails. ' +
+      'Test infrastructure (Kafka, Elasticsearch, Schema Registry) could not start, so the run fails. ' +
         'Fix its cause (below), or set INFRA=off for unit tests only, or point ' +
-        'KAFKA_BROKERS_TEST / ELASTICSEARCH_URL_TEST at running servers.',
+        'KAFKA_BROKERS_TEST / ELASTICSEARCH_URL_TEST / SCHEMA_REGISTRY_URL_TEST at running servers.',
       { cause: error },
     );
   }
@@ -72,6 +99,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('elasticsearchUrl', elasticsearchUrl);
   const secureKafka: SecureKafkaInfo | null = off ? null : (reusedSecure ?? (secureServer?.security ? { brokers: secureServer.brokers, ...secureServer.security } : null));
   project.provide('secureKafka', secureKafka);
+  const schemaRegistryUrl = off ? '' : (infra.apicurio?.schemaRegistryUrl ?? reusedRegistry);
+  project.provide('schemaRegistryUrl', schemaRegistryUrl);
 
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   if (off) {
@@ -80,7 +109,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const kafkaNote = infra.kafka ? `Kafka ${infra.kafka.version}` : 'Kafka (reused)';
     const esNote = infra.elasticsearch ? `Elasticsearch ${infra.elasticsearch.version}` : 'Elasticsearch (reused)';
     const secureNote = secureServer ? `secured Kafka (SASL_SSL) at ${secureServer.brokers}` : `secured Kafka (reused) at ${secureKafka?.brokers ?? ''}`;
-    console.log(`[infra] ${kafkaNote} at ${kafkaBrokers}, ${secureNote}, ${esNote} at ${elasticsearchUrl} (${seconds} s)`);
+    const registryNote = infra.apicurio
+      ? `, Apicurio Registry ${infra.apicurio.version} at ${schemaRegistryUrl}`
+      : reusedRegistry
+        ? `, Schema Registry (reused) at ${reusedRegistry}`
+        : '';
+    console.log(`[infra] ${kafkaNote} at ${kafkaBrokers}, ${secureNote}, ${esNote} at ${elasticsearchUrl}${registryNote} (${seconds} s)`);
   }
 
   const started = infra;

@@ -35,6 +35,37 @@ export function enrichedToRecord(e: EnrichedRating): Json {
   };
 }
 
+const nullable = (type: string): { type: readonly unknown[]; default: null } => ({ type: ['null', type], default: null });
+
+/**
+ * The Avro schema of `ratings-with-customer-data` when it is written as Avro
+ * (`ENRICHED_FORMAT=avro`), registered under `<topic>-value`: the columns of
+ * {@link enrichedToRecord}, named as KSQL named them for an Avro source (its
+ * record name and namespace too), so sinks that used KSQL's output (Kafka
+ * Connect with the Avro converter) read it unchanged. Columns that can be
+ * null are optional unions.
+ */
+export const ENRICHED_AVRO_SCHEMA = {
+  type: 'record',
+  name: 'KsqlDataSourceSchema',
+  namespace: 'io.confluent.ksql.avro_schemas',
+  fields: [
+    { name: 'RATING_ID', type: 'long' },
+    { name: 'USER_ID', type: 'long' },
+    { name: 'STARS', type: 'int' },
+    { name: 'ROUTE_ID', ...nullable('long') },
+    { name: 'RATING_TIME', type: 'long' },
+    { name: 'CHANNEL', type: 'string' },
+    { name: 'MESSAGE', type: 'string' },
+    { name: 'ID', type: 'long' },
+    { name: 'CLUB_STATUS', ...nullable('string') },
+    { name: 'EMAIL', ...nullable('string') },
+    { name: 'FIRST_NAME', ...nullable('string') },
+    { name: 'LAST_NAME', ...nullable('string') },
+    { name: 'GENDER', ...nullable('string') },
+  ],
+} as const;
+
 export function parseEnrichedRecord(value: unknown): Result<EnrichedRating> {
   try {
     if (!isObject(value)) throw new InvalidRecordError('', 'an enriched rating must be a JSON object');

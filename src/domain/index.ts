@@ -6,3 +6,5 @@ export * from './customer.js';
 export * from './enriched-rating.js';
 export * from './complaint.js';
 export * from './dead-letter.js';
+export * from './wire-format.js';
+export * from './avro-values.js';

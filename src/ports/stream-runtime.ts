@@ -90,6 +90,15 @@ export interface ProcessorDefinition {
   readonly sinks: readonly string[];
   /** Tables to bootstrap before the first record; a change to one wakes partitions that wait. */
   readonly tables?: readonly GlobalTable[];
+  /**
+   * Awaited before each batch is processed, with the batch's records: fetches
+   * what the steps need from outside and then read synchronously (the writer
+   * schemas of Avro records, see src/services/record-codec.ts), so `process`
+   * stays free of I/O. When it throws, nothing of the batch is processed or
+   * committed: the partition pauses and the batch is retried after a jittered
+   * backoff (the processor reports ERROR after repeated failures).
+   */
+  prepare?(records: readonly LogRecord[]): Promise<void>;
   /** One input record in, a decision out. Pure apart from reading tables: no I/O. */
   process(record: LogRecord, ctx: StepContext): StepOutcome;
   /**

@@ -31,6 +31,7 @@ import type { PipelineStatusSource } from '../ports/stream-runtime.js';
 import type { AcknowledgementService } from '../services/acknowledgements.js';
 import type { ApiContext, SinkStatusSource } from '../services/api-context.js';
 import { createLiveFeed, type LiveFeed } from '../services/live-feed.js';
+import type { RecordDecoder } from '../services/record-codec.js';
 import { createAuthenticator } from './auth.js';
 import { createContextFactory } from './context.js';
 import { createCors } from './cors.js';
@@ -79,6 +80,8 @@ export interface ApiServerOptions {
   readinessChecks?: readonly ReadinessCheck[];
   /** A live feed to use (and not stop); by default the server creates and owns one over `eventLog`. */
   liveFeed?: LiveFeed;
+  /** How the live feed it creates reads the enriched ratings (Avro when ENRICHED_FORMAT=avro). @default JSON */
+  enrichedDecoder?: RecordDecoder;
   /** Longest wait for each readiness check. @default 2_000 // ms */
   readinessTimeoutMs?: number;
   /** Longest wait, per phase, for WebSocket close handshakes and for in-flight HTTP requests on close(). @default 4_000 // ms */
@@ -154,6 +157,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       bufferSize: config.api.subscriberBufferSize,
       maxConcurrentReplays: config.api.maxConcurrentReplays,
       logger,
+      ...(options.enrichedDecoder ? { enrichedDecoder: options.enrichedDecoder } : {}),
       onSlowSubscriber: (stream) => apiMetrics.slowSubscribers.inc({ stream }),
     });
 

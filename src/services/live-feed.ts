@@ -24,7 +24,6 @@
  * Depends on ports and domain parsers only.
  */
 import {
-  decodeJson,
   openComplaint,
   parseAcknowledgement,
   parseEnrichedRecord,
@@ -33,11 +32,13 @@ import {
   type EnrichedRating,
   type Result,
 } from '../domain/index.js';
-import { AppError, BadInputError, ErrorCode, InvalidRecordError } from '../errors.js';
+import { AppError, BadInputError, ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EventLog, LogRecord, Stoppable } from '../ports/event-log.js';
 import { createEventMemo, type EventMemo } from './event-memo.js';
 import { compareOffsets, decodeCursor, encodeCursor, nextOffset, type Positions } from './feed-cursor.js';
+import { jsonDecoder, type RecordDecoder } from './record-codec.js';
+import { retry } from '../retry.js';
 
 export const LIVE_STREAMS = ['complaints', 'ratings', 'acknowledgements'] as const;
 export type LiveStream = (typeof LIVE_STREAMS)[number];
@@ -63,6 +64,12 @@ export interface LiveFeedOptions {
   maxConcurrentReplays?: number;
   /** Longest wait for a replay slot before SERVICE_UNAVAILABLE (retriable). @default 30_000 // 30 seconds */
   replayQueueTimeoutMs?: number;
+  /**
+   * Reads `ratings-with-customer-data` for `ratingAdded`: `auto` with a schema
+   * registry reads it when written as Avro (ENRICHED_FORMAT=avro).
+   * Complaints and acknowledgements are JSON. @default JSON
+   */
+  enrichedDecoder?: RecordDecoder;
 }
 
 export interface SubscribeOptions {
@@ -139,6 +146,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     recentAcknowledgements = 10_000,
     maxConcurrentReplays = 4,
     replayQueueTimeoutMs = 30_000,
+    enrichedDecoder = jsonDecoder,
   } = options;
   if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new BadInputError(`bufferSize must be a positive integer, got ${bufferSize}`);
   if (!Number.isInteger(maxConcurrentReplays) || maxConcurrentReplays < 1) throw new BadInputError(`maxConcurrentReplays must be a positive integer, got ${maxConcurrentReplays}`);
@@ -156,7 +164,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     if (recent.size > recentComplaints) recent.delete(recent.keys().next().value as string);
     return { ok: true, value: complaint };
   });
-  const ratingsHub = new Hub<EnrichedRating>('ratings', topics.ratingsEnriched, log, logger, parseEnrichedRecord);
+  const ratingsHub = new Hub<EnrichedRating>('ratings', topics.ratingsEnriched, log, logger, parseEnrichedRecord, undefined, enrichedDecoder);
   const acksHub = new Hub<Acknowledgement>('acknowledgements', topics.acknowledgements, log, logger, parseAcknowledgement, {
     key: (a) => `${a.complaintId}\u0000${a.at}`,
     size: recentAcknowledgements,
@@ -278,7 +286,24 @@ class Hub<T> {
     private readonly parseValue: (value: unknown) => Result<T>,
     /** Events with the key of one delivered among the last `size` are dropped. */
     private readonly dedup?: { readonly key: (value: T) => string; readonly size: number },
+    private readonly decoder: RecordDecoder = jsonDecoder,
   ) {}
+
+  /**
+   * Decodes a batch's Avro records before it is delivered (synchronously).
+   * A registry that cannot be asked holds the batch for a while (the tail
+   * stays on it, so nothing is skipped while the registry comes back);
+   * after that the records that could not be read are skipped with a warning,
+   * as fan-out must not stall.
+   */
+  private async prepare(records: readonly LogRecord[]): Promise<void> {
+    await retry(() => this.decoder.prepare(records), {
+      maxAttempts: 10,
+      initialDelayMs: 200,
+      maxDelayMs: 5_000,
+      onRetry: (err, attempt, delayMs) => this.logger.warn({ err, topic: this.topic, attempt, delayMs }, 'live feed could not decode a batch; retrying'),
+    }).catch((err: unknown) => this.logger.error({ err, topic: this.topic, records: records.length }, 'live feed could not decode a batch; its undecoded records are skipped'));
+  }
 
   get size(): number {
     return this.listeners.size;
@@ -301,7 +326,8 @@ class Hub<T> {
     this.tail = await this.log.tail({
       topic: this.topic,
       from: new Map(this.positions),
-      onBatch: (records) => this.deliver(records),
+      // JSON needs no preparing: delivered in the same turn, as before Avro.
+      onBatch: (records) => (this.decoder.format === 'json' ? this.deliver(records) : this.prepare(records).then(() => this.deliver(records))),
       onPosition: (partition, next) => this.advance(partition, next),
     });
     this.logger.debug({ topic: this.topic, stream: this.stream }, 'live tail started');
@@ -309,11 +335,12 @@ class Hub<T> {
 
   parse(record: LogRecord): Delivery<T> | null {
     if (record.value === null) return null;
-    let result: Result<T>;
+    let result: Result<T, AppError>;
     try {
-      result = this.parseValue(decodeJson(record.value));
+      result = this.parseValue(this.decoder.value(record));
     } catch (e) {
-      if (!(e instanceof InvalidRecordError)) throw e;
+      // An InvalidRecordError, or an Avro record prepare() could not decode (registry unavailable too long).
+      if (!(e instanceof AppError)) throw e;
       result = { ok: false, error: e };
     }
     if (!result.ok) {

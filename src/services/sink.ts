@@ -29,6 +29,7 @@ import type { EventLog, LogRecord, OutRecord, Stoppable } from '../ports/event-l
 import type { SearchWriter, WriteOp, WriteResult } from '../ports/search.js';
 import { backoffDelay, retry, sleep } from '../retry.js';
 import type { TopicNames } from '../topics.js';
+import { jsonDecoder, type RecordDecoder } from './record-codec.js';
 
 export const SINK_PROCESSOR = 'sink';
 
@@ -55,6 +56,13 @@ export interface SinkOptions {
   retryInitialDelayMs?: number;
   /** Longest retry delay. @default 5_000 // ms */
   retryMaxDelayMs?: number;
+  /**
+   * Reads the enriched ratings and complaints: `auto` with a schema registry
+   * reads `ratings-with-customer-data` written as Avro (ENRICHED_FORMAT=avro).
+   * A registry that cannot be asked hands the batch back (retried, never
+   * dead-lettered). @default JSON
+   */
+  decoder?: RecordDecoder;
   logger?: Logger;
 }
 
@@ -122,6 +130,7 @@ export function createSink(options: SinkOptions): Sink {
     maxRetryMs = 15_000,
     retryInitialDelayMs = 100,
     retryMaxDelayMs = 5_000,
+    decoder = jsonDecoder,
   } = options;
   const logger = (options.logger ?? silentLogger).child({ processor: SINK_PROCESSOR, groupId });
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new AppError(ErrorCode.Config, `sink batchSize must be a positive integer, got ${batchSize}`);
@@ -310,7 +319,7 @@ export function createSink(options: SinkOptions): Sink {
         return { op: { kind: 'upsertCustomer', customer: r.value } };
       }
       if (record.value === null) throw new InvalidRecordError('', 'a null value (tombstone) is not an enriched rating');
-      const r = parseEnrichedRecord(decodeJson(record.value));
+      const r = parseEnrichedRecord(decoder.value(record));
       if (!r.ok) return { error: r.error };
       if (record.topic === topics.complaints) return { op: { kind: 'createComplaint', complaint: openComplaint(r.value) } };
       if (record.topic === topics.ratingsEnriched) return { op: { kind: 'upsertRating', rating: r.value } };
@@ -324,6 +333,7 @@ export function createSink(options: SinkOptions): Sink {
   async function onBatch(records: readonly LogRecord[]): Promise<void> {
     const first = records[0];
     if (!first) return;
+    if (first.topic !== topics.customersRekeyed) await decoder.prepare(records);
     const at = { topic: first.topic, partition: first.partition, offset: first.offset };
     const ts = topicStats(first.topic);
     counters.received += records.length;

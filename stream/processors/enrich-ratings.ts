@@ -21,15 +21,19 @@
  *   (except for the few milliseconds by which concurrent input partitions
  *   may interleave).
  *
- * Bad input goes to dead-letters.
+ * Bad input goes to dead-letters. Ratings may be JSON or Avro
+ * (RATINGS_FORMAT; a pending rating keeps its original bytes), read through
+ * the decoder the runtime prepared for the batch; the enriched rating is
+ * written as JSON or Avro (ENRICHED_FORMAT), complaints always as JSON.
  */
 import { ANONYMOUS_USER_ID, enrich, enrichedToRecord, parseRating, type Rating } from '../../src/domain/index.js';
 import { InvalidRecordError } from '../../src/errors.js';
 import type { LogRecord, OutRecord } from '../../src/ports/event-log.js';
 import type { StepOutcome } from '../../src/ports/stream-runtime.js';
+import { jsonDecoder, type RecordDecoder } from '../../src/services/record-codec.js';
 import type { CustomerLookup } from '../customers-table.js';
 import { deadLettered } from '../dead-letter.js';
-import { decodeValue, idKey } from '../decode.js';
+import { idKey } from '../decode.js';
 import { complaintRecords, type ComplaintsConfig } from './complaints.js';
 
 export const ENRICH_RATINGS = 'enrich-ratings';
@@ -51,6 +55,10 @@ export interface JoinConfig {
   readonly complaints?: ComplaintsConfig;
   /** @default 'enrich-ratings' */
   readonly processor?: string;
+  /** Reads ratings, of either input (prepared for the batch). @default JSON */
+  readonly decoder?: RecordDecoder;
+  /** The enriched rating's value from its columns (ready for the batch). @default JSON text */
+  readonly encodeEnriched?: (columns: ReturnType<typeof enrichedToRecord>) => string | Buffer;
 }
 
 /** One step of the join, for a record of either input. */
@@ -60,7 +68,7 @@ export function enrichRatingStep(record: LogRecord, customers: CustomerLookup, c
 
 /** A record of `ratings`. */
 export function joinRating(record: LogRecord, customers: CustomerLookup, cfg: JoinConfig, now: number): StepOutcome {
-  const parsed = readRating(record);
+  const parsed = readRating(record, cfg.decoder ?? jsonDecoder);
   if (!parsed.ok) return deadLettered(record, parsed.error, { topic: cfg.deadLetters, processor: cfg.processor ?? ENRICH_RATINGS, now });
   const rating = parsed.value;
   if (rating.userId === ANONYMOUS_USER_ID) return unmatched();
@@ -83,7 +91,7 @@ export function joinRating(record: LogRecord, customers: CustomerLookup, cfg: Jo
 
 /** A record of the pending topic. */
 export function joinPending(record: LogRecord, customers: CustomerLookup, cfg: JoinConfig, now: number): StepOutcome {
-  const parsed = readRating(record);
+  const parsed = readRating(record, cfg.decoder ?? jsonDecoder);
   if (!parsed.ok) return deadLettered(record, parsed.error, { topic: cfg.deadLetters, processor: cfg.processor ?? ENRICH_RATINGS, now });
   const rating = parsed.value;
   const customer = customers.get(rating.userId);
@@ -99,9 +107,9 @@ export function firstSeen(record: Pick<LogRecord, 'headers' | 'timestamp'>): num
   return Number.isSafeInteger(t) && t >= 0 ? t : record.timestamp;
 }
 
-function readRating(record: LogRecord): { ok: true; value: Rating } | { ok: false; error: unknown } {
+function readRating(record: LogRecord, decoder: RecordDecoder): { ok: true; value: Rating } | { ok: false; error: unknown } {
   try {
-    const value = decodeValue(record.value);
+    const value = decoder.value(record);
     if (value === null) throw new InvalidRecordError('', 'a rating must be a JSON object, got a tombstone');
     return parseRating(value, record.timestamp);
   } catch (error) {
@@ -111,9 +119,11 @@ function readRating(record: LogRecord): { ok: true; value: Rating } | { ok: fals
 
 function enriched(rating: Rating, customer: Parameters<typeof enrich>[1], cfg: JoinConfig): StepOutcome {
   const e = enrich(rating, customer);
-  const value = JSON.stringify(enrichedToRecord(e));
+  const columns = enrichedToRecord(e);
+  const json = JSON.stringify(columns);
+  const value = cfg.encodeEnriched ? cfg.encodeEnriched(columns) : json;
   const record: OutRecord = { topic: cfg.output, key: idKey(rating.userId), value, timestamp: rating.ratingTime };
-  return { kind: 'done', emit: cfg.complaints ? [record, ...complaintRecords(e, value, cfg.complaints)] : [record] };
+  return { kind: 'done', emit: cfg.complaints ? [record, ...complaintRecords(e, json, cfg.complaints)] : [record] };
 }
 
 const unmatched = (): StepOutcome => ({ kind: 'done', emit: [], unmatched: 1 });

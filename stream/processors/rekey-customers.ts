@@ -4,12 +4,16 @@
  * with KSQL-style upper-case columns. A delete (tombstone, `op: "d"`,
  * `__deleted`) becomes a tombstone on the id, so compaction forgets the
  * customer. Anything else goes to dead-letters.
+ *
+ * Keys and values may be JSON or Avro (CUSTOMERS_FORMAT): the decoder was
+ * prepared for the batch by the runtime, so this step reads them without I/O.
  */
 import { customerToRekeyRecord, parseCustomerChange } from '../../src/domain/index.js';
 import type { LogRecord } from '../../src/ports/event-log.js';
 import type { StepOutcome } from '../../src/ports/stream-runtime.js';
+import { jsonDecoder, type RecordDecoder } from '../../src/services/record-codec.js';
 import { deadLettered } from '../dead-letter.js';
-import { decodeKey, decodeValue, idKey } from '../decode.js';
+import { idKey } from '../decode.js';
 
 export const REKEY_CUSTOMERS = 'rekey-customers';
 
@@ -19,13 +23,16 @@ export interface RekeyConfig {
   readonly deadLetters: string;
   /** @default 'rekey-customers' */
   readonly processor?: string;
+  /** Reads the CDC records' keys and values (prepared for the batch). @default JSON */
+  readonly decoder?: RecordDecoder;
 }
 
 export function rekeyCustomer(record: LogRecord, cfg: RekeyConfig, now: number): StepOutcome {
   const dlq = { topic: cfg.deadLetters, processor: cfg.processor ?? REKEY_CUSTOMERS, now };
   let change;
   try {
-    change = parseCustomerChange(decodeKey(record.key), decodeValue(record.value));
+    const decoder = cfg.decoder ?? jsonDecoder;
+    change = parseCustomerChange(decoder.key(record), decoder.value(record));
   } catch (e) {
     return deadLettered(record, e, dlq);
   }

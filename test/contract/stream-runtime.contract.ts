@@ -4,6 +4,7 @@
  * `test/integration/kafka-stream-runtime.test.ts` on real Kafka.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnavailableError } from '../../src/errors.js';
 import type { EventLog, OutRecord } from '../../src/ports/event-log.js';
 import type { ProcessorDefinition, StepOutcome, StreamRuntime } from '../../src/ports/stream-runtime.js';
 import { collect, eventually, text } from './helpers.js';
@@ -117,6 +118,46 @@ export function streamRuntimeContract(kind: string, make: () => Promise<StreamRu
       await c.stop();
       expect(failures).toBe(2);
       expect(c.records.map((r) => text(r.value))).toEqual(['x', 'flaky', 'y']);
+    });
+
+    it('awaits prepare before each batch; while it fails nothing is processed or dead-lettered, then every record goes through once', async () => {
+      const [input, out, dlq] = await topics('in', 'out', 'dlq');
+      const rt = await runtime();
+      let failures = 0;
+      let processedWhileFailing = 0;
+      const prepared = new Set<string>();
+      await log.produce(['p1', 'p2', 'p3'].map((v) => ({ topic: input!, key: 'same', value: v })));
+      await rt.run({
+        name: 'prepared',
+        sources: [input!],
+        sinks: [out!, dlq!],
+        prepare: async (records) => {
+          if (failures < 3) {
+            failures++;
+            throw new UnavailableError('the registry is away');
+          }
+          for (const r of records) prepared.add(text(r.value) ?? '');
+        },
+        process: (r) => {
+          if (failures < 3) processedWhileFailing++;
+          // A record its prepare did not see would be a runtime bug: dead-letter it, visibly.
+          const value = text(r.value) ?? '';
+          return prepared.has(value) ? done([{ topic: out!, key: r.key, value }]) : done([{ topic: dlq!, key: r.key, value }], { failed: 1 });
+        },
+        onError: (r) => done([{ topic: dlq!, key: r.key, value: r.value }], { failed: 1 }),
+      });
+      const c = await collect(log, out!);
+      await c.atLeast(3);
+      const status = await eventually(async () => {
+        const st = (await rt.status()).find((x) => x.name === 'prepared');
+        return st?.consumerLag === 0 ? st : null;
+      }, 'committed');
+      await c.stop();
+      expect(failures).toBe(3);
+      expect(processedWhileFailing).toBe(0);
+      expect(c.records.map((r) => text(r.value))).toEqual(['p1', 'p2', 'p3']);
+      expect(status.failedMessages).toBe(0);
+      expect((await log.offsets(dlq!)).every((o) => o.high === o.low)).toBe(true);
     });
 
     it('holds a partition at a record that waits, until it may go, and lets other partitions flow', async () => {

@@ -62,6 +62,34 @@ describe('loadConfig', () => {
     fails({ PUBLIC_URL: 'ftp://feedback.example.com' }, 'PUBLIC_URL');
   });
 
+  it('reads inputs in auto format and writes JSON by default, without a schema registry', () => {
+    const c = loadConfig({});
+    expect(c.formats).toEqual({ ratings: 'auto', customers: 'auto', enriched: 'json' });
+    expect(c.schemaRegistry).toBeNull();
+  });
+
+  it('takes Avro formats with a schema registry, its basic auth and CA file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    try {
+      const c = loadConfig({
+        RATINGS_FORMAT: 'AVRO',
+        CUSTOMERS_FORMAT: 'json',
+        ENRICHED_FORMAT: 'avro',
+        SCHEMA_REGISTRY_URL: 'https://registry.example.com:8081',
+        SCHEMA_REGISTRY_USERNAME: 'key',
+        SCHEMA_REGISTRY_PASSWORD: 'secret',
+        SCHEMA_REGISTRY_CA_FILE: caFile,
+      });
+      expect(c.formats).toEqual({ ratings: 'avro', customers: 'json', enriched: 'avro' });
+      expect(c.schemaRegistry).toMatchObject({ url: 'https://registry.example.com:8081', username: 'key', password: 'secret', requestTimeoutMs: 5_000 });
+      expect(c.schemaRegistry?.ca).toContain('BEGIN CERTIFICATE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses API keys', () => {
     const c = loadConfig({ API_KEYS: 'k-viewer-123:viewer:dash,k-agent-456:agent:ops' });
     expect(c.apiKeys).toEqual([
@@ -123,6 +151,17 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production' }, 'API_KEYS', 'production'],
     [{ TOPIC_COMPLAINTS: 'bad topic!' }, 'TOPIC_COMPLAINTS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ RATINGS_FORMAT: 'protobuf' }, 'RATINGS_FORMAT', 'json, avro, auto'],
+    [{ CUSTOMERS_FORMAT: 'xml' }, 'CUSTOMERS_FORMAT'],
+    [{ ENRICHED_FORMAT: 'auto' }, 'ENRICHED_FORMAT', 'json, avro'],
+    [{ RATINGS_FORMAT: 'avro' }, 'SCHEMA_REGISTRY_URL', 'RATINGS_FORMAT=avro'],
+    [{ CUSTOMERS_FORMAT: 'avro' }, 'SCHEMA_REGISTRY_URL', 'CUSTOMERS_FORMAT=avro'],
+    [{ ENRICHED_FORMAT: 'avro' }, 'SCHEMA_REGISTRY_URL', 'ENRICHED_FORMAT=avro'],
+    [{ SCHEMA_REGISTRY_URL: 'registry:8081' }, 'SCHEMA_REGISTRY_URL'],
+    [{ SCHEMA_REGISTRY_USERNAME: 'key' }, 'SCHEMA_REGISTRY_URL'],
+    [{ SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_REGISTRY_USERNAME: 'key' }, 'SCHEMA_REGISTRY_PASSWORD'],
+    [{ SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_REGISTRY_CA_FILE: '/nonexistent/ca.pem' }, 'SCHEMA_REGISTRY_CA_FILE', 'ENOENT'],
+    [{ SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_REGISTRY_TIMEOUT_MS: '5' }, 'SCHEMA_REGISTRY_TIMEOUT_MS'],
   ])('refuses %o naming %s', (env, variable, text?: string) => fails(env as Record<string, string>, variable, text));
 });
 

@@ -351,6 +351,7 @@ class KafkaProcessor {
         const fetched = (batch as Batch & { fetchedOffset?: string }).fetchedOffset ?? batch.firstOffset();
         if (!(await this.fence(task, fetched))) return;
       }
+      if (this.def.prepare) await this.def.prepare(records);
       const now = this.rt.now();
       const changesSeen = this.tableChanges;
       const steps = runSteps(this.def, records, now);

@@ -115,7 +115,7 @@ class MemoryProcessor {
       for (const topic of this.def.sources) {
         for (let p = 0; p < log.partitionCount(topic); p++) {
           if (this.abort.signal.aborted) return;
-          const r = this.step(topic, p);
+          const r = await this.step(topic, p);
           if (r === true) worked = true;
           else if (typeof r === 'number') nextAt = Math.min(nextAt, r);
         }
@@ -132,7 +132,7 @@ class MemoryProcessor {
   }
 
   /** One step on one partition: true when it committed something, a time when it must come back then, false when idle. */
-  private step(topic: string, partition: number): boolean | number {
+  private async step(topic: string, partition: number): Promise<boolean | number> {
     const { log, logger, now } = this.rt;
     const key = `${topic}/${partition}`;
     let st = this.parts.get(key);
@@ -143,6 +143,11 @@ class MemoryProcessor {
     const records = log.read(topic, partition, from, this.rt.maxBatchSize);
     if (records.length === 0) return false;
     try {
+      if (this.def.prepare) {
+        await this.def.prepare(records);
+        // Stopped meanwhile: commit nothing more.
+        if (this.abort.signal.aborted) return false;
+      }
       const steps = runSteps(this.def, records, t);
       st.waiting = false;
       st.notBefore = 0;
