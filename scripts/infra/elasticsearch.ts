@@ -45,7 +45,7 @@ export interface ElasticsearchOptions {
   readonly javaHome?: string;
   /** Account to run as when this process is root; created (as a system user) if missing. @default 'esrunner' */
   readonly user?: string;
-  /** @default 120_000 // 2 minutes */
+  /** @default DEFAULT_STARTUP_TIMEOUT_MS // 5 minutes */
   readonly startupTimeoutMs?: number;
   /** Extra `elasticsearch.yml` settings, overriding the defaults. */
   readonly settings?: Readonly<Record<string, string | number | boolean>>;

@@ -68,7 +68,7 @@ export interface KafkaOptions {
   readonly heap?: string;
   /** `java` executable (Java 17 or 21; Kafka 3.9 and 4.x do not need more). @default 'java' (on PATH) */
   readonly java?: string;
-  /** @default 120_000 // 2 minutes */
+  /** @default DEFAULT_STARTUP_TIMEOUT_MS // 5 minutes */
   readonly startupTimeoutMs?: number;
   /** Extra `server.properties` entries, overriding the defaults. */
   readonly properties?: Readonly<Record<string, string | number | boolean>>;

@@ -27,8 +27,12 @@ export const mavenRepository: string = join(homedir(), '.m2', 'repository');
 /** The Maven plugin named in full: a bare `dependency:` resolves to the ancient 2.8. */
 export const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
-/** @default 120_000 // 2 minutes */
-export const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
+/**
+ * How long a server may take to become ready. Generous: on a loaded 2-core machine
+ * (several JVMs starting at once) Elasticsearch has needed more than two minutes.
+ * @default 300_000 // 5 minutes
+ */
+export const DEFAULT_STARTUP_TIMEOUT_MS = 300_000;
 
 /** @default 15_000 // 15 seconds between SIGTERM and SIGKILL */
 export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
