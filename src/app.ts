@@ -28,7 +28,7 @@ import type { PipelineStatusSource, StreamRuntime } from './ports/stream-runtime
 import { createApiServer, sinkStatusSource, type ApiServer, type ListenResult, type ReadinessCheck } from './server/index.js';
 import { createAcknowledgementService } from './services/acknowledgements.js';
 import { createDemoGenerator, type DemoGenerator } from './services/demo-generator.js';
-import { createSink, type Sink } from './services/sink.js';
+import { createSink, type Sink } from './sink/sink.js';
 import { createSlackRole, type SlackRole } from '../slack-app/index.js';
 import { createStreamLayer, type StreamLayer } from '../stream/index.js';
 

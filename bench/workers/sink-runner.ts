@@ -13,7 +13,7 @@ import { createElasticsearchSearch } from '../../src/adapters/elasticsearch/sear
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { silentLogger } from '../../src/logger.js';
 import type { SearchWriter } from '../../src/ports/search.js';
-import { createSink } from '../../src/services/sink.js';
+import { createSink } from '../../src/sink/sink.js';
 import { serve } from '../lib/worker.js';
 
 interface RunParams {

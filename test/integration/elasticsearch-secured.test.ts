@@ -16,7 +16,7 @@ import { elasticsearchAccessError } from '../../src/app.js';
 import { loadConfig, type ElasticsearchConfig } from '../../src/config.js';
 import { customerToRekeyRecord, enrichedToRecord } from '../../src/domain/index.js';
 import type { SearchWriter } from '../../src/ports/search.js';
-import { createSink } from '../../src/services/sink.js';
+import { createSink } from '../../src/sink/sink.js';
 import { DEFAULT_TOPICS, type IndexNames } from '../../src/topics.js';
 import { customer, rating } from '../contract/search.contract.js';
 import { startEsAuthProxy, type EsAuthProxy } from '../support/es-auth-proxy.js';
