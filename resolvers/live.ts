@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { ApiContext } from '../src/services/api-context.js';
+import type { ApiContext } from '../src/api/api-context.js';
 
 /**
  * A lookup below a subscription field is the same for every subscriber of

@@ -7,8 +7,8 @@ import type { Logger } from '../logger.js';
 import type { SearchIndex } from '../ports/search.js';
 import type { PipelineStatusSource } from '../ports/stream-runtime.js';
 import type { AcknowledgementService } from '../services/acknowledgements.js';
-import { createLoaders, type ApiContext, type ApiLoaders, type RequestLimits, type SinkStatusSource, type Viewer } from '../services/api-context.js';
-import type { LiveFeed } from '../services/live-feed.js';
+import { createLoaders, type ApiContext, type ApiLoaders, type RequestLimits, type SinkStatusSource, type Viewer } from '../api/api-context.js';
+import type { LiveFeed } from '../api/live-feed.js';
 import type { AppError } from '../errors.js';
 
 export interface ContextDeps {

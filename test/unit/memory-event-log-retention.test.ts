@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
 import { enrichedToRecord } from '../../src/domain/index.js';
 import { DEFAULT_TOPICS } from '../../src/topics.js';
-import { encodeCursor } from '../../src/services/feed-cursor.js';
-import { createLiveFeed } from '../../src/services/live-feed.js';
+import { encodeCursor } from '../../src/api/feed-cursor.js';
+import { createLiveFeed } from '../../src/api/live-feed.js';
 import { collect, eventually, text } from '../contract/helpers.js';
 import { customer, rating } from './api/harness.js';
 
