@@ -30,7 +30,7 @@ import type { StepOutcome } from '../../src/ports/stream-runtime.js';
 import type { CustomerLookup } from '../customers-table.js';
 import { deadLettered } from '../dead-letter.js';
 import { decodeValue, idKey } from '../decode.js';
-import { complaintRecords, type ComplaintsConfig } from './complaints.js';
+import { complaintRecords, type ComplaintsConfig } from '../complaint-rule.js';
 
 export const ENRICH_RATINGS = 'enrich-ratings';
 
