@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchSearch, type ElasticsearchSearch } from '../../src/adapters/elasticsearch/search.js';
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
-import { elasticsearchAccessError } from '../../src/app.js';
+import { elasticsearchAccessError } from '../../src/compose.js';
 import { loadConfig, type ElasticsearchConfig } from '../../src/config.js';
 import { customerToRekeyRecord, enrichedToRecord } from '../../src/domain/index.js';
 import type { SearchWriter } from '../../src/ports/search.js';
