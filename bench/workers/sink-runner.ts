@@ -1,5 +1,5 @@
 /**
- * B5 product side: the product's own sink (src/services/sink.ts) with its
+ * B5 product side: the product's own sink (src/sink/sink.ts) with its
  * Kafka event log and Elasticsearch adapter, wired as the composition root
  * wires them from src/config.ts, in this child process. The writer is
  * wrapped only to timestamp each bulk request as it completes.

@@ -1,5 +1,5 @@
 /**
- * Builds the GraphQL context (src/services/api-context.ts) for one HTTP
+ * Builds the GraphQL context (src/api/api-context.ts) for one HTTP
  * request or one WebSocket operation: the viewer, the ports, and fresh
  * DataLoaders (never shared between callers, made on first use).
  */
