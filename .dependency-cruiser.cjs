@@ -1,10 +1,13 @@
 /**
  * The layering rule, enforced in `npm test` (npm run lint:deps):
- * adapters, resolvers, stream, slack-app → ports/services → domain.
+ * adapters, resolvers, stream, slack-app, src/server → ports/services/api/sink → domain.
  * Only adapters talk to kafkajs / Elasticsearch (and only the schema-registry
- * adapter to the registry client); only adapters and the
- * Slack app talk to @slack/*. The composition root (src/main.ts, src/app.ts,
- * src/server/) may wire anything together.
+ * adapter to the registry client): src/adapters/ and the
+ * exactly-once stream runtime (stream/runtime/, the Kafka and in-memory
+ * adapters of the StreamRuntime port); only adapters and the Slack app talk
+ * to @slack/*. The stream processors (the rest of stream/) know nothing of
+ * transactions or the runtime. The composition root (src/main.ts,
+ * src/compose.ts) may wire anything together; src/server/ imports no adapter.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -25,15 +28,22 @@ module.exports = {
     },
     {
       name: 'services-use-ports-not-adapters',
-      comment: 'Application services depend on ports, never on a concrete adapter.',
+      comment: 'Application services, the API support (src/api) and the sink depend on ports, never on a concrete adapter.',
+      severity: 'error',
+      from: { path: '^src/(services|api|sink)/' },
+      to: { path: ['^src/adapters/', '^src/server/', '^resolvers/', '^stream/', '^slack-app/', '^src/main\\.ts$', '^src/compose\\.ts$'] },
+    },
+    {
+      name: 'services-do-not-import-roles',
+      comment: 'Application services serve every role: they import neither the API support nor the sink.',
       severity: 'error',
       from: { path: '^src/services/' },
-      to: { path: ['^src/adapters/', '^src/server/', '^resolvers/', '^stream/', '^slack-app/', '^src/main\\.ts$', '^src/app\\.ts$'] },
+      to: { path: ['^src/api/', '^src/sink/'] },
     },
     {
       name: 'only-adapters-import-kafka-and-elasticsearch',
       severity: 'error',
-      from: { pathNot: ['^src/adapters/', '^test/', '^bench/', '^scripts/'] },
+      from: { pathNot: ['^src/adapters/', '^stream/runtime/', '^test/', '^bench/', '^scripts/'] },
       to: { path: ['node_modules/kafkajs/', 'node_modules/@elastic/'] },
     },
     {
@@ -51,10 +61,31 @@ module.exports = {
     },
     {
       name: 'edges-do-not-import-adapters',
-      comment: 'Resolvers, stream processors and the Slack app reach infrastructure through ports only.',
+      comment: 'Resolvers, stream processors and the Slack app reach infrastructure through ports only (resolvers may use src/api, not src/server).',
       severity: 'error',
-      from: { path: ['^resolvers/', '^stream/', '^slack-app/'] },
-      to: { path: ['^src/adapters/', '^src/server/', '^src/main\\.ts$', '^src/app\\.ts$'] },
+      from: { path: ['^resolvers/', '^stream/', '^slack-app/'], pathNot: '^stream/runtime/' },
+      to: { path: ['^src/adapters/', '^src/server/', '^src/main\\.ts$', '^src/compose\\.ts$'] },
+    },
+    {
+      name: 'processors-know-no-runtime',
+      comment: 'Stream processors and the pipeline are plain definitions over the StreamRuntime port: no transactions, no runtime.',
+      severity: 'error',
+      from: { path: '^stream/', pathNot: '^stream/runtime/' },
+      to: { path: '^stream/runtime/' },
+    },
+    {
+      name: 'runtime-is-an-adapter',
+      comment: 'The stream runtime (an adapter of the StreamRuntime port) may use src/adapters and kafkajs, never the processors or the edges.',
+      severity: 'error',
+      from: { path: '^stream/runtime/' },
+      to: { path: ['^stream/(?!runtime/)', '^resolvers/', '^slack-app/', '^src/server/', '^src/api/', '^src/sink/', '^src/main\\.ts$', '^src/compose\\.ts$'] },
+    },
+    {
+      name: 'server-imports-no-adapters',
+      comment: 'The API server reaches infrastructure through ports; the composition root hands it the adapters.',
+      severity: 'error',
+      from: { path: '^src/server/' },
+      to: { path: ['^src/adapters/', '^stream/runtime/', 'node_modules/kafkajs/', 'node_modules/@elastic/'] },
     },
     {
       name: 'edges-do-not-import-each-other',
@@ -66,7 +97,7 @@ module.exports = {
       name: 'adapters-do-not-import-edges',
       severity: 'error',
       from: { path: '^src/adapters/' },
-      to: { path: ['^resolvers/', '^slack-app/', '^src/server/', '^src/main\\.ts$', '^src/app\\.ts$'] },
+      to: { path: ['^resolvers/', '^slack-app/', '^stream/', '^src/server/', '^src/api/', '^src/sink/', '^src/main\\.ts$', '^src/compose\\.ts$'] },
     },
     {
       name: 'product-does-not-import-tests',

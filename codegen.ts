@@ -12,7 +12,7 @@ export const GENERATED_TYPES = 'resolvers/__generated__/types.ts';
 
 const domain = '../../src/domain/index.js';
 const ports = (file: string): string => `../../src/ports/${file}.js`;
-const services = (file: string): string => `../../src/services/${file}.js`;
+const api = (file: string): string => `../../src/api/${file}.js`;
 
 const config: CodegenConfig = {
   overwrite: true,
@@ -28,7 +28,7 @@ const config: CodegenConfig = {
         strictScalars: true,
         useIndexSignature: false,
         mapperTypeSuffix: 'Model',
-        contextType: `${services('api-context')}#ApiContext`,
+        contextType: `${api('api-context')}#ApiContext`,
         scalars: {
           ID: { input: 'string', output: 'string' },
           DateTime: { input: 'Date', output: 'Date | string | number' },
@@ -40,14 +40,14 @@ const config: CodegenConfig = {
           Complaint: `${domain}#Complaint`,
           Acknowledgement: `${domain}#Acknowledgement`,
           SlackMessage: `${domain}#SlackMessageRef`,
-          RatingEdge: `${services('api-models')}#RatingPageEdge`,
-          RatingConnection: `${services('api-models')}#RatingPage`,
-          ComplaintEdge: `${services('api-models')}#ComplaintPageEdge`,
-          ComplaintConnection: `${services('api-models')}#ComplaintPage`,
+          RatingEdge: `${api('api-models')}#RatingPageEdge`,
+          RatingConnection: `${api('api-models')}#RatingPage`,
+          ComplaintEdge: `${api('api-models')}#ComplaintPageEdge`,
+          ComplaintConnection: `${api('api-models')}#ComplaintPage`,
           RatingStatsBucket: `${ports('search')}#StatsBucket`,
           RatingHistogramBucket: `${ports('search')}#HistogramBucket`,
           StreamProcessor: `${ports('stream-runtime')}#ProcessorStatus`,
-          ComplaintRaisedEvent: `${services('live-feed')}#ComplaintEvent`,
+          ComplaintRaisedEvent: `${api('live-feed')}#ComplaintEvent`,
         },
       },
     },

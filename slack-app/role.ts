@@ -23,7 +23,7 @@ import type { ComplaintStore } from '../src/ports/search.js';
 import { sleep } from '../src/retry.js';
 import type { AcknowledgementService } from '../src/services/acknowledgements.js';
 import { createAckFollower, type AckFollower } from './ack-follower.js';
-import { createApp, slackClientOptions } from './app.js';
+import { createApp, slackClientOptions } from './bolt-app.js';
 import { boltLogger } from './bolt-logger.js';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLAIM_TIMEOUT_MS, DEFAULT_POST_INTERVAL_MS, MAX_REQUEST_AGE_SEC, SLACK_EVENTS_PATH } from './constants.js';
 import { SlackApiError, toSlackApiError } from './errors.js';

@@ -3,7 +3,7 @@
  * and with errors translated to {@link SlackApiError}. The WebClient underneath
  * is built with its own retries off and `rejectRateLimitedCalls: true`, so a
  * 429 reaches us with its Retry-After instead of being retried behind our back
- * (see `clientOptions` in `app.ts`).
+ * (see `clientOptions` in `bolt-app.ts`).
  */
 import type { types, webApi } from '@slack/bolt';
 import type { SlackMessageRef } from '../src/domain/index.js';

@@ -7,7 +7,7 @@
 import { loadConfig, type Config } from './config.js';
 import { AccessError, ConfigError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { createProduct } from './app.js';
+import { createProduct } from './compose.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 

@@ -4,4 +4,4 @@ export { createCustomersTable, applyCustomerRecord, readCustomerRecord, type Cus
 export { deadLetter, deadLettered, MAX_DEAD_LETTER_VALUE_BYTES } from './dead-letter.js';
 export { rekeyCustomer, REKEY_CUSTOMERS, type RekeyConfig } from './processors/rekey-customers.js';
 export { enrichRatingStep, joinRating, joinPending, firstSeen, ENRICH_RATINGS, FIRST_SEEN_HEADER, type JoinConfig } from './processors/enrich-ratings.js';
-export { complaintRecords, type ComplaintsConfig } from './processors/complaints.js';
+export { complaintRecords, type ComplaintsConfig } from './complaint-rule.js';

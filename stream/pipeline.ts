@@ -10,7 +10,7 @@
  *
  * The complaint filter runs inside the join's step, as Kafka Streams would
  * chain it in one sub-topology: a complaint and its enriched rating are
- * written in the same transaction (processors/complaints.ts says why).
+ * written in the same transaction (complaint-rule.ts says why).
  * Every processor dead-letters what it cannot read, in the same transaction
  * as its input offset.
  */

@@ -136,7 +136,7 @@ export const b5: Scenario = {
       details: {
         documents: n,
         batchSize: BATCH_SIZE,
-        productSide: 'src/services/sink.ts createSink + Kafka event log + Elasticsearch adapter, configured by loadConfig, in a child process',
+        productSide: 'src/sink/sink.ts createSink + Kafka event log + Elasticsearch adapter, configured by loadConfig, in a child process',
         product,
         baseline,
       },

@@ -1,5 +1,5 @@
 /**
- * B5 product side: the product's own sink (src/services/sink.ts) with its
+ * B5 product side: the product's own sink (src/sink/sink.ts) with its
  * Kafka event log and Elasticsearch adapter, wired as the composition root
  * wires them from src/config.ts, in this child process. The writer is
  * wrapped only to timestamp each bulk request as it completes.
@@ -13,7 +13,7 @@ import { createElasticsearchSearch } from '../../src/adapters/elasticsearch/sear
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { silentLogger } from '../../src/logger.js';
 import type { SearchWriter } from '../../src/ports/search.js';
-import { createSink } from '../../src/services/sink.js';
+import { createSink } from '../../src/sink/sink.js';
 import { serve } from '../lib/worker.js';
 
 interface RunParams {

@@ -1,10 +1,10 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { EnrichedRating as EnrichedRatingModel, Customer as CustomerModel, Complaint as ComplaintModel, Acknowledgement as AcknowledgementModel, SlackMessageRef as SlackMessageRefModel } from '../../src/domain/index.js';
-import type { RatingPageEdge as RatingPageEdgeModel, RatingPage as RatingPageModel, ComplaintPageEdge as ComplaintPageEdgeModel, ComplaintPage as ComplaintPageModel } from '../../src/services/api-models.js';
+import type { RatingPageEdge as RatingPageEdgeModel, RatingPage as RatingPageModel, ComplaintPageEdge as ComplaintPageEdgeModel, ComplaintPage as ComplaintPageModel } from '../../src/api/api-models.js';
 import type { StatsBucket as StatsBucketModel, HistogramBucket as HistogramBucketModel } from '../../src/ports/search.js';
 import type { ProcessorStatus as ProcessorStatusModel } from '../../src/ports/stream-runtime.js';
-import type { ComplaintEvent as ComplaintEventModel } from '../../src/services/live-feed.js';
-import type { ApiContext } from '../../src/services/api-context.js';
+import type { ComplaintEvent as ComplaintEventModel } from '../../src/api/live-feed.js';
+import type { ApiContext } from '../../src/api/api-context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

@@ -1,6 +1,6 @@
 import { AckVia } from '../../src/domain/index.js';
 import { assertNever, invariant } from '../../src/errors.js';
-import { requireRole } from '../../src/services/api-context.js';
+import { requireRole } from '../../src/api/api-context.js';
 import type { AcknowledgeOutcome, MutationResolvers } from '../__generated__/types.js';
 import { ratingId } from '../args.js';
 

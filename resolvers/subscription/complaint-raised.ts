@@ -1,4 +1,4 @@
-import type { ComplaintEvent } from '../../src/services/live-feed.js';
+import type { ComplaintEvent } from '../../src/api/live-feed.js';
 import type { SubscriptionResolvers } from '../__generated__/types.js';
 import { pageCursor } from '../args.js';
 

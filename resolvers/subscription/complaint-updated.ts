@@ -1,6 +1,6 @@
 import { ComplaintStatus, type Acknowledgement, type Complaint } from '../../src/domain/index.js';
-import type { ApiContext } from '../../src/services/api-context.js';
-import { filterMapAsync } from '../../src/services/async-iterators.js';
+import type { ApiContext } from '../../src/api/api-context.js';
+import { filterMapAsync } from '../../src/api/async-iterators.js';
 import type { SubscriptionResolvers } from '../__generated__/types.js';
 import { ratingId } from '../args.js';
 

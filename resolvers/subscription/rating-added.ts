@@ -1,5 +1,5 @@
 import type { EnrichedRating } from '../../src/domain/index.js';
-import { ratingMatcher } from '../../src/services/rating-filter.js';
+import { ratingMatcher } from '../../src/api/rating-filter.js';
 import type { SubscriptionResolvers } from '../__generated__/types.js';
 import { ratingFilter } from '../args.js';
 

@@ -2,9 +2,9 @@
  * The stream runtime port: runs named processors (plain functions of record
  * and state, in `stream/`) over input topics with a consumer group, and owns
  * consuming, producing, offsets and transactions. Implemented by
- * `src/adapters/kafka/stream-runtime.ts` (kafkajs, exactly-once with one
+ * `stream/runtime/kafka-runtime.ts` (kafkajs, exactly-once with one
  * transactional producer per input partition) and
- * `src/adapters/memory/stream-runtime.ts` (embedded default); one contract
+ * `stream/runtime/memory-runtime.ts` (embedded default); one contract
  * suite (`test/contract/stream-runtime.contract.ts`) runs against both.
  *
  * Guarantees a runtime gives a processor:

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ApiKey } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Viewer } from '../services/api-context.js';
+import type { Viewer } from '../api/api-context.js';
 
 export interface Authenticator {
   /** True when no keys are configured (outside production): everyone is an agent. */

@@ -1,5 +1,5 @@
 /**
- * Builds the GraphQL context (src/services/api-context.ts) for one HTTP
+ * Builds the GraphQL context (src/api/api-context.ts) for one HTTP
  * request or one WebSocket operation: the viewer, the ports, and fresh
  * DataLoaders (never shared between callers, made on first use).
  */
@@ -7,8 +7,8 @@ import type { Logger } from '../logger.js';
 import type { SearchIndex } from '../ports/search.js';
 import type { PipelineStatusSource } from '../ports/stream-runtime.js';
 import type { AcknowledgementService } from '../services/acknowledgements.js';
-import { createLoaders, type ApiContext, type ApiLoaders, type RequestLimits, type SinkStatusSource, type Viewer } from '../services/api-context.js';
-import type { LiveFeed } from '../services/live-feed.js';
+import { createLoaders, type ApiContext, type ApiLoaders, type RequestLimits, type SinkStatusSource, type Viewer } from '../api/api-context.js';
+import type { LiveFeed } from '../api/live-feed.js';
 import type { AppError } from '../errors.js';
 
 export interface ContextDeps {

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { ErrorCode } from '../errors.js';
-import type { ApiContext } from '../services/api-context.js';
+import type { ApiContext } from '../api/api-context.js';
 import type { Authenticator } from './auth.js';
 import type { ContextFactory } from './context.js';
 import { rateLimitedMessage, type RateLimiter } from './rate-limit.js';

@@ -6,8 +6,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import type { ApiContext } from '../services/api-context.js';
-import { LIVE_STREAMS, type LiveStream } from '../services/live-feed.js';
+import type { ApiContext } from '../api/api-context.js';
+import { LIVE_STREAMS, type LiveStream } from '../api/live-feed.js';
 import { errorCodeOf, isUnexpected } from './error-mapping.js';
 
 export type Transport = 'http' | 'ws';

@@ -4,8 +4,8 @@
  */
 import { assertNever } from '../errors.js';
 import { ProcessorState, type ProcessorStatus } from '../ports/stream-runtime.js';
-import type { SinkStatusSource } from '../services/api-context.js';
-import { SINK_PROCESSOR, type Sink, type SinkState } from '../services/sink.js';
+import type { SinkStatusSource } from '../api/api-context.js';
+import { SINK_PROCESSOR, type Sink, type SinkState } from '../sink/sink.js';
 
 function state(s: SinkState): ProcessorState {
   switch (s) {

@@ -26,7 +26,7 @@ import type { Context as WsContext } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Viewer } from '../services/api-context.js';
+import type { Viewer } from '../api/api-context.js';
 import type { Authenticator } from './auth.js';
 import { CloseCode, CloseReason } from './close-codes.js';
 import type { ContextFactory } from './context.js';

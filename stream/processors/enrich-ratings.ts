@@ -8,7 +8,7 @@
  * - a rating whose customer is known is emitted at once: key = user id,
  *   value = the enriched columns, record timestamp = rating_time; when it is
  *   a complaint by the configured rule, the complaint too, in the same
- *   transaction (complaints.ts);
+ *   transaction (../complaint-rule.ts);
  * - an anonymous rating (user_id -1) is unmatched at once;
  * - a rating whose customer is unknown is written to the pending topic (keyed
  *   by user id, with its first-seen time in a header) in the same transaction
@@ -34,7 +34,7 @@ import { jsonDecoder, type RecordDecoder } from '../../src/services/record-codec
 import type { CustomerLookup } from '../customers-table.js';
 import { deadLettered } from '../dead-letter.js';
 import { idKey } from '../decode.js';
-import { complaintRecords, type ComplaintsConfig } from './complaints.js';
+import { complaintRecords, type ComplaintsConfig } from '../complaint-rule.js';
 
 export const ENRICH_RATINGS = 'enrich-ratings';
 

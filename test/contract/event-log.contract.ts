@@ -1,6 +1,6 @@
 /**
  * The EventLog contract (src/ports/event-log.ts), as a suite any
- * implementation runs: `test/unit/memory-event-log.test.ts` on the in-memory
+ * implementation runs: `test/unit/adapters/memory/event-log.test.ts` on the in-memory
  * log, `test/integration/kafka-event-log.test.ts` on real Kafka.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * The contract of the search ports (SearchIndex, SearchWriter, ComplaintStore),
- * run against every adapter: test/unit/memory-search.test.ts (in memory) and
+ * run against every adapter: test/unit/adapters/memory/search-index.test.ts (in memory) and
  * test/integration/elasticsearch-search.test.ts (real Elasticsearch).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

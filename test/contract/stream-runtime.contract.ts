@@ -1,6 +1,6 @@
 /**
  * The StreamRuntime contract (src/ports/stream-runtime.ts), as a suite any
- * implementation runs: `test/unit/memory-stream-runtime.test.ts` in memory,
+ * implementation runs: `test/unit/stream/runtime/memory-runtime.test.ts` in memory,
  * `test/integration/kafka-stream-runtime.test.ts` on real Kafka.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

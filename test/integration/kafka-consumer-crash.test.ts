@@ -9,7 +9,7 @@ import type { Consumer, ConsumerConfig, ConsumerRunConfig, Kafka } from 'kafkajs
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafkaClient } from '../../src/adapters/kafka/client.js';
 import { createKafkaEventLog, type KafkaEventLog } from '../../src/adapters/kafka/event-log.js';
-import { createKafkaStreamRuntime, type KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import { createKafkaStreamRuntime, type KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { silentLogger } from '../../src/logger.js';
 import type { LogRecord } from '../../src/ports/event-log.js';
 import type { ProcessorState } from '../../src/ports/stream-runtime.js';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
-import { createKafkaStreamRuntime, type CommitHookInfo } from '../../src/adapters/kafka/stream-runtime.js';
+import { createKafkaStreamRuntime, type CommitHookInfo } from '../../stream/runtime/kafka-runtime.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
 import { AccessError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';

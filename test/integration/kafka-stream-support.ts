@@ -4,7 +4,7 @@ import type { KafkaSasl, KafkaTls } from '../../src/adapters/kafka/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { afterAll, expect } from 'vitest';
 import type { KafkaEventLog as Log } from '../../src/adapters/kafka/event-log.js';
-import type { KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import type { KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import type { StreamLayer } from '../../stream/pipeline.js';
 import type { LogRecord } from '../../src/ports/event-log.js';
 import type { TopicNames } from '../../src/topics.js';

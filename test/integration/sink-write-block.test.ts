@@ -11,7 +11,7 @@ import { createElasticsearchSearch } from '../../src/adapters/elasticsearch/sear
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { enrichedToRecord } from '../../src/domain/index.js';
 import type { EventLog, LogRecord } from '../../src/ports/event-log.js';
-import { createSink } from '../../src/services/sink.js';
+import { createSink } from '../../src/sink/sink.js';
 import { DEFAULT_TOPICS, DeadLetterHeader } from '../../src/topics.js';
 import { rating } from '../contract/search.contract.js';
 import { elasticsearchUrl, kafkaBrokers, uniqueName } from '../support/infra.js';

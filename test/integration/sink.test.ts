@@ -10,7 +10,7 @@ import { createElasticsearchSearch, type ElasticsearchSearch } from '../../src/a
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { createMemoryEventLog, type MemoryEventLog } from '../../src/adapters/memory/event-log.js';
 import { AckVia, ComplaintStatus, customerToRekeyRecord, enrichedToRecord, type EnrichedRating } from '../../src/domain/index.js';
-import { createSink, type Sink, type SinkOptions } from '../../src/services/sink.js';
+import { createSink, type Sink, type SinkOptions } from '../../src/sink/sink.js';
 import { DEFAULT_TOPICS, DeadLetterHeader, type IndexNames } from '../../src/topics.js';
 import { customer, rating } from '../contract/search.contract.js';
 import type { LogRecord } from '../../src/ports/event-log.js';

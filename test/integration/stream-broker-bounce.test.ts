@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka, type KafkaServer } from '../../scripts/infra/kafka.js';
 import { createKafkaEventLog, type KafkaEventLog } from '../../src/adapters/kafka/event-log.js';
-import { createKafkaStreamRuntime, type KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import { createKafkaStreamRuntime, type KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/logger.js';
 import type { TopicNames } from '../../src/topics.js';

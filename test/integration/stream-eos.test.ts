@@ -4,7 +4,7 @@
  * Outputs are read the way downstream consumers read them: read_committed.
  */
 import { describe, expect, it } from 'vitest';
-import { createKafkaStreamRuntime, type CommitHookInfo, type KafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import { createKafkaStreamRuntime, type CommitHookInfo, type KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { DEFAULT_COMPLAINT_RULE, customerToRekeyRecord, type Customer } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/logger.js';
 import type { OutRecord } from '../../src/ports/event-log.js';

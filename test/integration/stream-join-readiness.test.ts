@@ -6,7 +6,7 @@
  * unmatched even with no grace period at all.
  */
 import { describe, expect, it } from 'vitest';
-import { createKafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import { createKafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/logger.js';
 import type { TopicNames } from '../../src/topics.js';

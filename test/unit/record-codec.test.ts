@@ -10,7 +10,7 @@ import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
 import { enrichedToRecord, frame, isConfluentFramed, schemaIdOf } from '../../src/domain/index.js';
 import { InvalidRecordError, UnavailableError } from '../../src/errors.js';
 import type { AvroSchema, SchemaRegistry } from '../../src/ports/schema-registry.js';
-import { createLiveFeed } from '../../src/services/live-feed.js';
+import { createLiveFeed } from '../../src/api/live-feed.js';
 import { createEnrichedEncoder, createRecordDecoder } from '../../src/services/record-codec.js';
 import { DEFAULT_TOPICS } from '../../src/topics.js';
 import { customer, rating } from './api/harness.js';

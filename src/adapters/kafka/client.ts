@@ -164,7 +164,7 @@ export function byTopic(records: readonly OutRecord[]): { topic: string; message
  * READ_COMMITTED and has no option for it; its consumers do (`readUncommitted`),
  * through the cluster factory kept under a private symbol. This borrows that
  * factory with the isolation level set. kafkajs is frozen at 2.2.4 (pinned in
- * package-lock.json); test/unit/kafka-client.test.ts fails if the symbol is gone.
+ * package-lock.json); test/unit/adapters/kafka/client.test.ts fails if the symbol is gone.
  *
  * @returns null when `client` is not a kafkajs Kafka instance that has the factory
  */

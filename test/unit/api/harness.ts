@@ -15,7 +15,7 @@ import type { EventLog } from '../../../src/ports/event-log.js';
 import type { SearchIndex } from '../../../src/ports/search.js';
 import type { PipelineStatusSource } from '../../../src/ports/stream-runtime.js';
 import { createAcknowledgementService } from '../../../src/services/acknowledgements.js';
-import type { SinkStatusSource } from '../../../src/services/api-context.js';
+import type { SinkStatusSource } from '../../../src/api/api-context.js';
 import { createApiServer, type ApiServer, type ListenResult, type ReadinessCheck, type SlackHandler } from '../../../src/server/index.js';
 import { deferred, waitFor, type Deferred } from '../../support/wait.js';
 

@@ -3,8 +3,8 @@ import { createMemoryEventLog, type MemoryEventLog } from '../../../src/adapters
 import { acknowledgementToRecord, enrichedToRecord, type EnrichedRating } from '../../../src/domain/index.js';
 import type { EventLog, PartitionOffsets, TailOptions } from '../../../src/ports/event-log.js';
 import { DEFAULT_TOPICS } from '../../../src/topics.js';
-import { decodeCursor, encodeCursor } from '../../../src/services/feed-cursor.js';
-import { createLiveFeed, type ComplaintEvent, type LiveFeed } from '../../../src/services/live-feed.js';
+import { decodeCursor, encodeCursor } from '../../../src/api/feed-cursor.js';
+import { createLiveFeed, type ComplaintEvent, type LiveFeed } from '../../../src/api/live-feed.js';
 import { customer, rating, until } from './harness.js';
 
 const topics = { complaints: DEFAULT_TOPICS.complaints, ratingsEnriched: DEFAULT_TOPICS.ratingsEnriched, acknowledgements: DEFAULT_TOPICS.acknowledgements };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemorySearch } from '../../../src/adapters/memory/search-index.js';
 import type { SearchIndex } from '../../../src/ports/search.js';
 import { ProcessorState, type ProcessorStatus } from '../../../src/ports/stream-runtime.js';
-import type { Sink } from '../../../src/services/sink.js';
+import type { Sink } from '../../../src/sink/sink.js';
 import { sinkStatusSource } from '../../../src/server/index.js';
 import { codes, customer, gql, rating, seed, startApi, type Harness } from './harness.js';
 

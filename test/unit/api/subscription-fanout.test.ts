@@ -7,7 +7,7 @@
 import { buildSchema as buildSdlSchema, defaultFieldResolver, parse, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema, type ExecutionResult } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiContext } from '../../../src/services/api-context.js';
+import type { ApiContext } from '../../../src/api/api-context.js';
 import { createSharedExecution, sameEvent, shareKey } from '../../../src/server/shared-execution.js';
 import { AGENT_KEY, collect, customer, raise, rating, startApi, until, VIEWER_KEY, wsClient, type Collector, type Harness, type Loose } from './harness.js';
 

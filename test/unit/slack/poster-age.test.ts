@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logger.js';
-import { slackClientOptions } from '../../../slack-app/app.js';
+import { slackClientOptions } from '../../../slack-app/bolt-app.js';
 import { createPoster } from '../../../slack-app/poster.js';
 import { createSlackApi } from '../../../slack-app/slack-api.js';
 import { CHANNEL, complaintRating, startBackends, type Backends } from './harness.js';

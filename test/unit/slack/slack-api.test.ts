@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logger.js';
-import { slackClientOptions } from '../../../slack-app/app.js';
+import { slackClientOptions } from '../../../slack-app/bolt-app.js';
 import { SlackApiError } from '../../../slack-app/errors.js';
 import { createSlackApi, withSlackRetry, type SlackApi } from '../../../slack-app/slack-api.js';
 import { startSlackRecorder, type SlackRecorder } from '../../support/slack-recorder.js';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryEventLog, type MemoryEventLog } from '../../../src/adapters/memory/event-log.js';
-import { createMemoryStreamRuntime, type MemoryStreamRuntime } from '../../../src/adapters/memory/stream-runtime.js';
+import { createMemoryStreamRuntime, type MemoryStreamRuntime } from '../../../stream/runtime/memory-runtime.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../../src/domain/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { DEFAULT_TOPICS as topics } from '../../../src/topics.js';

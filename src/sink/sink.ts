@@ -29,7 +29,7 @@ import type { EventLog, LogRecord, OutRecord, Stoppable } from '../ports/event-l
 import type { SearchWriter, WriteOp, WriteResult } from '../ports/search.js';
 import { backoffDelay, retry, sleep } from '../retry.js';
 import type { TopicNames } from '../topics.js';
-import { jsonDecoder, type RecordDecoder } from './record-codec.js';
+import { jsonDecoder, type RecordDecoder } from '../services/record-codec.js';
 
 export const SINK_PROCESSOR = 'sink';
 

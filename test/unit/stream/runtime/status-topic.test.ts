@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateReports, createKafkaPipelineStatusSource, parseStatusReport, pruneReports, type StatusReport } from '../../src/adapters/kafka/pipeline-status.js';
-import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
+import { aggregateReports, createKafkaPipelineStatusSource, parseStatusReport, pruneReports, type StatusReport } from '../../../../stream/runtime/status-topic.js';
+import { createMemoryEventLog } from '../../../../src/adapters/memory/event-log.js';
 
 const NOW = 1_700_000_000_000;
 const report = (o: Partial<StatusReport>): StatusReport => ({

@@ -5,13 +5,13 @@
  * `low` go on at `low`. Compacted topics are compacted instead.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
-import { enrichedToRecord } from '../../src/domain/index.js';
-import { DEFAULT_TOPICS } from '../../src/topics.js';
-import { encodeCursor } from '../../src/services/feed-cursor.js';
-import { createLiveFeed } from '../../src/services/live-feed.js';
-import { collect, eventually, text } from '../contract/helpers.js';
-import { customer, rating } from './api/harness.js';
+import { createMemoryEventLog } from '../../../../src/adapters/memory/event-log.js';
+import { enrichedToRecord } from '../../../../src/domain/index.js';
+import { DEFAULT_TOPICS } from '../../../../src/topics.js';
+import { encodeCursor } from '../../../../src/api/feed-cursor.js';
+import { createLiveFeed } from '../../../../src/api/live-feed.js';
+import { collect, eventually, text } from '../../../contract/helpers.js';
+import { customer, rating } from '../../api/harness.js';
 
 const one = (topic: string, i: number) => ({ topic, key: null, value: `v${i}`, partition: 0 });
 

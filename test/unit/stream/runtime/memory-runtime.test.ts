@@ -1,6 +1,6 @@
-import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
-import { createMemoryStreamRuntime } from '../../src/adapters/memory/stream-runtime.js';
-import { streamRuntimeContract } from '../contract/stream-runtime.contract.js';
+import { createMemoryEventLog } from '../../../../src/adapters/memory/event-log.js';
+import { createMemoryStreamRuntime } from '../../../../stream/runtime/memory-runtime.js';
+import { streamRuntimeContract } from '../../../contract/stream-runtime.contract.js';
 
 let n = 0;
 const log = createMemoryEventLog({ retryInitialDelayMs: 10 });

@@ -6,8 +6,8 @@
  * visible with its offset or not at all: the in-memory equivalent of the Kafka
  * runtime's transactions.
  */
-import { silentLogger, type Logger } from '../../logger.js';
-import type { TopicSpec } from '../../ports/event-log.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
+import type { TopicSpec } from '../../src/ports/event-log.js';
 import {
   ProcessorState,
   type GlobalTable,
@@ -16,10 +16,10 @@ import {
   type ProcessorStatus,
   type StreamRuntime,
   type TableDefinition,
-} from '../../ports/stream-runtime.js';
-import { backoffDelay } from '../../retry.js';
-import { ProcessorMeter, StepFailure, instanceStatus, runSteps, startTrackedTable, checkRunnable } from '../stream-task.js';
-import type { MemoryEventLog } from './event-log.js';
+} from '../../src/ports/stream-runtime.js';
+import { backoffDelay } from '../../src/retry.js';
+import { ProcessorMeter, StepFailure, instanceStatus, runSteps, startTrackedTable, checkRunnable } from './tasks.js';
+import type { MemoryEventLog } from '../../src/adapters/memory/event-log.js';
 
 export interface MemoryStreamRuntimeOptions {
   readonly log: MemoryEventLog;

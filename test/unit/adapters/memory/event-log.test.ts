@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
-import { eventLogContract } from '../contract/event-log.contract.js';
+import { createMemoryEventLog } from '../../../../src/adapters/memory/event-log.js';
+import { eventLogContract } from '../../../contract/event-log.contract.js';
 
 let n = 0;
 const shared = createMemoryEventLog({ retryInitialDelayMs: 10 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemorySearch } from '../../src/adapters/memory/search-index.js';
-import { rating, searchContract } from '../contract/search.contract.js';
+import { createMemorySearch } from '../../../../src/adapters/memory/search-index.js';
+import { rating, searchContract } from '../../../contract/search.contract.js';
 
 searchContract('in memory', async () => {
   const search = createMemorySearch();

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { kafkaLogCreator, kafkaSaslOption, kafkaTlsOption, uncommittedAdmin } from '../../src/adapters/kafka/client.js';
-import type { Logger } from '../../src/logger.js';
+import { kafkaLogCreator, kafkaSaslOption, kafkaTlsOption, uncommittedAdmin } from '../../../../src/adapters/kafka/client.js';
+import type { Logger } from '../../../../src/logger.js';
 
 /** A logger that records level and message of what the kafkajs log creator passes on. */
 function recordingLogger(): { logger: Logger; lines: { level: string; msg: string }[] } {

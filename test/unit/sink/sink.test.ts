@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, type MemoryEventLog } from '../../src/adapters/memory/event-log.js';
-import { createMemorySearch, type MemorySearch } from '../../src/adapters/memory/search-index.js';
-import { AckVia, buildDeadLetter, ComplaintStatus, customerToRekeyRecord, enrichedToRecord, MAX_DEAD_LETTER_VALUE_BYTES, type EnrichedRating } from '../../src/domain/index.js';
-import { UnavailableError } from '../../src/errors.js';
-import type { SearchWriter, WriteOp, WriteResult } from '../../src/ports/search.js';
-import { createSink, type Sink, type SinkOptions } from '../../src/services/sink.js';
-import { DEFAULT_TOPICS, DeadLetterHeader } from '../../src/topics.js';
-import { customer, rating } from '../contract/search.contract.js';
-import { waitForAssertion as eventually } from '../support/wait.js';
-import { deadLetter } from '../../stream/dead-letter.js';
+import { createMemoryEventLog, type MemoryEventLog } from '../../../src/adapters/memory/event-log.js';
+import { createMemorySearch, type MemorySearch } from '../../../src/adapters/memory/search-index.js';
+import { AckVia, buildDeadLetter, ComplaintStatus, customerToRekeyRecord, enrichedToRecord, MAX_DEAD_LETTER_VALUE_BYTES, type EnrichedRating } from '../../../src/domain/index.js';
+import { UnavailableError } from '../../../src/errors.js';
+import type { SearchWriter, WriteOp, WriteResult } from '../../../src/ports/search.js';
+import { createSink, type Sink, type SinkOptions } from '../../../src/sink/sink.js';
+import { DEFAULT_TOPICS, DeadLetterHeader } from '../../../src/topics.js';
+import { customer, rating } from '../../contract/search.contract.js';
+import { waitForAssertion as eventually } from '../../support/wait.js';
+import { deadLetter } from '../../../stream/dead-letter.js';
 
 const topics = DEFAULT_TOPICS;
 const SOURCES = [topics.ratingsEnriched, topics.complaints, topics.customersRekeyed];

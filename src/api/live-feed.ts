@@ -37,7 +37,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { EventLog, LogRecord, Stoppable } from '../ports/event-log.js';
 import { createEventMemo, type EventMemo } from './event-memo.js';
 import { compareOffsets, decodeCursor, encodeCursor, nextOffset, type Positions } from './feed-cursor.js';
-import { jsonDecoder, type RecordDecoder } from './record-codec.js';
+import { jsonDecoder, type RecordDecoder } from '../services/record-codec.js';
 import { retry } from '../retry.js';
 
 export const LIVE_STREAMS = ['complaints', 'ratings', 'acknowledgements'] as const;

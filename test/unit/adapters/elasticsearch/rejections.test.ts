@@ -4,8 +4,8 @@
  * security and load, which the test distribution cannot produce).
  */
 import { describe, expect, it } from 'vitest';
-import type { EsErrorCause } from '../../src/adapters/elasticsearch/client.js';
-import { classifyItemRejection } from '../../src/adapters/elasticsearch/rejections.js';
+import type { EsErrorCause } from '../../../../src/adapters/elasticsearch/client.js';
+import { classifyItemRejection } from '../../../../src/adapters/elasticsearch/rejections.js';
 
 const item = (status: number, error: EsErrorCause): [number, EsErrorCause] => [status, error];
 

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
+import { createKafkaEventLog } from '../../../../src/adapters/kafka/event-log.js';
 
 /** A kafkajs client whose producers refuse their first batch with OUT_OF_ORDER_SEQUENCE_NUMBER `failures` times in all. */
 function fakeClient(failures: number): { client: Kafka; producers: number; sent: number } {

@@ -3,10 +3,10 @@
  * processor's steps over one partition's batch, and the per-processor meter
  * behind the status. Internal to the adapters; nothing here does I/O.
  */
-import { BadInputError, UnavailableError } from '../errors.js';
-import { backoffDelay, sleep } from '../retry.js';
-import type { Logger } from '../logger.js';
-import type { EventLog, LogRecord, OutRecord } from '../ports/event-log.js';
+import { BadInputError, UnavailableError } from '../../src/errors.js';
+import { backoffDelay, sleep } from '../../src/retry.js';
+import type { Logger } from '../../src/logger.js';
+import type { EventLog, LogRecord, OutRecord } from '../../src/ports/event-log.js';
 import {
   ProcessorState,
   type GlobalTable,
@@ -14,7 +14,7 @@ import {
   type ProcessorStatus,
   type StepOutcome,
   type TableDefinition,
-} from '../ports/stream-runtime.js';
+} from '../../src/ports/stream-runtime.js';
 
 /** The result of running a processor over (a prefix of) one partition's batch. */
 export interface BatchSteps {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isFencedError, kafkaAccessError, translateKafkaError } from '../../src/adapters/kafka/errors.js';
-import { AccessError, AppError, ErrorCode, InvalidRecordError, UnavailableError } from '../../src/errors.js';
+import { isFencedError, kafkaAccessError, translateKafkaError } from '../../../../src/adapters/kafka/errors.js';
+import { AccessError, AppError, ErrorCode, InvalidRecordError, UnavailableError } from '../../../../src/errors.js';
 
 /** kafkajs errors as kafkajs builds them (name, type, retriable, cause), without importing its classes. */
 const kafkaError = (name: string, o: { type?: string; code?: number | string; retriable?: boolean; cause?: unknown; message?: string } = {}) =>

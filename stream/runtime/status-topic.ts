@@ -11,11 +11,11 @@
  * (a stopped processor's last totals), so its memory is bounded by the
  * processors and their live instances, not by every instance that ever ran.
  */
-import { silentLogger, type Logger } from '../../logger.js';
-import type { EventLog, LogRecord, Stoppable } from '../../ports/event-log.js';
-import { ProcessorState, type PipelineStatusSource, type ProcessorStatus } from '../../ports/stream-runtime.js';
-import { isObject } from '../../domain/fields.js';
-import { DEFAULT_STATUS_TOPIC, groupLag, statusTopicSpec } from './stream-runtime.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
+import type { EventLog, LogRecord, Stoppable } from '../../src/ports/event-log.js';
+import { ProcessorState, type PipelineStatusSource, type ProcessorStatus } from '../../src/ports/stream-runtime.js';
+import { isObject } from '../../src/domain/fields.js';
+import { DEFAULT_STATUS_TOPIC, groupLag, statusTopicSpec } from './kafka-runtime.js';
 
 /** One instance's report of one processor, as published. */
 export interface StatusReport {

@@ -12,8 +12,8 @@
  * (enrich-ratings.ts), so both topics always agree, and the rule still
  * changes by configuration alone.
  */
-import { complaintId, isComplaint, type ComplaintRule, type EnrichedRating } from '../../src/domain/index.js';
-import type { OutRecord } from '../../src/ports/event-log.js';
+import { complaintId, isComplaint, type ComplaintRule, type EnrichedRating } from '../src/domain/index.js';
+import type { OutRecord } from '../src/ports/event-log.js';
 
 export interface ComplaintsConfig {
   /** UNHAPPY_PLATINUM_CUSTOMERS. */

@@ -11,7 +11,7 @@ import { ForbiddenError, type AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Page, RatingQuery, SearchIndex } from '../ports/search.js';
 import type { PipelineStatusSource, ProcessorStatus } from '../ports/stream-runtime.js';
-import type { AcknowledgementService } from './acknowledgements.js';
+import type { AcknowledgementService } from '../services/acknowledgements.js';
 import type { LiveFeed } from './live-feed.js';
 
 /** The caller, from its API key (or open access outside production with no keys configured). */

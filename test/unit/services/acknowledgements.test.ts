@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog } from '../../src/adapters/memory/event-log.js';
-import { createMemorySearch } from '../../src/adapters/memory/search-index.js';
-import { enrich, openComplaint, parseAcknowledgement, type Customer } from '../../src/domain/index.js';
-import { ErrorCode, UnavailableError, type AppError } from '../../src/errors.js';
-import { silentLogger } from '../../src/logger.js';
-import type { EventLog, OutRecord } from '../../src/ports/event-log.js';
-import type { ComplaintStore } from '../../src/ports/search.js';
-import { createAcknowledgementService as create, type AcknowledgementServiceOptions } from '../../src/services/acknowledgements.js';
-import { createAcknowledgementService } from '../../src/services/acknowledgements.js';
-import { waitFor } from '../support/wait.js';
+import { createMemoryEventLog } from '../../../src/adapters/memory/event-log.js';
+import { createMemorySearch } from '../../../src/adapters/memory/search-index.js';
+import { enrich, openComplaint, parseAcknowledgement, type Customer } from '../../../src/domain/index.js';
+import { ErrorCode, UnavailableError, type AppError } from '../../../src/errors.js';
+import { silentLogger } from '../../../src/logger.js';
+import type { EventLog, OutRecord } from '../../../src/ports/event-log.js';
+import type { ComplaintStore } from '../../../src/ports/search.js';
+import { createAcknowledgementService as create, type AcknowledgementServiceOptions } from '../../../src/services/acknowledgements.js';
+import { createAcknowledgementService } from '../../../src/services/acknowledgements.js';
+import { waitFor } from '../../support/wait.js';
 
 const customer: Customer = { id: 2, firstName: 'Ruthie', lastName: 'Brockherst', email: 'r@ow.ly', gender: 'Female', clubStatus: 'platinum', comments: null, createTs: null, updateTs: null };
 const complaint = openComplaint(enrich({ ratingId: 42, userId: 2, stars: 1, routeId: 1, ratingTime: 1, channel: 'web', message: 'meh' }, customer));

@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { createElasticsearchSearch, type ElasticsearchSearch } from './adapters/elasticsearch/search.js';
 import { createKafkaEventLog, type KafkaEventLog } from './adapters/kafka/event-log.js';
-import { createKafkaPipelineStatusSource, type KafkaPipelineStatusSource } from './adapters/kafka/pipeline-status.js';
-import { createKafkaStreamRuntime } from './adapters/kafka/stream-runtime.js';
+import { createKafkaPipelineStatusSource, type KafkaPipelineStatusSource } from '../stream/runtime/status-topic.js';
+import { createKafkaStreamRuntime } from '../stream/runtime/kafka-runtime.js';
 import { createMemoryEventLog, type MemoryEventLog } from './adapters/memory/event-log.js';
 import { createMemorySearch, type MemorySearch } from './adapters/memory/search-index.js';
-import { createMemoryStreamRuntime } from './adapters/memory/stream-runtime.js';
+import { createMemoryStreamRuntime } from '../stream/runtime/memory-runtime.js';
 import { createSchemaRegistry } from './adapters/schema-registry/client.js';
 import { redactUrl, type Config, type ElasticsearchConfig, type Role } from './config.js';
 import type { AccessFailure } from './adapters/elasticsearch/client.js';
@@ -30,7 +30,7 @@ import { createApiServer, sinkStatusSource, type ApiServer, type ListenResult, t
 import { createAcknowledgementService } from './services/acknowledgements.js';
 import { createDemoGenerator, type DemoGenerator } from './services/demo-generator.js';
 import { createEnrichedEncoder, createRecordDecoder } from './services/record-codec.js';
-import { createSink, type Sink } from './services/sink.js';
+import { createSink, type Sink } from './sink/sink.js';
 import { createSlackRole, type SlackRole } from '../slack-app/index.js';
 import { createStreamLayer, type StreamLayer } from '../stream/index.js';
 

@@ -66,9 +66,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Batch, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
-import { BadInputError } from '../../errors.js';
-import { silentLogger, type Logger } from '../../logger.js';
-import type { OutRecord, TopicSpec } from '../../ports/event-log.js';
+import { BadInputError } from '../../src/errors.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
+import type { OutRecord, TopicSpec } from '../../src/ports/event-log.js';
 import {
   ProcessorState,
   type GlobalTable,
@@ -77,13 +77,13 @@ import {
   type ProcessorStatus,
   type StreamRuntime,
   type TableDefinition,
-} from '../../ports/stream-runtime.js';
-import { backoffDelay, sleep } from '../../retry.js';
-import { ProcessorMeter, StepFailure, instanceStatus, nextOffset, runSteps, startTrackedTable, checkRunnable } from '../stream-task.js';
-import { byTopic, toLogRecord } from './client.js';
-import { isFencedError, translateKafkaError } from './errors.js';
-import type { KafkaEventLog } from './event-log.js';
-import { InFlight, SupervisedConsumer } from './supervised-consumer.js';
+} from '../../src/ports/stream-runtime.js';
+import { backoffDelay, sleep } from '../../src/retry.js';
+import { ProcessorMeter, StepFailure, instanceStatus, nextOffset, runSteps, startTrackedTable, checkRunnable } from './tasks.js';
+import { byTopic, toLogRecord } from '../../src/adapters/kafka/client.js';
+import { isFencedError, translateKafkaError } from '../../src/adapters/kafka/errors.js';
+import type { KafkaEventLog } from '../../src/adapters/kafka/event-log.js';
+import { InFlight, SupervisedConsumer } from '../../src/adapters/kafka/supervised-consumer.js';
 
 /** Default compacted topic of processor status reports. */
 export const DEFAULT_STATUS_TOPIC = '_feedback-pipeline-status';

@@ -1,6 +1,6 @@
 import { KafkaJSProtocolError, type Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
+import { createKafkaEventLog } from '../../../../src/adapters/kafka/event-log.js';
 
 /** kafkajs builds protocol errors from the broker's error description (its typings say `Error | string`). */
 function protocolError(d: { type: string; code: number; retriable: boolean; message: string }): KafkaJSProtocolError {
