@@ -4,7 +4,9 @@
  * - `produce`: one idempotent producer (acks=-1, maxInFlightRequests=1, which
  *   kafkajs needs to keep sequence numbers in order:
  *   https://github.com/tulios/kafkajs/issues/598), Java-compatible murmur2
- *   partitioner.
+ *   partitioner; concurrent `produce` calls send one at a time (`inTurn`:
+ *   kafkajs hands a failed request's sequence numbers to the next send, and
+ *   the broker silently drops that one as a duplicate).
  * - `offsets`: `admin.fetchTopicOffsets`. kafkajs sends ListOffsets without
  *   an isolation level from the admin client, and its request builder then
  *   defaults to READ_COMMITTED, so `high` is the last stable offset (LSO), the
@@ -118,6 +120,8 @@ export class KafkaEventLog implements EventLog {
   private readonly sending = new Map<Producer, number>();
   private readonly retired = new Set<Producer>();
   private readonly loops = new Set<Stoppable>();
+  /** Per producer, the end of its queue of sends (see {@link inTurn}). */
+  private readonly sendQueues = new Map<Producer, Promise<void>>();
   /** Consumers of this log (tails, group consumers, stream processors) that crashed and are not back yet: id → why. */
   private readonly down = new Map<string, string>();
   private closed = false;
@@ -255,7 +259,7 @@ export class KafkaEventLog implements EventLog {
       const producer = await this.producer();
       this.sending.set(producer, (this.sending.get(producer) ?? 0) + 1);
       try {
-        await producer.sendBatch({ acks: -1, topicMessages: byTopic(records) });
+        await this.inTurn(producer, () => producer.sendBatch({ acks: -1, topicMessages: byTopic(records) }));
         return;
       } catch (e) {
         // kafkajs' idempotent producer can lose track of its sequence numbers
@@ -278,6 +282,36 @@ export class KafkaEventLog implements EventLog {
         this.doneSending(producer);
       }
     }
+  }
+
+  /**
+   * Runs `send` once every earlier send on `producer` has ended: one
+   * `sendBatch` at a time per idempotent producer. kafkajs 2.2.4 takes a
+   * batch's sequence numbers under a per-broker lock, but when the produce
+   * request throws (a timeout, a just-created partition's leader not known
+   * yet) it hands them back (sendMessages.js, `updateSequence(-n)`) and
+   * releases the lock before its retry, although the broker may have written
+   * that batch. A concurrent send then takes the same sequence numbers; when
+   * its record count on a partition equals the written batch's, the broker
+   * answers DUPLICATE_SEQUENCE_NUMBER as a success and never writes it, so
+   * records are lost without an error (CI: one 40-record CDC send of
+   * test/integration/stream-join-readiness.test.ts vanished, and the batch
+   * written before it twice). With one send at a time the retry gets its own
+   * sequence numbers back: the broker de-duplicates it, and no other batch
+   * can be mistaken for it.
+   */
+  private inTurn(producer: Producer, send: () => Promise<unknown>): Promise<unknown> {
+    const previous = this.sendQueues.get(producer) ?? Promise.resolve();
+    const mine = previous.then(send);
+    const done = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.sendQueues.set(producer, done);
+    void done.then(() => {
+      if (this.sendQueues.get(producer) === done) this.sendQueues.delete(producer);
+    });
+    return mine;
   }
 
   /**

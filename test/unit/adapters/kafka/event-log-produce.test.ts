@@ -72,4 +72,45 @@ describe('KafkaEventLog.produce', () => {
     expect(sent).toBe(5);
     expect(producers).toBe(2);
   });
+
+  it('loses no batch when kafkajs hands a timed-out request’s sequence numbers back while other sends wait', async () => {
+    // A broker partition with idempotence, as Kafka keeps it: a batch whose sequence range equals one it
+    // already wrote is a duplicate, acknowledged as a success and not written again.
+    const written: string[] = [];
+    const ranges: [number, number][] = [];
+    const broker = (first: number, values: string[]): void => {
+      const last = first + values.length - 1;
+      if (ranges.some(([f, l]) => f === first && l === last)) return;
+      if (first !== (ranges.at(-1)?.[1] ?? -1) + 1) throw Object.assign(new Error('out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', code: 45 });
+      ranges.push([first, last]);
+      written.push(...values);
+    };
+    // kafkajs 2.2.4's sendMessages: sequence numbers taken under the broker lock; when the request throws
+    // they are handed back (updateSequence(-n)) and the lock released before the retrier tries again.
+    let timeouts = 1;
+    const client = {
+      producer: () => {
+        let sequence = 0;
+        return {
+          connect: async () => undefined,
+          disconnect: async () => undefined,
+          sendBatch: async ({ topicMessages }: { topicMessages: { messages: { value: string }[] }[] }) => {
+            const values = topicMessages.flatMap((t) => t.messages.map((m) => m.value));
+            for (;;) {
+              const first = sequence;
+              sequence += values.length;
+              broker(first, values);
+              if (timeouts-- <= 0) return [];
+              // Written by the broker, but the answer timed out: kafkajs hands the numbers back and retries later.
+              sequence -= values.length;
+              await new Promise((r) => setTimeout(r, 5));
+            }
+          },
+        };
+      },
+    } as unknown as Kafka;
+    const log = createKafkaEventLog({ brokers: ['127.0.0.1:1'], clientId: 't', client });
+    await Promise.all([log.produce([{ topic: 't', key: 'a', value: 'a' }]), log.produce([{ topic: 't', key: 'b', value: 'b' }])]);
+    expect(written.sort()).toEqual(['a', 'b']);
+  });
 });
