@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInfra, type Infra } from '../scripts/infra/index.js';
 import { killAllChildren } from './lib/child.js';
+import { buildPeer, PEER_KAFKA_STREAMS_VERSION } from './lib/kafka-streams.js';
 import { buildProduct, productMissing } from './lib/product.js';
 import { consoleTable, machineFacts, markdownTable, writeResults } from './lib/report.js';
 import type { BenchContext, Scenario, ScenarioResult } from './lib/types.js';
@@ -107,6 +108,9 @@ async function main(): Promise<number> {
   const reuse = Boolean(reuseKafka && reuseEs);
 
   const buildPromise = args.build ? buildProduct() : Promise.resolve({ ok: true, output: 'skipped (--no-build)', ms: 0 });
+  // The Kafka Streams peer of B1 and B2: built with Maven unless its jar is newer than its sources.
+  const needsPeer = args.ids.some((id) => id === 'B1' || id === 'B2');
+  const peerPromise = needsPeer ? buildPeer() : Promise.resolve({ ok: false, skipped: true, output: 'not needed', ms: 0 });
   let brokers: string[];
   let esUrl: string;
   let versions: { kafka: string; elasticsearch: string };
@@ -130,6 +134,14 @@ async function main(): Promise<number> {
   }
   const build = await buildPromise;
   if (args.build) log(`npm run build ${build.ok ? 'succeeded' : 'FAILED'} (${(build.ms / 1000).toFixed(0)} s)${build.ok ? '' : `:\n${build.output}`}`);
+  const peerBuild = await peerPromise;
+  if (needsPeer) {
+    log(
+      peerBuild.ok
+        ? `Kafka Streams ${PEER_KAFKA_STREAMS_VERSION} peer ${peerBuild.skipped ? 'up to date' : `built (${(peerBuild.ms / 1000).toFixed(0)} s)`}`
+        : `Kafka Streams peer build FAILED, its rows report "not run":\n${peerBuild.output}`,
+    );
+  }
   const missing = productMissing();
   if (missing) log(`the product cannot be started: ${missing}; product sides that need it report "not run"`);
 
@@ -142,6 +154,7 @@ async function main(): Promise<number> {
     logDir,
     stamp,
     productMissing: missing === null ? null : `${missing}${!build.ok ? ` (npm run build failed: ${build.output.split('\n').find((l) => /error/i.test(l)) ?? 'see the log'})` : ''}`,
+    peerMissing: peerBuild.ok ? null : `the Kafka Streams peer did not build (mvn): ${peerBuild.output.split('\n').find((l) => /error/i.test(l)) ?? peerBuild.output.split('\n')[0] ?? ''}`,
     log,
   };
 
