@@ -317,7 +317,7 @@ async function productRun(
     });
     if (progress.firstAt === 0) throw new Error(`the product committed nothing on ${o.input} within 5 minutes:\n${product.logTail(10)}`);
     const outputs = { enriched: await kafka.endOffsets(out.enriched).catch(() => -1), complaints: await kafka.endOffsets(out.complaints).catch(() => -1) };
-    return { ...progress, outputs, peakRss: memory.max(), ...(produced !== undefined && { producedPerSecond: await produced }) };
+    return { ...progress, outputs, peakRss: memory.max(), ...(produced !== undefined && (await steadyResult(progress, produced))) };
   } finally {
     memory.stop();
     await product.stop();
@@ -334,8 +334,23 @@ interface Steady {
  * (the processor runs and is caught up), then starts producing the ratings
  * in the background; resolves at once with a promise of the producer's rate.
  */
-async function produceSteady(kafka: BenchKafka, input: string, s: Steady, findGroup: () => Promise<string | null>, died: () => string | null): Promise<Promise<number>> {
-  await kafka.fill(input, s.sentinel);
+async function produceSteady(
+  kafka: BenchKafka,
+  input: string,
+  s: Steady,
+  findGroup: () => Promise<string | null>,
+  died: () => string | null,
+): Promise<{ startedAt: number; rate: Promise<number> }> {
+  // A topic created a moment ago may take a while to be served on a loaded broker.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await kafka.fill(input, s.sentinel);
+      break;
+    } catch (e) {
+      if (attempt >= 6) throw e;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
   const deadline = Date.now() + 180_000;
   for (;;) {
     const dead = died();
@@ -345,7 +360,13 @@ async function produceSteady(kafka: BenchKafka, input: string, s: Steady, findGr
     await new Promise((r) => setTimeout(r, 100));
   }
   const t = Date.now();
-  return kafka.fill(input, s.messages).then(() => (s.messages.length * 1000) / Math.max(1, Date.now() - t));
+  return { startedAt: t, rate: kafka.fill(input, s.messages).then(() => (s.messages.length * 1000) / Math.max(1, Date.now() - t)) };
+}
+
+/** Steady state counts from the moment the bench starts producing to the commit that completes the input. */
+async function steadyResult(progress: GroupProgress, produced: { startedAt: number; rate: Promise<number> }): Promise<Pick<RunResult, 'perSecond' | 'producedPerSecond'>> {
+  const seconds = (progress.lastAt - produced.startedAt) / 1000;
+  return { perSecond: seconds > 0 ? (progress.lastCount - 1) / seconds : Number.NaN, producedPerSecond: await produced.rate };
 }
 
 async function peerRun(
@@ -389,7 +410,7 @@ async function peerRun(
     const progress = await watchGroup({ kafka, topic: o.input, expected: o.expected, findGroup, timeoutMs: 300_000, died });
     if (progress.firstAt === 0) throw new Error(`Kafka Streams committed nothing on ${o.input} within 5 minutes:\n${peer.logTail(10)}`);
     const outputs = { enriched: await kafka.endOffsets(out.enriched).catch(() => -1), complaints: await kafka.endOffsets(out.complaints).catch(() => -1) };
-    return { ...progress, outputs, peakRss: memory.max(), ...(produced !== undefined && { producedPerSecond: await produced }) };
+    return { ...progress, outputs, peakRss: memory.max(), ...(produced !== undefined && (await steadyResult(progress, produced))) };
   } finally {
     memory.stop();
     await peer.stop();
