@@ -136,7 +136,8 @@ export const b2: Scenario = {
         const runs: { p: Percentiles; expected: number; received: number }[] = [];
         try {
           await app.waitRunning(120_000);
-          probe = await startWorker('workers/topic-probe.ts', `b2-${variant}-probe`);
+          // A loaded machine can take more than the default 30 s to start a tsx worker.
+          probe = await startWorker('workers/topic-probe.ts', `b2-${variant}-probe`, { startTimeoutMs: 120_000 });
           const pr = probe;
           await pr.call('start', { brokers: ctx.brokers, topics: [t.complaints], groupId: `${appId}-probe` });
           const count = async (): Promise<number> => (await pr.call<Record<string, number>>('counts'))[t.complaints] ?? 0;
@@ -201,7 +202,7 @@ export const b2: Scenario = {
             await sleep(500);
           };
           await ensureSubscribed();
-          leanSubscriber = await startWorker('workers/ws-clients.ts', 'b2-lean-subscriber');
+          leanSubscriber = await startWorker('workers/ws-clients.ts', 'b2-lean-subscriber', { startTimeoutMs: 120_000 });
           const ls = leanSubscriber;
           const lc = await ls.call<{ opened: number; errors: string[] }>('connect', { url: wsUrl, mode: 'graphql', count: 1, query: LEAN_SUBSCRIPTION });
           if (lc.opened !== 1) throw new Error(`the lean subscriber could not connect: ${lc.errors.join('; ')}`);
