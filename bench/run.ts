@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInfra, type Infra } from '../scripts/infra/index.js';
 import { killAllChildren } from './lib/child.js';
+import { buildPeer, PEER_KAFKA_STREAMS_VERSION } from './lib/kafka-streams.js';
 import { buildProduct, productMissing } from './lib/product.js';
 import { consoleTable, machineFacts, markdownTable, writeResults } from './lib/report.js';
 import type { BenchContext, Scenario, ScenarioResult } from './lib/types.js';
@@ -29,11 +30,18 @@ import { b2 } from './scenarios/b2-latency.js';
 import { b3 } from './scenarios/b3-queries.js';
 import { b4 } from './scenarios/b4-fanout.js';
 import { b5 } from './scenarios/b5-sink.js';
+import { b6 } from './scenarios/b6-soak.js';
 
+/** The default run. */
 const SCENARIOS: readonly Scenario[] = [b1, b2, b3, b4, b5];
+/** Run only when named (B6, the soak, takes 30 minutes by default). */
+const OPT_IN: readonly Scenario[] = [b6];
+const ALL: readonly Scenario[] = [...SCENARIOS, ...OPT_IN];
 
-const USAGE = `Usage: npm run bench [-- [B1 B2 B3 B4 B5] [--runs=N] [--quick] [--profile] [--no-build]]
-  B1..B5      run only these scenarios (default: all)
+const USAGE = `Usage: npm run bench [-- [B1 B2 B3 B4 B5 B6] [--runs=N] [--minutes=N] [--quick] [--profile] [--no-build]]
+  B1..B5      run only these scenarios (default: B1 to B5)
+  B6          the soak (only when named): every role, 500 ratings/s, 1,000 subscribers
+  --minutes=N B6's length in minutes (default 30)
   --runs=N    measured runs per figure, median reported (default 3, at least 1)
   --quick     smaller sizes, to try the harness (figures are not comparable)
   --profile   write V8 CPU profiles of the product next to its logs
@@ -46,6 +54,7 @@ interface Args {
   readonly quick: boolean;
   readonly profile: boolean;
   readonly build: boolean;
+  readonly minutes: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -54,12 +63,14 @@ function parseArgs(argv: readonly string[]): Args {
   let quick = false;
   let profile = false;
   let build = true;
+  let minutes: number | undefined;
   for (const arg of argv) {
     const a = arg.trim();
     if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
-    } else if (/^b[1-5]$/i.test(a)) ids.push(a.toUpperCase());
+    } else if (/^b[1-6]$/i.test(a)) ids.push(a.toUpperCase());
+    else if (/^--minutes=\d+(\.\d+)?$/.test(a) && Number(a.slice('--minutes='.length)) > 0) minutes = Number(a.slice('--minutes='.length));
     else if (/^--runs=\d+$/.test(a)) runs = Math.max(1, Number(a.slice('--runs='.length)));
     else if (a === '--quick') quick = true;
     else if (a === '--profile') profile = true;
@@ -69,7 +80,7 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(2);
     }
   }
-  return { ids: ids.length > 0 ? [...new Set(ids)] : SCENARIOS.map((s) => s.id), runs, quick, profile, build };
+  return { ids: ids.length > 0 ? [...new Set(ids)] : SCENARIOS.map((s) => s.id), runs, quick, profile, build, minutes };
 }
 
 const args = parseArgs(process.argv.slice(2));
@@ -107,6 +118,9 @@ async function main(): Promise<number> {
   const reuse = Boolean(reuseKafka && reuseEs);
 
   const buildPromise = args.build ? buildProduct() : Promise.resolve({ ok: true, output: 'skipped (--no-build)', ms: 0 });
+  // The Kafka Streams peer of B1 and B2: built with Maven unless its jar is newer than its sources.
+  const needsPeer = args.ids.some((id) => id === 'B1' || id === 'B2');
+  const peerPromise = needsPeer ? buildPeer() : Promise.resolve({ ok: false, skipped: true, output: 'not needed', ms: 0 });
   let brokers: string[];
   let esUrl: string;
   let versions: { kafka: string; elasticsearch: string };
@@ -130,6 +144,14 @@ async function main(): Promise<number> {
   }
   const build = await buildPromise;
   if (args.build) log(`npm run build ${build.ok ? 'succeeded' : 'FAILED'} (${(build.ms / 1000).toFixed(0)} s)${build.ok ? '' : `:\n${build.output}`}`);
+  const peerBuild = await peerPromise;
+  if (needsPeer) {
+    log(
+      peerBuild.ok
+        ? `Kafka Streams ${PEER_KAFKA_STREAMS_VERSION} peer ${peerBuild.skipped ? 'up to date' : `built (${(peerBuild.ms / 1000).toFixed(0)} s)`}`
+        : `Kafka Streams peer build FAILED, its rows report "not run":\n${peerBuild.output}`,
+    );
+  }
   const missing = productMissing();
   if (missing) log(`the product cannot be started: ${missing}; product sides that need it report "not run"`);
 
@@ -142,11 +164,13 @@ async function main(): Promise<number> {
     logDir,
     stamp,
     productMissing: missing === null ? null : `${missing}${!build.ok ? ` (npm run build failed: ${build.output.split('\n').find((l) => /error/i.test(l)) ?? 'see the log'})` : ''}`,
+    peerMissing: peerBuild.ok ? null : `the Kafka Streams peer did not build (mvn): ${peerBuild.output.split('\n').find((l) => /error/i.test(l)) ?? peerBuild.output.split('\n')[0] ?? ''}`,
+    ...(args.minutes !== undefined && { soakMinutes: args.minutes }),
     log,
   };
 
   const results: ScenarioResult[] = [];
-  for (const scenario of SCENARIOS.filter((s) => args.ids.includes(s.id))) {
+  for (const scenario of ALL.filter((s) => args.ids.includes(s.id))) {
     if (shuttingDown) break;
     const t = Date.now();
     log(`${scenario.id}: ${scenario.title}`);

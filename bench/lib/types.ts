@@ -49,6 +49,10 @@ export interface BenchContext {
   readonly stamp: string;
   /** Why the built product cannot run (null when it can). */
   readonly productMissing: string | null;
+  /** B6: minutes of soak (`--minutes=N`); undefined: its default (30, 2 with --quick). */
+  readonly soakMinutes?: number;
+  /** Why the Kafka Streams peer (bench/kafka-streams) cannot run (null when it can). */
+  readonly peerMissing: string | null;
   log(message: string): void;
 }
 

@@ -11,14 +11,28 @@
  * two-hop kafkajs chain (bench/baselines/two-hop.ts) over the same rate and
  * the same share of complaints. The load generator is a third process
  * (bench/workers/rating-producer.ts).
+ *
+ * The peer: the same topology on Kafka Streams with exactly_once_v2
+ * (bench/kafka-streams), commit.interval.ms at its default (100 ms under
+ * exactly-once) and at 10 ms, at the same rate: rating → complaints topic,
+ * read read_committed by the same probe that times the product's hop.
+ *
+ * Segments of the product's path (p99 of each cumulative point; differences
+ * of p99s are indicative, not additive): the complaints topic (probe,
+ * read_committed); a lean subscriber (`complaintRaised { cursor raisedAt }`:
+ * the live feed's tail, GraphQL execution and the socket, without the
+ * complaint's lookup in the index); the full subscriber (B4's subscription,
+ * which also reads the complaint's indexed state). Per complaint, topic →
+ * socket is the full subscriber's time minus the probe's.
  */
 import { startWorker, type Worker } from '../lib/child.js';
 import { cdcMessage, makeCustomers, rekeyMessage } from '../lib/data.js';
 import { connectBenchKafka } from '../lib/kafka.js';
 import { createProductTopics, productNames } from '../lib/names.js';
+import { PEER_HEAP_MB, sampleMax, startPeer } from '../lib/kafka-streams.js';
 import { productEnv, startProduct, type Product } from '../lib/product.js';
 import { limitRow, type Row, type Scenario } from '../lib/types.js';
-import { errorMessage, median, percentiles, sleep, type Percentiles } from '../lib/util.js';
+import { errorMessage, median, percentiles, rssOf, sleep, type Percentiles } from '../lib/util.js';
 import { SUBSCRIPTION } from './b4-fanout.js';
 
 const RATE = 1_000;
@@ -26,6 +40,12 @@ const CUSTOMERS = 1_000;
 const COMPLAINT_SHARE = 0.25;
 /** How long after its run a complaint may still arrive before it counts as not delivered. */
 const MISSING_WAIT_MS = 15_000;
+/** The lean subscriber: no `complaint`, so no lookup of its indexed state; raisedAt is the record timestamp (the rating time). */
+const LEAN_SUBSCRIPTION = 'subscription BenchLean { complaintRaised { cursor raisedAt } }';
+const PEER_COMMITS = [
+  ['ks-default', 'default'],
+  ['ks-10ms', 10],
+] as const;
 
 export const b2: Scenario = {
   id: 'B2',
@@ -67,6 +87,13 @@ export const b2: Scenario = {
     const baseline: { p: Percentiles; sent: number; expected: number; received: number }[] = [];
     /** Per product run: latency to each intermediate topic (read_committed), by topic. */
     const hops: Record<string, Percentiles>[] = [];
+    /** Lean subscriber (no index lookup) and per-complaint topic → socket, per product run. */
+    const lean: Percentiles[] = [];
+    const topicToSocket: Percentiles[] = [];
+    /** Kafka Streams: rating → complaints topic (read_committed) per variant, and peak RSS. */
+    const peer: Record<string, { runs: { p: Percentiles; expected: number; received: number }[]; peakRss: number | null }> = {};
+    let peerError: string | null = ctx.peerMissing === null ? null : `not run: ${ctx.peerMissing}`;
+    let productRss: number | null = null;
     /** Close codes of the subscriber's connections that the product closed. */
     const disconnects: string[] = [];
     let productError: string | null = ctx.productMissing === null ? null : `not run: ${ctx.productMissing}`;
@@ -97,10 +124,52 @@ export const b2: Scenario = {
         await chain.stop();
       }
 
+      // The Kafka Streams peer, each commit interval in a process of its own, fresh topics.
+      for (const [variant, commit] of PEER_COMMITS) {
+        if (peerError !== null) break;
+        const appId = `${base}-${variant}`;
+        const t = { ratings: `${appId}-ratings`, enriched: `${appId}-enriched`, complaints: `${appId}-complaints` };
+        await kafka.createTopics(Object.values(t).map((name) => ({ name, partitions: 3 })));
+        const app = startPeer({ name: `b2-${variant}`, logDir: ctx.logDir, brokers: ctx.brokers, applicationId: appId, topics: { ...t, cdc: topics.cdc, rekeyed: topics.rekeyed }, commitIntervalMs: commit });
+        const memory = sampleMax(() => app.rss());
+        let probe: Worker | null = null;
+        const runs: { p: Percentiles; expected: number; received: number }[] = [];
+        try {
+          await app.waitRunning(120_000);
+          // A loaded machine can take more than the default 30 s to start a tsx worker.
+          probe = await startWorker('workers/topic-probe.ts', `b2-${variant}-probe`, { startTimeoutMs: 120_000 });
+          const pr = probe;
+          await pr.call('start', { brokers: ctx.brokers, topics: [t.complaints], groupId: `${appId}-probe` });
+          const count = async (): Promise<number> => (await pr.call<Record<string, number>>('counts'))[t.complaints] ?? 0;
+          ctx.log(`B2 Kafka Streams ${variant}: warm-up`);
+          await load(t.ratings, warmMs);
+          await sleep(1_000);
+          for (let i = 1; i <= ctx.runs; i++) {
+            await pr.call('reset');
+            const { complaints } = await load(t.ratings, durationMs);
+            const deadline = Date.now() + MISSING_WAIT_MS;
+            while ((await count()) < complaints && Date.now() < deadline) await sleep(50);
+            const p = (await pr.call<Record<string, Percentiles>>('percentiles'))[t.complaints] ?? percentiles([]);
+            runs.push({ p, expected: complaints, received: p.count });
+            ctx.log(`B2 Kafka Streams ${variant} run ${i}/${ctx.runs}: rating → complaints topic p50 ${p.p50} ms, p95 ${p.p95} ms, p99 ${p.p99} ms (${p.count}/${complaints})`);
+          }
+        } catch (e) {
+          peerError = `failed: ${errorMessage(e)}`;
+          ctx.log(`B2: the Kafka Streams peer failed: ${errorMessage(e)}`);
+        } finally {
+          memory.stop();
+          await probe?.stop();
+          await app.stop();
+        }
+        peer[variant] = { runs, peakRss: memory.max() };
+      }
+
       if (productError === null) {
         let app: Product | null = null;
         let subscriber: Worker | null = null;
         let probe: Worker | null = null;
+        let leanSubscriber: Worker | null = null;
+        let memory: { max(): number | null; stop(): void } | null = null;
         try {
           app = await startProduct({
             name: 'b2-stream-api',
@@ -116,6 +185,8 @@ export const b2: Scenario = {
             ),
           });
           await app.waitHttp('/readyz', 120_000);
+          const appPid = app.pid;
+          memory = sampleMax(() => rssOf(appPid));
           // Where the latency comes from: the same clock read at the intermediate topics.
           probe = await startWorker('workers/topic-probe.ts', 'b2-probe');
           await probe.call('start', { brokers: ctx.brokers, topics: [names.TOPIC_RATINGS_ENRICHED, names.TOPIC_COMPLAINTS], groupId: `${base}-probe` });
@@ -131,6 +202,10 @@ export const b2: Scenario = {
             await sleep(500);
           };
           await ensureSubscribed();
+          leanSubscriber = await startWorker('workers/ws-clients.ts', 'b2-lean-subscriber', { startTimeoutMs: 120_000 });
+          const ls = leanSubscriber;
+          const lc = await ls.call<{ opened: number; errors: string[] }>('connect', { url: wsUrl, mode: 'graphql', count: 1, query: LEAN_SUBSCRIPTION });
+          if (lc.opened !== 1) throw new Error(`the lean subscriber could not connect: ${lc.errors.join('; ')}`);
           ctx.log('B2 product: warm-up');
           await s.call('reset', { keepSamples: true });
           const warm = await measure(topics.ratings, warmMs, async () => (await s.call<number[]>('samples')).length, () => s.call<number[]>('samples'));
@@ -142,10 +217,16 @@ export const b2: Scenario = {
           for (let i = 1; i <= ctx.runs; i++) {
             await ensureSubscribed();
             await s.call('reset', { keepSamples: true });
+            await ls.call('reset', { keepSamples: true });
             await probe.call('reset');
             const r = await measure(topics.ratings, durationMs, async () => (await s.call<number[]>('samples')).length, () => s.call<number[]>('samples'));
             product.push(r);
             hops.push(await probe.call<Record<string, Percentiles>>('percentiles'));
+            lean.push(percentiles(await ls.call<number[]>('samples')));
+            // Per complaint: when the subscriber got it minus when the probe read it from the topic.
+            const atTopic = new Map(await probe.call<[string, number][]>('seen', { topic: names.TOPIC_COMPLAINTS }));
+            const got = (await s.call<{ events: [string, { first: number }][] }>('stats')).events;
+            topicToSocket.push(percentiles(got.flatMap(([id, e]) => (atTopic.has(id) ? [e.first - (atTopic.get(id) as number)] : []))));
             if (i === ctx.runs) {
               // Every connection the product closed during the runs (the worker keeps count).
               const st = await s.call<{ closeCodes: [string, number][] }>('stats');
@@ -157,7 +238,9 @@ export const b2: Scenario = {
           productError = `failed: ${errorMessage(e)}`;
           ctx.log(`B2: the product side failed: ${errorMessage(e)}`);
         } finally {
-          await Promise.allSettled([subscriber?.stop(), probe?.stop()]);
+          productRss = memory?.max() ?? null;
+          memory?.stop();
+          await Promise.allSettled([subscriber?.stop(), leanSubscriber?.stop(), probe?.stop()]);
           await app?.stop();
         }
       }
@@ -213,9 +296,53 @@ export const b2: Scenario = {
       const xs = hops.map((h) => h[topic]?.p99).filter((v): v is number => v !== undefined && Number.isFinite(v));
       if (xs.length > 0) rows.push(limitRow({ scenario: 'B2', what: label, unit: 'ms', product: median(xs), baseline: null, target: 'report', check: null }));
     }
+    // Segments of the product's path, and the peer's hop to the complaints topic.
+    const medP99 = (xs: readonly Percentiles[]): number | null => {
+      const v = xs.map((x) => x.p99).filter(Number.isFinite);
+      return v.length > 0 ? median(v) : null;
+    };
+    const atTopic = medP99(hops.map((h) => h[names.TOPIC_COMPLAINTS]).filter((x): x is Percentiles => x !== undefined));
+    const leanP99 = medP99(lean);
+    const peerP99 = (variant: string): number | null => medP99((peer[variant]?.runs ?? []).map((r) => r.p));
+    const ksDefault = peerP99('ks-default');
+    const ks10 = peerP99('ks-10ms');
+    const peerNote = peerError ?? undefined;
+    rows.push(
+      limitRow({
+        scenario: 'B2 KS',
+        what: 'p99 rating → complaints topic (read_committed), product EOS vs Kafka Streams EOS v2, commit 10 ms',
+        unit: 'ms',
+        product: atTopic,
+        baseline: ks10,
+        target: '≤ Kafka Streams 10 ms',
+        check: (v) => ks10 !== null && v <= ks10,
+        ...(peerNote !== undefined && { note: peerNote }),
+      }),
+      limitRow({ scenario: 'B2 KS', what: 'p99 rating → complaints topic, vs Kafka Streams default commit (100 ms)', unit: 'ms', product: atTopic, baseline: ksDefault, target: 'report', check: null }),
+      limitRow({ scenario: 'B2 seg', what: 'p99 topic → socket per complaint (subscriber time − probe time)', unit: 'ms', product: medP99(topicToSocket), baseline: null, target: 'report', check: null }),
+      limitRow({ scenario: 'B2 seg', what: 'p99 rating → lean subscriber (tail + GraphQL + socket, no index lookup)', unit: 'ms', product: leanP99, baseline: null, target: 'report', check: null }),
+      limitRow({
+        scenario: 'B2 seg',
+        what: 'p99 difference full − lean subscriber (the complaint\'s lookup in the index)',
+        unit: 'ms',
+        product: p99 !== null && leanP99 !== null ? p99 - leanP99 : null,
+        baseline: null,
+        target: 'report',
+        check: null,
+      }),
+      limitRow({
+        scenario: 'B2 KS',
+        what: `peak resident memory, product (stream,api) vs Kafka Streams (JVM heap ${PEER_HEAP_MB} MB fixed)`,
+        unit: 'MB',
+        product: productRss === null ? null : Math.round(productRss / 1024 / 1024),
+        baseline: peer['ks-default']?.peakRss ? Math.round(peer['ks-default'].peakRss / 1024 / 1024) : null,
+        target: 'report',
+        check: null,
+      }),
+    );
     return {
       rows,
-      details: { rate: RATE, complaintShare: COMPLAINT_SHARE, durationMs, product, productHops: hops, disconnects, baseline, productError, subscription: SUBSCRIPTION },
+      details: { peer, peerError, lean, topicToSocket, productRss, rate: RATE, complaintShare: COMPLAINT_SHARE, durationMs, product, productHops: hops, disconnects, baseline, productError, subscription: SUBSCRIPTION },
       ...(productError !== null && { status: 'partial' as const, reason: productError }),
     };
   },

@@ -10,6 +10,8 @@ import { serve } from '../lib/worker.js';
 
 let consumer: Consumer | null = null;
 let samples = new Map<string, number[]>();
+/** Per topic: RATING_ID → when this probe read it (epoch ms), to join with what a subscriber got. */
+let seen = new Map<string, Map<string, number>>();
 
 async function start(p: { brokers: readonly string[]; topics: readonly string[]; groupId: string }): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-topic-probe', brokers: [...p.brokers], logLevel: logLevel.NOTHING });
@@ -24,12 +26,15 @@ async function start(p: { brokers: readonly string[]; topics: readonly string[];
       const now = Date.now();
       const list = samples.get(batch.topic) ?? [];
       samples.set(batch.topic, list);
+      const ids = seen.get(batch.topic) ?? new Map<string, number>();
+      seen.set(batch.topic, ids);
       for (const m of batch.messages) {
         if (!m.value) continue;
         try {
-          const v = JSON.parse(m.value.toString('utf8')) as { RATING_TIME?: number; rating_time?: number };
+          const v = JSON.parse(m.value.toString('utf8')) as { RATING_TIME?: number; rating_time?: number; RATING_ID?: number };
           const t = v.RATING_TIME ?? v.rating_time;
           if (typeof t === 'number') list.push(now - t);
+          if (v.RATING_ID !== undefined) ids.set(String(v.RATING_ID), now);
         } catch {
           // not JSON: not ours
         }
@@ -44,8 +49,12 @@ serve(
     start: (p) => start(p as { brokers: string[]; topics: string[]; groupId: string }),
     reset: () => {
       samples = new Map();
+      seen = new Map();
       return null;
     },
+    counts: () => Object.fromEntries([...samples].map(([t, xs]) => [t, xs.length])),
+    /** [RATING_ID, read at] of one topic. */
+    seen: (p) => [...(seen.get((p as { topic: string }).topic) ?? new Map<string, number>())],
     percentiles: () => Object.fromEntries([...samples].map(([t, xs]) => [t, percentiles(xs)])),
   },
   async () => {

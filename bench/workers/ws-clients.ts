@@ -43,7 +43,7 @@ let errorsSeen: string[] = [];
 
 interface NextMessage {
   type?: string;
-  payload?: { data?: { complaintRaised?: { complaint?: { id?: string; rating?: { ratedAt?: string } } } }; errors?: unknown[] };
+  payload?: { data?: { complaintRaised?: { cursor?: string; raisedAt?: string; complaint?: { id?: string; rating?: { ratedAt?: string } } } }; errors?: unknown[] };
 }
 
 /** Where the complaint id and its ratedAt start in a `next` message (found without parsing it whole). */
@@ -80,9 +80,11 @@ function onMessage(socket: WebSocket, data: WebSocket.RawData): void {
       return;
     }
     if (msg.payload?.errors && errorsSeen.length < 5) errorsSeen.push(JSON.stringify(msg.payload.errors).slice(0, 500));
-    const complaint = msg.payload?.data?.complaintRaised?.complaint;
-    id = complaint?.id;
-    published = Date.parse(complaint?.rating?.ratedAt ?? '');
+    const event = msg.payload?.data?.complaintRaised;
+    const complaint = event?.complaint;
+    // A subscription without `complaint` (B2's lean subscriber): the cursor names the event, raisedAt (the record timestamp, the rating time) dates it.
+    id = complaint?.id ?? event?.cursor;
+    published = Date.parse(complaint?.rating?.ratedAt ?? event?.raisedAt ?? '');
   }
   if (id === undefined || Number.isNaN(published)) {
     unparsed++;
