@@ -244,3 +244,299 @@ ${dependencies}
   }
   return target;
 }
+
+const LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.org.apache.kafka.clients=WARN
+log4j.logger.org.reflections=ERROR
+log4j.logger.org.apache.kafka.connect.runtime.isolation=WARN
+log4j.logger.org.eclipse.jetty=WARN
+`;
+
+const LOG4J2_PROPERTIES = `status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.clients.name = org.apache.kafka.clients
+logger.clients.level = WARN
+logger.isolation.name = org.apache.kafka.connect.runtime.isolation
+logger.isolation.level = WARN
+`;
+
+/**
+ * The worker settings for Apicurio's Avro converter (as `key.converter` or
+ * `value.converter`, prefix included) reading and writing the Confluent wire format
+ * (magic byte 0, 4-byte schema id = the registry's content id), as Confluent's
+ * `KafkaAvroSerializer` and `@kafkajs/confluent-schema-registry` do.
+ *
+ * @param registryUrl the registry's base URL, e.g. `http://127.0.0.1:8080` (its v2 API is used)
+ */
+export function apicurioAvroConverterConfig(prefix: 'key.converter' | 'value.converter', registryUrl: string): Record<string, string> {
+  return {
+    [prefix]: 'io.apicurio.registry.utils.converter.AvroConverter',
+    [`${prefix}.apicurio.registry.url`]: `${registryUrl.replace(/\/+$/, '')}/apis/registry/v2`,
+    [`${prefix}.apicurio.registry.auto-register`]: 'true',
+    [`${prefix}.apicurio.registry.find-latest`]: 'true',
+    [`${prefix}.apicurio.registry.as-confluent`]: 'true',
+    [`${prefix}.apicurio.registry.use-id`]: 'contentId',
+    [`${prefix}.apicurio.registry.headers.enabled`]: 'false',
+  };
+}
+
+/** The worker settings for Kafka's JsonConverter without the schema envelope (plain JSON rows). */
+export function plainJsonConverterConfig(prefix: 'key.converter' | 'value.converter'): Record<string, string> {
+  return { [prefix]: 'org.apache.kafka.connect.json.JsonConverter', [`${prefix}.schemas.enable`]: 'false' };
+}
+
+function workerProperties(
+  bootstrapServers: string,
+  groupId: string,
+  port: number,
+  pluginPath: string,
+  overrides: ConnectOptions['properties'],
+): string {
+  const properties: Record<string, string | number | boolean> = {
+    'bootstrap.servers': bootstrapServers,
+    'group.id': groupId,
+    'config.storage.topic': `${groupId}-configs`,
+    'offset.storage.topic': `${groupId}-offsets`,
+    'status.storage.topic': `${groupId}-status`,
+    'config.storage.replication.factor': 1,
+    'offset.storage.replication.factor': 1,
+    'status.storage.replication.factor': 1,
+    'offset.storage.partitions': 1,
+    'status.storage.partitions': 1,
+    ...plainJsonConverterConfig('key.converter'),
+    ...plainJsonConverterConfig('value.converter'),
+    listeners: `http://127.0.0.1:${port}`,
+    'rest.advertised.host.name': '127.0.0.1',
+    'rest.advertised.port': port,
+    'plugin.path': pluginPath,
+    'plugin.discovery': 'hybrid_warn',
+    'offset.flush.interval.ms': 1_000,
+    'scheduled.rebalance.max.delay.ms': 0,
+    'task.shutdown.graceful.timeout.ms': 2_000,
+    ...overrides,
+  };
+  return Object.entries(properties)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join('\n')
+    .concat('\n');
+}
+
+async function rest(url: string, method: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  let json: unknown = text;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, json };
+}
+
+/**
+ * Starts a Kafka Connect worker in distributed mode against `bootstrapServers`: its
+ * internal topics (replication factor 1) are named after a unique group id, its REST API
+ * listens on a free port of 127.0.0.1, and it is ready when `GET /connectors` answers.
+ * Default converters: Kafka's JsonConverter without schemas (override per connector).
+ *
+ * The worker is also killed, and its files removed, if this process exits without `stop()`.
+ *
+ * @throws Error if the jars cannot be resolved, or `StartupError` with the tail of the
+ *   worker log; nothing is left running in that case.
+ */
+export async function startConnect(options: ConnectOptions): Promise<ConnectServer> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!(error instanceof StartupError && error.portWasTaken && attempt < 3)) throw error;
+    }
+  }
+}
+
+async function startOnce(options: ConnectOptions): Promise<ConnectServer> {
+  const {
+    bootstrapServers,
+    kafkaVersion = kafkaVersionFromEnv(),
+    debeziumVersion = DEFAULT_DEBEZIUM_VERSION,
+    apicurioVersion = DEFAULT_APICURIO_CONVERTER_VERSION,
+    heap = '512m',
+    java = 'java',
+    startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS,
+    groupId = `connect-${randomBytes(4).toString('hex')}`,
+    properties,
+  } = options;
+  const { libs, pluginPath } = await fetchConnect(kafkaVersion, debeziumVersion, apicurioVersion);
+  const root = await makeTempDir('connect');
+  let server: ServerProcess | undefined;
+  try {
+    const [port] = await freePorts(1);
+    if (port === undefined) throw new Error('Kafka Connect: no free port');
+    const propertiesFile = join(root, 'connect-distributed.properties');
+    const log4j2 = Number(kafkaVersion.split('.')[0]) >= 4;
+    const log4jFile = join(root, log4j2 ? 'log4j2.properties' : 'log4j.properties');
+    const logFile = join(root, 'connect.log');
+    await writeFile(propertiesFile, workerProperties(bootstrapServers, groupId, port, pluginPath, properties));
+    await writeFile(log4jFile, log4j2 ? LOG4J2_PROPERTIES : LOG4J_PROPERTIES);
+    server = await startServerProcess({
+      name: 'Kafka Connect',
+      command: java,
+      args: [
+        `-Xmx${heap}`,
+        '-XX:+UseG1GC',
+        '-XX:TieredStopAtLevel=1',
+        '-Djava.awt.headless=true',
+        log4j2 ? `-Dlog4j2.configurationFile=${log4jFile}` : `-Dlog4j.configuration=file:${log4jFile}`,
+        '-cp',
+        join(libs, '*'),
+        'org.apache.kafka.connect.cli.ConnectDistributed',
+        propertiesFile,
+      ],
+      cwd: root,
+      env: process.env,
+      logFile,
+      cleanupPaths: [root],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const proc = server;
+    await waitUntilReady({
+      server: proc,
+      timeoutMs: startupTimeoutMs,
+      intervalMs: 500,
+      isReady: async () => (await rest(`${url}/connectors`, 'GET')).status === 200,
+    });
+
+    const connectorStatus = async (name: string): Promise<ConnectorStatus> => {
+      const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}/status`, 'GET');
+      if (status !== 200) throw new Error(`Kafka Connect: no status for connector ${name} (HTTP ${status}): ${JSON.stringify(json)}`);
+      return json as ConnectorStatus;
+    };
+
+    return {
+      url,
+      groupId,
+      version: kafkaVersion,
+      connectorStatus,
+      createConnector: async (name, config, { timeoutMs = startupTimeoutMs, minTasks = 1 } = {}) => {
+        const body = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, String(value)]));
+        // PUT /config creates or updates; it may answer 409 while the worker rebalances.
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}/config`, 'PUT', body);
+          if (status === 200 || status === 201) break;
+          if (status !== 409 || Date.now() > deadline) {
+            throw new Error(`Kafka Connect: creating connector ${name} failed (HTTP ${status}): ${JSON.stringify(json)}`);
+          }
+          await sleep(500);
+        }
+        let last: ConnectorStatus | undefined;
+        for (;;) {
+          last = await connectorStatus(name).catch(() => undefined);
+          const failed = last && [last.connector, ...last.tasks].find((entry) => entry.state === 'FAILED');
+          if (failed) {
+            throw new Error(`Kafka Connect: connector ${name} FAILED:\n${failed.trace ?? JSON.stringify(last)}\n${await readTail(logFile, 4096)}`);
+          }
+          if (last && last.connector.state === 'RUNNING' && last.tasks.length >= minTasks && last.tasks.every((task) => task.state === 'RUNNING')) {
+            return last;
+          }
+          if (proc.hasExited()) throw new Error(`Kafka Connect exited (${proc.exitDescription() ?? ''}):\n${await readTail(logFile, 4096)}`);
+          if (Date.now() > deadline) {
+            throw new Error(`Kafka Connect: connector ${name} not RUNNING within ${Math.round(timeoutMs / 1000)} s: ${JSON.stringify(last)}`);
+          }
+          await sleep(500);
+        }
+      },
+      deleteConnector: async (name) => {
+        const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}`, 'DELETE');
+        if (status !== 204 && status !== 404) throw new Error(`Kafka Connect: deleting ${name} failed (HTTP ${status}): ${JSON.stringify(json)}`);
+      },
+      stop: () => proc.stop(),
+    };
+  } catch (error) {
+    if (server) await server.stop(2_000);
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Options for {@link debeziumCustomersSourceConfig}. */
+export interface DebeziumSourceOptions {
+  /** The database: MariaDB's host and port (the Debezium account of `mariadb.ts`). */
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** The Kafka cluster, for the schema history topic. */
+  readonly bootstrapServers: string;
+  /** Topic prefix; the customers topic is `<prefix>.demo.CUSTOMERS`. @default 'asgard' */
+  readonly topicPrefix?: string;
+  /** Schema history topic. @default `<prefix>.schema-history` */
+  readonly schemaHistoryTopic?: string;
+  /** Binlog client id; must differ from the server's own `server-id`. @default 42 */
+  readonly serverId?: number;
+  /** Converter settings for keys and values. @default plain JSON (no schema envelope) */
+  readonly converters?: Readonly<Record<string, string>>;
+  /**
+   * `mysql` runs `io.debezium.connector.mysql.MySqlConnector`, `mariadb`
+   * `io.debezium.connector.mariadb.MariaDbConnector` (Debezium 3's connector for MariaDB).
+   * @default 'mariadb'
+   */
+  readonly connector?: 'mysql' | 'mariadb';
+}
+
+/**
+ * The article's Debezium source as connector settings: `demo.CUSTOMERS` into
+ * `asgard.demo.CUSTOMERS`, an initial snapshot then the binlog, flattened with
+ * `ExtractNewRecordState` (deletes become tombstones, so the table forgets the customer).
+ */
+export function debeziumCustomersSourceConfig(options: DebeziumSourceOptions): Record<string, string> {
+  const {
+    host,
+    port,
+    user,
+    password,
+    bootstrapServers,
+    topicPrefix = 'asgard',
+    schemaHistoryTopic = `${topicPrefix}.schema-history`,
+    serverId = 42,
+    converters = { ...plainJsonConverterConfig('key.converter'), ...plainJsonConverterConfig('value.converter') },
+    connector = 'mariadb',
+  } = options;
+  return {
+    'connector.class': connector === 'mariadb' ? 'io.debezium.connector.mariadb.MariaDbConnector' : 'io.debezium.connector.mysql.MySqlConnector',
+    'tasks.max': '1',
+    'database.hostname': host,
+    'database.port': String(port),
+    'database.user': user,
+    'database.password': password,
+    'database.server.id': String(serverId),
+    'database.ssl.mode': 'disable',
+    'topic.prefix': topicPrefix,
+    'database.include.list': 'demo',
+    'table.include.list': 'demo.CUSTOMERS',
+    'snapshot.mode': 'initial',
+    'schema.history.internal.kafka.bootstrap.servers': bootstrapServers,
+    'schema.history.internal.kafka.topic': schemaHistoryTopic,
+    'include.schema.changes': 'false',
+    'topic.creation.default.replication.factor': '1',
+    'topic.creation.default.partitions': '1',
+    transforms: 'unwrap',
+    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+    'transforms.unwrap.drop.tombstones': 'false',
+    'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone',
+    ...converters,
+  };
+}
