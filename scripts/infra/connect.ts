@@ -523,7 +523,7 @@ export function debeziumCustomersSourceConfig(options: DebeziumSourceOptions): R
     'database.user': user,
     'database.password': password,
     'database.server.id': String(serverId),
-    'database.ssl.mode': 'disable',
+    'database.ssl.mode': connector === 'mariadb' ? 'disable' : 'disabled',
     'topic.prefix': topicPrefix,
     'database.include.list': 'demo',
     'table.include.list': 'demo.CUSTOMERS',
