@@ -6,7 +6,7 @@
  * which keeps our code honest: what works here works on any full Elasticsearch.
  */
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   DEFAULT_STARTUP_TIMEOUT_MS,
@@ -15,6 +15,7 @@ import {
   cacheDir,
   errorMessage,
   exists,
+  findJavaHome,
   freePorts,
   makeTempDir,
   mavenRepository,
@@ -109,39 +110,13 @@ export async function fetchElasticsearch(version = DEFAULT_ELASTICSEARCH_VERSION
   return home;
 }
 
-/** Reads `JAVA_VERSION="25.0.3"` from a JDK's `release` file; undefined if not a JDK. */
-async function javaMajorVersion(javaHome: string): Promise<number | undefined> {
-  try {
-    const release = await readFile(join(javaHome, 'release'), 'utf8');
-    const match = /^JAVA_VERSION="(?:1\.)?(\d+)/m.exec(release);
-    return match?.[1] === undefined ? undefined : Number(match[1]);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Finds a JDK 21+ for Elasticsearch 9: `$ES_JAVA_HOME`, else the newest under /usr/lib/jvm.
  *
  * @throws Error saying how to install or point at one when none is found
  */
 export async function findElasticsearchJavaHome(): Promise<string> {
-  const fromEnv = process.env.ES_JAVA_HOME;
-  if (fromEnv) return fromEnv;
-  const root = '/usr/lib/jvm';
-  const candidates = await readdir(root).catch(() => [] as string[]);
-  let best: { home: string; major: number } | undefined;
-  for (const name of candidates) {
-    const home = join(root, name);
-    const major = await javaMajorVersion(home);
-    if (major !== undefined && major >= 21 && (best === undefined || major > best.major)) best = { home, major };
-  }
-  if (best === undefined) {
-    throw new Error(
-      'Elasticsearch 9 needs Java 21+: none found under /usr/lib/jvm. Install one (e.g. Temurin 21/25) or set ES_JAVA_HOME.',
-    );
-  }
-  return best.home;
+  return findJavaHome(21, 'Elasticsearch 9', 'ES_JAVA_HOME');
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -439,4 +439,40 @@ export class StartupError extends Error {
 /** Whether a path exists (synchronously; for cache checks). */
 export function exists(path: string): boolean {
   return existsSync(path);
+}
+
+/** Reads `JAVA_VERSION="25.0.3"` from a JDK's `release` file; undefined if not a JDK. */
+async function javaMajorVersion(javaHome: string): Promise<number | undefined> {
+  try {
+    const release = await readFile(join(javaHome, 'release'), 'utf8');
+    const match = /^JAVA_VERSION="(?:1\.)?(\d+)/m.exec(release);
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds a JDK of at least `minMajor` for `who`: `$<envVar>` if set, else the newest under
+ * /usr/lib/jvm (e.g. the Temurin JDK installed next to the distribution's Java 17).
+ *
+ * @throws Error saying how to install or point at one when none is found
+ */
+export async function findJavaHome(minMajor: number, who: string, envVar: string): Promise<string> {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) return fromEnv;
+  const root = '/usr/lib/jvm';
+  const candidates = await readdir(root).catch(() => [] as string[]);
+  let best: { home: string; major: number } | undefined;
+  for (const name of candidates) {
+    const home = join(root, name);
+    const major = await javaMajorVersion(home);
+    if (major !== undefined && major >= minMajor && (best === undefined || major > best.major)) best = { home, major };
+  }
+  if (best === undefined) {
+    throw new Error(
+      `${who} needs Java ${minMajor}+: none found under /usr/lib/jvm. Install one (e.g. Temurin 21/25) or set ${envVar}.`,
+    );
+  }
+  return best.home;
 }

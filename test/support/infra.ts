@@ -1,5 +1,6 @@
 /**
- * Test helpers for the real Kafka and Elasticsearch started by `test/global-setup.ts`.
+ * Test helpers for the real Kafka, Elasticsearch and Schema Registry started by
+ * `test/global-setup.ts`.
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
@@ -35,6 +36,17 @@ export function kafkaBrokers(): string[] {
  */
 export function elasticsearchUrl(): string {
   return required(inject('elasticsearchUrl'), 'Elasticsearch', 'ELASTICSEARCH_URL_TEST');
+}
+
+/**
+ * The Confluent-compatible Schema Registry of the run (Apicurio's `/apis/ccompat/v7`),
+ * e.g. `http://127.0.0.1:41234/apis/ccompat/v7`. `test/global-setup.ts` starts one only
+ * for runs including a test file that calls this function.
+ *
+ * @throws Error explaining why when the run has no registry (e.g. `INFRA=off`)
+ */
+export function schemaRegistryUrl(): string {
+  return required(inject('schemaRegistryUrl'), 'a Schema Registry', 'SCHEMA_REGISTRY_URL_TEST');
 }
 
 /**
