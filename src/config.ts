@@ -86,7 +86,17 @@ export interface Config {
   readonly slack: SlackConfig | null;
   /** Base URL of a dashboard; complaints link to `${dashboardUrl}/complaints/<id>`. */
   readonly dashboardUrl: string | null;
-  readonly demo: { readonly enabled: boolean; readonly ratingsPerSecond: number; readonly dataDir: string };
+  readonly demo: {
+    readonly enabled: boolean;
+    readonly ratingsPerSecond: number;
+    readonly dataDir: string;
+    /**
+     * `DEMO_DB_URL` (`mysql://user:password@host:port/demo`): the demo generator writes
+     * customer changes into this MariaDB/MySQL `CUSTOMERS` table (Debezium captures them)
+     * instead of to the CDC topic. null: to the topic.
+     */
+    readonly dbUrl: string | null;
+  };
   /** Embedded default only: records kept per partition of the in-memory event log. @default 100_000 */
   readonly memoryRetentionRecords: number;
 }
@@ -166,6 +176,21 @@ function url(env: Env, name: string): string | undefined {
     throw new ConfigError(name, `expected an http(s) URL, got ${JSON.stringify(redactUrl(v))}`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got ${JSON.stringify(redactUrl(v))}`);
+  return v;
+}
+
+function mysqlUrl(env: Env, name: string): string | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  const expected = 'a mysql://user:password@host:port/database URL';
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(name, `expected ${expected}, got ${JSON.stringify(redactUrl(v))}`);
+  }
+  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') throw new ConfigError(name, `expected ${expected}, got ${JSON.stringify(redactUrl(v))}`);
+  if (u.hostname === '' || u.pathname.replace(/^\//, '') === '') throw new ConfigError(name, `expected ${expected} (host and database), got ${JSON.stringify(redactUrl(v))}`);
   return v;
 }
 
@@ -316,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: onOff(env, 'DEMO', mode === 'embedded'),
       ratingsPerSecond: num(env, 'DEMO_RATINGS_PER_SECOND', 5, 0.1, 10_000),
       dataDir: str(env, 'DEMO_DATA_DIR') ?? '',
+      dbUrl: mysqlUrl(env, 'DEMO_DB_URL') ?? null,
     },
     memoryRetentionRecords: int(env, 'MEMORY_RETENTION_RECORDS', 100_000, 1_000, 10_000_000),
   };

@@ -17,8 +17,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
+import { createMariaDbCustomerDatabase } from '../../src/adapters/mariadb/customer-database.js';
+import { createDemoGenerator } from '../../src/services/demo-generator.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/logger.js';
+import { seedCustomers } from '../../scripts/infra/mariadb.js';
+import { projectRoot } from '../../scripts/infra/shared.js';
 import type { EventLog, LogRecord } from '../../src/ports/event-log.js';
 import type { TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
@@ -193,4 +197,40 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
     // Every other rating of this file was enriched exactly once.
     expect(enrichedIds.sort((a, b) => a - b)).toEqual(Array.from({ length: orphan - 1 }, (_, i) => i + 1));
   }, JOIN_GRACE_MS + 90_000);
+
+  it('demo generator with DEMO_DB_URL: it inserts missing customers and its status change is an UPDATE, both reaching the table through Debezium', async () => {
+    const customerDb = createMariaDbCustomerDatabase(cdc.mariadb.demoUrl);
+    // Its ratings go to a topic nobody joins: the previous tests' counts stay as they are.
+    const demo = createDemoGenerator({
+      log,
+      topics: { ratings: `${id}-demo-ratings`, customersCdc: topics.customersCdc },
+      dataDir: `${projectRoot}/data`,
+      logger: silentLogger,
+      ratingsPerSecond: 1,
+      lateCustomerAfterMs: 3_600_000,
+      statusChangeAfterMs: 0,
+      malformedEvery: 0,
+      customerDb,
+    });
+    try {
+      // The first gold customer of data/ (id 11) becomes platinum.
+      const gold = Array.from({ length: 20 }, (_, i) => layer.customers.get(i + 1)).find((c) => c?.clubStatus === 'gold');
+      expect(gold).toBeDefined();
+      await demo.start();
+      await eventually(() => layer.customers.get(gold!.id)?.clubStatus === 'platinum', 'the demo UPDATE to reach the customers table', 60_000, 50);
+      const db = await cdc.mariadb.connect();
+      try {
+        const [rows] = await db.query('SELECT club_status FROM CUSTOMERS WHERE id = ?', [gold!.id]);
+        expect(rows).toEqual([{ club_status: 'platinum' }]);
+      } finally {
+        await db.end();
+      }
+      // Customer 3, deleted above, was missing: inserted again. Customer 1 keeps the status set in SQL.
+      await eventually(() => layer.customers.get(3)?.lastName === seedCustomers()[2]?.last_name, 'the re-inserted customer 3', 60_000, 50);
+      expect(layer.customers.get(1)?.clubStatus).toBe('platinum');
+    } finally {
+      await demo.stop();
+      await customerDb.close();
+    }
+  });
 });

@@ -50,6 +50,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MEMORY_RETENTION_RECORDS: 'lots' })).toThrow(/MEMORY_RETENTION_RECORDS/);
   });
 
+  it('takes DEMO_DB_URL, a mysql:// URL of the customers database for the demo generator', () => {
+    expect(loadConfig({}).demo.dbUrl).toBeNull();
+    expect(loadConfig({ DEMO_DB_URL: 'mysql://user:password@127.0.0.1:3306/demo' }).demo.dbUrl).toBe('mysql://user:password@127.0.0.1:3306/demo');
+    expect(() => loadConfig({ DEMO_DB_URL: 'mysql://u:hunter2@db' })).toThrow(/^DEMO_DB_URL: (?!.*hunter2).*database/);
+  });
+
   it('parses API keys', () => {
     const c = loadConfig({ API_KEYS: 'k-viewer-123:viewer:dash,k-agent-456:agent:ops' });
     expect(c.apiKeys).toEqual([
@@ -75,6 +81,8 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production' }, 'API_KEYS', 'production'],
     [{ TOPIC_COMPLAINTS: 'bad topic!' }, 'TOPIC_COMPLAINTS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ DEMO_DB_URL: 'http://db:3306/demo' }, 'DEMO_DB_URL', 'mysql://'],
+    [{ DEMO_DB_URL: 'not a url' }, 'DEMO_DB_URL'],
   ])('refuses %o naming %s', (env, variable, text?: string) => fails(env as Record<string, string>, variable, text));
 });
 
