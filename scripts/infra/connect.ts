@@ -540,3 +540,44 @@ export function debeziumCustomersSourceConfig(options: DebeziumSourceOptions): R
     ...converters,
   };
 }
+
+/** Options for {@link jdbcSinkConfig}. */
+export interface JdbcSinkOptions {
+  /** The topic read unchanged, e.g. `ratings-with-customer-data`. */
+  readonly topic: string;
+  /** e.g. `jdbc:postgresql://127.0.0.1:5432/lake`. */
+  readonly connectionUrl: string;
+  readonly user: string;
+  readonly password: string;
+  /** The table written. @default the topic name with `-` and `.` turned into `_` */
+  readonly table?: string;
+  /** The column of the value that is the primary key. @default 'RATING_ID' */
+  readonly primaryKey?: string;
+  /** Value converter settings (e.g. {@link apicurioAvroConverterConfig}); the key is read as a string. */
+  readonly valueConverter: Readonly<Record<string, string>>;
+}
+
+/**
+ * Debezium's JDBC sink connector (`io.debezium.connector.jdbc.JdbcSinkConnector`) as
+ * connector settings: upserts every record of `topic` by the primary key column of its
+ * value, creating the table from the record schema (and adding columns as it evolves).
+ */
+export function jdbcSinkConfig(options: JdbcSinkOptions): Record<string, string> {
+  const { topic, connectionUrl, user, password, table = topic.replace(/[-.]/g, '_'), primaryKey = 'RATING_ID', valueConverter } = options;
+  return {
+    'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+    'tasks.max': '1',
+    topics: topic,
+    'connection.url': connectionUrl,
+    'connection.username': user,
+    'connection.password': password,
+    'insert.mode': 'upsert',
+    'primary.key.mode': 'record_value',
+    'primary.key.fields': primaryKey,
+    'schema.evolution': 'basic',
+    'collection.name.format': table,
+    'delete.enabled': 'false',
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    ...valueConverter,
+  };
+}
