@@ -48,11 +48,11 @@ export async function startCdcStack(infra: Infra, format: 'json' | 'avro'): Prom
   const startedAt = Date.now();
   const seconds = (): string => ((Date.now() - startedAt) / 1000).toFixed(1);
   const [mariadb, connect] = await Promise.allSettled([
-    startMariaDb().then((server) => {
+    startMariaDb({ startupTimeoutMs: 5 * 60_000 }).then((server) => {
       console.error(`MariaDB ${server.version} is up on 127.0.0.1:${server.port} (${seconds()} s).`);
       return server;
     }),
-    startConnect({ bootstrapServers: kafka.brokers, groupId: 'stack-connect' }).then((server) => {
+    startConnect({ bootstrapServers: kafka.brokers, groupId: 'stack-connect', startupTimeoutMs: 5 * 60_000 }).then((server) => {
       console.error(`Kafka Connect is up at ${server.url} (${seconds()} s).`);
       return server;
     }),

@@ -32,8 +32,9 @@ import { cdcFormatFromArgs, startCdcStack, type CdcStack } from './stack-cdc.js'
 import { readTail } from './infra/shared.js';
 import { logFile, runningStack, stackDir, stateFile, type StackState } from './stack-state.js';
 
-const STARTUP_TIMEOUT_MS = 6 * 60_000;
+const STARTUP_TIMEOUT_MS = 12 * 60_000;
 const args = process.argv.slice(2);
+const CDC_SERVER_TIMEOUT_MS = 5 * 60_000;
 
 /** Starts the servers and keeps them until a signal; with `stateful`, records itself for `stack:stop`. */
 async function serve(stateful: boolean): Promise<void> {
@@ -42,7 +43,12 @@ async function serve(stateful: boolean): Promise<void> {
   console.error(`Starting Kafka and Elasticsearch${cdc ? ', Apicurio Registry, MariaDB and Kafka Connect' : ''} (the first run downloads them with Maven)...`);
   let infra: Infra;
   try {
-    infra = await startInfra(cdc ? { apicurio: true } : {});
+    // Five servers start at once with --cdc: give each more than its default 2 minutes.
+    infra = await startInfra(
+      cdc
+        ? { kafka: { startupTimeoutMs: CDC_SERVER_TIMEOUT_MS }, elasticsearch: { startupTimeoutMs: CDC_SERVER_TIMEOUT_MS }, apicurio: { startupTimeoutMs: CDC_SERVER_TIMEOUT_MS } }
+        : {},
+    );
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

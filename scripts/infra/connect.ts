@@ -136,7 +136,7 @@ function pluginDependencies(plugin: (typeof CONNECT_PLUGINS)[number], debezium: 
  * Resolves `dependencies` (runtime scope, transitively) into `<home>/<folder>` once, via a
  * private staging folder renamed into place, so a concurrent run never sees half a folder.
  */
-async function resolveInto(home: string, folder: string, dependencies: string, mustHave: string): Promise<string> {
+async function resolveInto(home: string, folder: string, dependencies: string, mustHave: string, excludeArtifactIds: readonly string[] = []): Promise<string> {
   const target = join(home, folder);
   if (exists(target)) return target;
   const project = join(home, `${folder}.project`);
@@ -160,6 +160,7 @@ ${dependencies}
         '-DincludeScope=runtime',
         // Connect provides its own API, clients and logging to every plugin.
         '-DexcludeGroupIds=org.apache.kafka,org.slf4j,ch.qos.reload4j,log4j,org.apache.logging.log4j',
+        ...(excludeArtifactIds.length > 0 ? [`-DexcludeArtifactIds=${excludeArtifactIds.join(',')}`] : []),
       ],
       project,
     );
@@ -210,6 +211,10 @@ export async function fetchConnect(
         plugin,
         pluginDependencies(plugin, debeziumVersion, apicurioVersion),
         plugin === 'apicurio-converter' ? 'apicurio-registry-utils-converter' : plugin,
+        // Hibernate registers every Jackson module the worker's class path announces
+        // (ServiceLoader); with its own jackson-databind they are "not a subtype". The
+        // worker's Jackson (the same 2.16 line) serves the JDBC sink instead.
+        plugin === 'debezium-connector-jdbc' ? ['jackson-core', 'jackson-databind', 'jackson-annotations'] : [],
       ),
     ),
   ]);

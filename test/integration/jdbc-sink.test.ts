@@ -60,7 +60,7 @@ async function ratingIdsOnceThere(db: ThrowawayDatabase, table: string, count: n
     120_000,
     500,
   );
-  return (await db.query(`SELECT "RATING_ID" FROM "${table}" ORDER BY "RATING_ID"`)).map((row) => Number(row[0]));
+  return (await db.query(`SELECT RATING_ID FROM "${table}" ORDER BY RATING_ID`)).map((row) => Number(row[0]));
 }
 
 const CUSTOMERS = [
@@ -134,8 +134,10 @@ describe('JDBC sink into PostgreSQL', () => {
     const ids = await ratingIdsOnceThere(db, table, COUNT);
     expect(ids).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
     // The last record of rating 7 wins; the customer columns came along.
-    await eventually(async () => (await db.query(`SELECT "STARS" FROM "${table}" WHERE "RATING_ID" = 7`))[0]?.[0] === '4', 'rating 7 upserted to 4 stars', 60_000, 500);
-    expect(await db.query(`SELECT "CLUB_STATUS", "EMAIL" FROM "${table}" WHERE "RATING_ID" = 2`)).toEqual([['bronze', 'rblaisdell0@rambler.ru']]);
+    await eventually(async () => (await db.query(`SELECT STARS FROM "${table}" WHERE RATING_ID = 7`))[0]?.[0] === '4', 'rating 7 upserted to 4 stars', 60_000, 500);
+    expect(await db.query(`SELECT CLUB_STATUS, EMAIL FROM "${table}" WHERE RATING_ID = 2`)).toEqual([['bronze', 'rblaisdell0@rambler.ru']]);
+    // The last record (rating 7 with 4 stars) is in: nothing more will come, and each id is there once.
+    expect(await db.query(`SELECT count(*), count(DISTINCT RATING_ID) FROM "${table}"`)).toEqual([[String(COUNT), String(COUNT)]]);
     await connect.deleteConnector(`${topic}-jdbc-sink`);
   }, 240_000);
 
@@ -190,6 +192,6 @@ describe('JDBC sink into PostgreSQL', () => {
     );
     const ids = await ratingIdsOnceThere(db, table, COUNT);
     expect(ids).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
-    expect(await db.query(`SELECT "CLUB_STATUS", "FIRST_NAME" FROM "${table}" WHERE "RATING_ID" = 2`)).toEqual([['platinum', 'Ruthie']]);
+    expect(await db.query(`SELECT CLUB_STATUS, FIRST_NAME FROM "${table}" WHERE RATING_ID = 2`)).toEqual([['platinum', 'Ruthie']]);
   }, 240_000);
 });
