@@ -279,12 +279,14 @@ logger.isolation.level = WARN
  * (magic byte 0, 4-byte schema id = the registry's content id), as Confluent's
  * `KafkaAvroSerializer` and `@kafkajs/confluent-schema-registry` do.
  *
- * @param registryUrl the registry's base URL, e.g. `http://127.0.0.1:8080` (its v2 API is used)
+ * @param registryUrl the registry's base URL, e.g. `http://127.0.0.1:8080`, or its
+ *   Confluent-compatible URL (`<base>/apis/ccompat/v7`); the converter uses its v2 API
  */
 export function apicurioAvroConverterConfig(prefix: 'key.converter' | 'value.converter', registryUrl: string): Record<string, string> {
+  const base = registryUrl.replace(/\/+$/, '').replace(/\/apis\/ccompat\/v\d+$/, '');
   return {
     [prefix]: 'io.apicurio.registry.utils.converter.AvroConverter',
-    [`${prefix}.apicurio.registry.url`]: `${registryUrl.replace(/\/+$/, '')}/apis/registry/v2`,
+    [`${prefix}.apicurio.registry.url`]: `${base}/apis/registry/v2`,
     [`${prefix}.apicurio.registry.auto-register`]: 'true',
     [`${prefix}.apicurio.registry.find-latest`]: 'true',
     [`${prefix}.apicurio.registry.as-confluent`]: 'true',

@@ -12,8 +12,8 @@
  *
  * The CDC topic format is a parameter (see test/support/cdc.ts). `json` (Kafka's
  * JsonConverter, schemas off) runs always. `avro` (Apicurio's converter, Confluent wire
- * format) runs when `CDC_AVRO_REGISTRY_URL` points at an Apicurio Registry (its base URL),
- * once the stream layer decodes Avro through the registry.
+ * format) runs when `CDC_AVRO_REGISTRY_URL` points at an Apicurio Registry (its base or
+ * Confluent-compatible URL), once the stream layer decodes Avro through the registry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';

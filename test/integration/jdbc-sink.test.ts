@@ -17,7 +17,6 @@
  */
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CCOMPAT_PATH } from '../../scripts/infra/apicurio.js';
 import { apicurioAvroConverterConfig, jdbcSinkConfig, startConnect, type ConnectServer } from '../../scripts/infra/connect.js';
 import { eventually } from '../contract/helpers.js';
 import { elasticsearchUrl, kafkaBrokers, uniqueName } from '../support/infra.js';
@@ -187,7 +186,7 @@ describe('JDBC sink into PostgreSQL', () => {
         connectionUrl: db.jdbcUrl,
         user: POSTGRES.user,
         password: POSTGRES.password,
-        valueConverter: apicurioAvroConverterConfig('value.converter', registryCcompatUrl.replace(CCOMPAT_PATH, '')),
+        valueConverter: apicurioAvroConverterConfig('value.converter', registryCcompatUrl),
       }),
     );
     const ids = await ratingIdsOnceThere(db, table, COUNT);
