@@ -13,7 +13,8 @@
  * The CDC topic format is a parameter (see test/support/cdc.ts). `json` (Kafka's
  * JsonConverter, schemas off) runs always. `avro` (Apicurio's converter, Confluent wire
  * format) runs when `CDC_AVRO_REGISTRY_URL` points at an Apicurio Registry (its base or
- * Confluent-compatible URL), once the stream layer decodes Avro through the registry.
+ * Confluent-compatible URL), once the stream layer decodes Avro through the registry: then
+ * give the layer a customers decoder with that registry (`codecs.customers`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaStreamRuntime } from '../../src/adapters/kafka/stream-runtime.js';
