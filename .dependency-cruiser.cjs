@@ -54,6 +54,13 @@ module.exports = {
       to: { path: ['node_modules/@kafkajs/confluent-schema-registry/', 'node_modules/avsc/', 'node_modules/mappersmith/'] },
     },
     {
+      name: 'only-the-mariadb-adapter-imports-mysql2',
+      comment: 'The customers database (DEMO_DB_URL) is reached through the CustomerDatabase port.',
+      severity: 'error',
+      from: { pathNot: ['^src/adapters/mariadb/', '^test/', '^bench/', '^scripts/'] },
+      to: { path: 'node_modules/mysql2/' },
+    },
+    {
       name: 'only-adapters-and-slack-app-import-slack',
       severity: 'error',
       from: { pathNot: ['^src/adapters/', '^slack-app/', '^test/', '^bench/', '^scripts/'] },

@@ -22,29 +22,50 @@
  * The background process is this script with `--serve`; its pid and the variables are in
  * `.cache/stack/state.json`, its output in `.cache/stack/stack.log`. Exits 1 with the
  * reason (and the log tail) if either server cannot start.
+ *
+ * `npm run -s stack -- --cdc` adds the article's CDC source (scripts/stack-cdc.ts): an
+ * Apicurio Schema Registry, a MariaDB holding `demo.CUSTOMERS`, and Kafka Connect running
+ * Debezium on it into `asgard.demo.CUSTOMERS`; it also exports `SCHEMA_REGISTRY_URL`,
+ * `KAFKA_CONNECT_URL` and `DEMO_DB_URL`. `--cdc-format=json` makes Debezium write plain
+ * JSON instead of Avro.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startInfra, type Infra } from './infra/index.js';
+import { cdcFormatFromArgs, startCdcStack, type CdcStack } from './stack-cdc.js';
 import { readTail } from './infra/shared.js';
 import { logFile, runningStack, stackDir, stateFile, type StackState } from './stack-state.js';
 
-const STARTUP_TIMEOUT_MS = 6 * 60_000;
+const STARTUP_TIMEOUT_MS = 12 * 60_000;
+const args = process.argv.slice(2);
+const CDC_SERVER_TIMEOUT_MS = 5 * 60_000;
 
 /** Starts the servers and keeps them until a signal; with `stateful`, records itself for `stack:stop`. */
 async function serve(stateful: boolean, secure: boolean): Promise<void> {
   const startedAt = Date.now();
-  console.error(`Starting ${secure ? 'a secured Kafka (SASL_SSL)' : 'Kafka'} and Elasticsearch (the first run downloads them with Maven)...`);
+  const cdc = args.includes('--cdc');
+  console.error(`Starting ${secure ? 'a secured Kafka (SASL_SSL)' : 'Kafka'} and Elasticsearch${cdc ? ', Apicurio Registry, MariaDB and Kafka Connect' : ''} (the first run downloads them with Maven)...`);
   let infra: Infra;
   try {
-    // Each server may take most of the time this script waits (a busy machine, a first run).
-    const startupTimeoutMs = STARTUP_TIMEOUT_MS - 30_000;
-    infra = await startInfra({ kafka: { secure, startupTimeoutMs }, elasticsearch: { startupTimeoutMs } });
+    // Each server may take most of the time this script waits (a busy machine, a first run,
+    // five servers starting at once with --cdc).
+    const startupTimeoutMs = cdc ? CDC_SERVER_TIMEOUT_MS : STARTUP_TIMEOUT_MS - 30_000;
+    infra = await startInfra({ kafka: { secure, startupTimeoutMs }, elasticsearch: { startupTimeoutMs }, ...(cdc ? { apicurio: { startupTimeoutMs } } : {}) });
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
+  }
+  let cdcStack: CdcStack | undefined;
+  if (cdc) {
+    try {
+      cdcStack = await startCdcStack(infra, cdcFormatFromArgs(args));
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      await infra.stop();
+      process.exit(1);
+    }
   }
   const { kafka, elasticsearch } = infra;
   if (!kafka || !elasticsearch) throw new Error('startInfra did not start both servers');
@@ -70,6 +91,7 @@ async function serve(stateful: boolean, secure: boolean): Promise<void> {
         `export ELASTICSEARCH_URL=${elasticsearch.url}`,
         `export KAFKA_BROKERS_TEST=${kafka.brokers}`,
         `export ELASTICSEARCH_URL_TEST=${elasticsearch.url}`,
+        ...(cdcStack?.exports ?? []),
       ];
   console.error(`Kafka ${kafka.version} and Elasticsearch ${elasticsearch.version} are up (${((Date.now() - startedAt) / 1000).toFixed(1)} s).`);
   // The state holds the SASL password of a secured stack: readable by this user only.
@@ -85,7 +107,8 @@ async function serve(stateful: boolean, secure: boolean): Promise<void> {
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    console.error(`\n${signal}: stopping Kafka and Elasticsearch...`);
+    console.error(`\n${signal}: stopping Kafka and Elasticsearch${cdcStack ? ', Apicurio Registry, MariaDB and Kafka Connect' : ''}...`);
+    await cdcStack?.stop();
     await infra.stop();
     if (stateful) await rm(stateFile, { force: true });
     clearInterval(keepAlive);
@@ -109,7 +132,7 @@ async function startInBackground(secure: boolean): Promise<void> {
   }
   await mkdir(stackDir, { recursive: true });
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', ...(secure ? ['--secure'] : [])], { detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', ...(secure ? ['--secure'] : []), ...args.filter((arg) => arg.startsWith('--cdc'))], { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   let exited: string | null = null;
   child.on('exit', (code, signal) => (exited = signal ?? `exit code ${String(code)}`));
@@ -132,8 +155,11 @@ async function startInBackground(secure: boolean): Promise<void> {
   }
 }
 
-const args = process.argv.slice(2);
 const secure = args.includes('--secure');
+if (secure && args.includes('--cdc')) {
+  console.error('--secure and --cdc cannot be combined: the CDC stack (Kafka Connect, Debezium) runs against the plaintext broker.');
+  process.exit(2);
+}
 if (args.includes('--serve')) await serve(true, secure);
 else if (args.includes('--foreground')) await serve(false, secure);
 else await startInBackground(secure);

@@ -29,6 +29,7 @@ import type { PipelineStatusSource, StreamRuntime } from './ports/stream-runtime
 import { createApiServer, sinkStatusSource, type ApiServer, type ListenResult, type ReadinessCheck } from './server/index.js';
 import { createAcknowledgementService } from './services/acknowledgements.js';
 import { createDemoGenerator, type DemoGenerator } from './services/demo-generator.js';
+import { createMariaDbCustomerDatabase } from './adapters/mariadb/customer-database.js';
 import { createEnrichedEncoder, createRecordDecoder } from './services/record-codec.js';
 import { createSink, type Sink } from './sink/sink.js';
 import { createSlackRole, type SlackRole } from '../slack-app/index.js';
@@ -179,8 +180,17 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     recentComplaint = (id) => feed.recentComplaint(id);
   }
 
+  // DEMO_DB_URL: customer changes go into the article's MariaDB and reach Kafka through Debezium.
+  const customerDb = config.demo.enabled && config.demo.dbUrl ? createMariaDbCustomerDatabase(config.demo.dbUrl) : null;
   const demo: DemoGenerator | null = config.demo.enabled
-    ? createDemoGenerator({ log, topics: config.topics, dataDir: config.demo.dataDir || defaultDataDir(), logger: logger.child({ component: 'demo' }), ratingsPerSecond: config.demo.ratingsPerSecond })
+    ? createDemoGenerator({
+        log,
+        topics: config.topics,
+        dataDir: config.demo.dataDir || defaultDataDir(),
+        logger: logger.child({ component: 'demo' }),
+        ratingsPerSecond: config.demo.ratingsPerSecond,
+        ...(customerDb ? { customerDb } : {}),
+      })
     : null;
 
   let address: ListenResult | null = null;
@@ -199,6 +209,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     await step('api', api ? () => api.close() : undefined);
     await step('acknowledgements', () => acknowledgements.stop());
     await step('demo', demo ? () => demo.stop() : undefined);
+    await step('demo-db', customerDb ? () => customerDb.close() : undefined);
     await step('slack', slack ? () => slack.stop() : undefined);
     await step('sink', sink ? () => sink.stop() : undefined);
     await step('stream', stream ? () => stream.stop() : undefined);
@@ -247,7 +258,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
           formats: `ratings ${config.formats.ratings}, customers ${config.formats.customers}, enriched ${config.formats.enriched}`,
           schemaRegistry: config.schemaRegistry ? redactUrl(config.schemaRegistry.url) : 'none',
           slack: slack ? `${slack.mode} (channel ${config.slack?.channel})` : 'off',
-          demo: demo ? `${config.demo.ratingsPerSecond} ratings/s` : 'off',
+          demo: demo ? `${config.demo.ratingsPerSecond} ratings/s${customerDb ? `, customers in ${redactUrl(config.demo.dbUrl ?? '')}` : ''}` : 'off',
           auth: config.apiKeys.length > 0 ? `${config.apiKeys.length} API keys` : 'open (no API_KEYS)',
         },
         address

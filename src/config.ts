@@ -175,7 +175,17 @@ export interface Config {
    * @default publicUrl (the gateway serves the dashboard at `/`)
    */
   readonly dashboardUrl: string | null;
-  readonly demo: { readonly enabled: boolean; readonly ratingsPerSecond: number; readonly dataDir: string };
+  readonly demo: {
+    readonly enabled: boolean;
+    readonly ratingsPerSecond: number;
+    readonly dataDir: string;
+    /**
+     * `DEMO_DB_URL` (`mysql://user:password@host:port/demo`): the demo generator writes
+     * customer changes into this MariaDB/MySQL `CUSTOMERS` table (Debezium captures them)
+     * instead of to the CDC topic. null: to the topic.
+     */
+    readonly dbUrl: string | null;
+  };
   /** Embedded default only: records kept per partition of the in-memory event log. @default 100_000 */
   readonly memoryRetentionRecords: number;
 }
@@ -279,6 +289,21 @@ function rateLimit(env: Env, name: string, def: RateLimit): RateLimit | null {
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function mysqlUrl(env: Env, name: string): string | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  const expected = 'a mysql://user:password@host:port/database URL';
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(name, `expected ${expected}, got ${JSON.stringify(redactUrl(v))}`);
+  }
+  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') throw new ConfigError(name, `expected ${expected}, got ${JSON.stringify(redactUrl(v))}`);
+  if (u.hostname === '' || u.pathname.replace(/^\//, '') === '') throw new ConfigError(name, `expected ${expected} (host and database), got ${JSON.stringify(redactUrl(v))}`);
+  return v;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -641,6 +666,7 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: onOff(env, 'DEMO', mode === 'embedded'),
       ratingsPerSecond: num(env, 'DEMO_RATINGS_PER_SECOND', 5, 0.1, 10_000),
       dataDir: str(env, 'DEMO_DATA_DIR') ?? '',
+      dbUrl: mysqlUrl(env, 'DEMO_DB_URL') ?? null,
     },
     memoryRetentionRecords: int(env, 'MEMORY_RETENTION_RECORDS', 100_000, 1_000, 10_000_000),
   };

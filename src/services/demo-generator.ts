@@ -13,10 +13,16 @@
  * - after `statusChangeAfterMs`, one customer's club status changes, sent as
  *   a full Debezium envelope (`op: "u"`);
  * - one record in `malformedEvery` is not JSON at all (it lands in dead-letters).
+ *
+ * With a {@link CustomerDatabase} (`DEMO_DB_URL`, the article's MariaDB), customer changes
+ * are written there instead, as SQL, and reach the CDC topic through Debezium: customers
+ * the table lacks are inserted at start (rows it holds are left as they are), the late one
+ * later, and the status change is an `UPDATE CUSTOMERS SET club_status = 'platinum'`.
  */
 import { readFileSync } from 'node:fs';
 import { isObject } from '../domain/fields.js';
 import type { Logger } from '../logger.js';
+import type { CustomerDatabase, CustomerRow } from '../ports/customer-database.js';
 import type { EventLog, OutRecord } from '../ports/event-log.js';
 import type { TopicNames } from '../topics.js';
 
@@ -44,6 +50,13 @@ export interface DemoOptions {
   /** @default 500 // one rating in 500 is garbage bytes; 0 turns it off */
   malformedEvery?: number;
   random?: () => number;
+  /** Write customer changes into this database (Debezium captures them) instead of to `customersCdc`. */
+  customerDb?: CustomerDatabase;
+  /**
+   * Encodes a rating's value (the hook for Avro ratings through a Schema Registry).
+   * @default JSON.stringify
+   */
+  encodeRating?: (rating: Record<string, unknown>) => Promise<string | Buffer>;
 }
 
 export interface DemoGenerator {
@@ -82,6 +95,8 @@ export function createDemoGenerator(o: DemoOptions): DemoGenerator {
     statusChangeAfterMs = 20_000,
     malformedEvery = 500,
     random = Math.random,
+    customerDb,
+    encodeRating = (r: Record<string, unknown>) => Promise.resolve(JSON.stringify(r)),
   } = o;
   const { customers, vocabulary } = loadDemoData(o.dataDir);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
@@ -104,7 +119,17 @@ export function createDemoGenerator(o: DemoOptions): DemoGenerator {
     value: JSON.stringify(c),
   });
 
-  function rating(): OutRecord {
+  const customerRow = (c: Record<string, unknown>): CustomerRow => {
+    const s = (k: string): string | null => (typeof c[k] === 'string' ? c[k] : null);
+    return { id: idOf(c), first_name: s('first_name'), last_name: s('last_name'), email: s('email'), gender: s('gender'), club_status: s('club_status'), comments: s('comments') };
+  };
+  /** Writes customers where they live: the database when there is one, else the CDC topic. */
+  const writeCustomers = async (cs: readonly Record<string, unknown>[]): Promise<void> => {
+    if (customerDb) await customerDb.insertMissing(cs.map(customerRow));
+    else await log.produce(cs.map(customerRecord));
+  };
+
+  async function rating(): Promise<OutRecord> {
     const now = Date.now();
     const complaintDue = now - lastComplaint >= complaintEveryMs && platinum.length > 0;
     const anonymous = !complaintDue && random() < 0.05;
@@ -121,7 +146,7 @@ export function createDemoGenerator(o: DemoOptions): DemoGenerator {
       topic: topics.ratings,
       key: String(id),
       timestamp: now,
-      value: JSON.stringify({
+      value: await encodeRating({
         rating_id: id,
         user_id: anonymous ? -1 : idOf(customer),
         stars,
@@ -146,18 +171,23 @@ export function createDemoGenerator(o: DemoOptions): DemoGenerator {
     async start() {
       if (running) return;
       running = true;
-      await log.produce(early.map(customerRecord));
+      await writeCustomers(early);
       produced.customers += early.length;
-      logger.info({ customers: early.length, ratingsPerSecond }, 'demo generator started');
+      logger.info({ customers: early.length, ratingsPerSecond, customersTo: customerDb ? 'database' : 'topic' }, 'demo generator started');
       if (late) {
         later(lateCustomerAfterMs, async () => {
-          await log.produce([customerRecord(late)]);
+          await writeCustomers([late]);
           produced.customers++;
           logger.info({ customerId: idOf(late) }, 'demo: a late customer arrived');
         });
       }
       if (changing) {
         later(statusChangeAfterMs, async () => {
+          if (customerDb) {
+            await customerDb.setClubStatus(idOf(changing), 'platinum');
+            logger.info({ customerId: idOf(changing) }, "demo: UPDATE CUSTOMERS SET club_status = 'platinum'");
+            return;
+          }
           const after = { ...changing, club_status: 'platinum', update_ts: new Date().toISOString() };
           await log.produce([
             { topic: topics.customersCdc, key: JSON.stringify({ id: idOf(changing) }), value: JSON.stringify({ before: changing, after, op: 'u', ts_ms: Date.now() }) },
@@ -174,7 +204,9 @@ export function createDemoGenerator(o: DemoOptions): DemoGenerator {
         const n = Math.floor(owed);
         owed -= n;
         if (n > 0) {
-          log.produce(Array.from({ length: n }, rating)).catch((err: unknown) => logger.warn({ err }, 'demo: producing ratings failed'));
+          Promise.all(Array.from({ length: n }, rating))
+            .then((records) => log.produce(records))
+            .catch((err: unknown) => logger.warn({ err }, 'demo: producing ratings failed'));
         }
       }, tickMs);
       timers.add(tick);

@@ -90,6 +90,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes DEMO_DB_URL, a mysql:// URL of the customers database for the demo generator', () => {
+    expect(loadConfig({}).demo.dbUrl).toBeNull();
+    expect(loadConfig({ DEMO_DB_URL: 'mysql://user:password@127.0.0.1:3306/demo' }).demo.dbUrl).toBe('mysql://user:password@127.0.0.1:3306/demo');
+    expect(() => loadConfig({ DEMO_DB_URL: 'mysql://u:hunter2@db' })).toThrow(/^DEMO_DB_URL: (?!.*hunter2).*database/);
+  });
+
   it('parses API keys', () => {
     const c = loadConfig({ API_KEYS: 'k-viewer-123:viewer:dash,k-agent-456:agent:ops' });
     expect(c.apiKeys).toEqual([
@@ -162,6 +168,8 @@ describe('loadConfig', () => {
     [{ SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_REGISTRY_USERNAME: 'key' }, 'SCHEMA_REGISTRY_PASSWORD'],
     [{ SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_REGISTRY_CA_FILE: '/nonexistent/ca.pem' }, 'SCHEMA_REGISTRY_CA_FILE', 'ENOENT'],
     [{ SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_REGISTRY_TIMEOUT_MS: '5' }, 'SCHEMA_REGISTRY_TIMEOUT_MS'],
+    [{ DEMO_DB_URL: 'http://db:3306/demo' }, 'DEMO_DB_URL', 'mysql://'],
+    [{ DEMO_DB_URL: 'not a url' }, 'DEMO_DB_URL'],
   ])('refuses %o naming %s', (env, variable, text?: string) => fails(env as Record<string, string>, variable, text));
 });
 
