@@ -30,6 +30,11 @@ export interface SlackConfig {
   readonly apiUrl: string;
   /** Complaints raised longer ago are not posted (0: all). @default 24 hours */
   readonly postMaxAgeMs: number;
+  /**
+   * SLACK_CLAIM_TIMEOUT_MS: a post or reminder claimed by an instance that
+   * stopped renewing it for this long (it crashed) is taken over. @default 60_000 // ms
+   */
+  readonly claimTimeoutMs?: number;
 }
 
 export interface LifecycleConfig {
@@ -250,7 +255,8 @@ function slack(env: Env): SlackConfig | null {
   if (channel === undefined) throw new ConfigError('SLACK_CHANNEL', 'is required when SLACK_BOT_TOKEN is set (a channel id such as C0123456789)');
   if (appToken !== null && !appToken.startsWith('xapp-')) throw new ConfigError('SLACK_APP_TOKEN', 'expected an app-level token starting with xapp-');
   const postMaxAgeMs = int(env, 'SLACK_POST_MAX_AGE_HOURS', 24, 0, 24 * 365) * 3_600_000;
-  return { botToken, signingSecret, appToken, channel, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, postMaxAgeMs };
+  const claimTimeoutMs = int(env, 'SLACK_CLAIM_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
+  return { botToken, signingSecret, appToken, channel, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, postMaxAgeMs, claimTimeoutMs };
 }
 
 /** `30s`, `15m`, `1h`, `2d` (or `0`) in ms. */
