@@ -85,6 +85,12 @@ export interface ReminderState {
 
 export const NO_REMINDERS: ReminderState = Object.freeze({ sent: 0, nextAt: null, claim: null, escalatedAt: null, escalationMessage: null, snoozedUntil: null });
 
+/** `r`, or undefined when it holds nothing (no reminder sent, scheduled, claimed or snoozed): both stores leave such state out. */
+export function storedReminders(r: ReminderState): ReminderState | undefined {
+  const empty = r.sent === 0 && r.nextAt === null && r.claim === null && r.escalatedAt === null && r.escalationMessage === null && r.snoozedUntil === null;
+  return empty ? undefined : r;
+}
+
 /** A complaint as stored and served: the enriched rating plus its state. */
 export interface Complaint {
   readonly id: string;

@@ -12,6 +12,7 @@ import {
   type Complaint,
   type Customer,
   type EnrichedRating,
+  storedReminders,
   type ReminderState,
   type Resolution,
   type SlackMessageRef,
@@ -166,15 +167,14 @@ export function reminderPatchToDoc(p: ReminderPatch): Partial<ComplaintDoc> {
 }
 
 function docToReminders(d: ComplaintDoc): ReminderState | undefined {
-  if (d.reminders_sent === undefined && d.next_reminder_at === undefined && d.snoozed_until === undefined && d.reminder_claim === undefined) return undefined;
-  return {
+  return storedReminders({
     sent: d.reminders_sent ?? 0,
     nextAt: d.next_reminder_at ?? null,
     claim: d.reminder_claim ?? null,
     escalatedAt: d.escalated_at ?? null,
     escalationMessage: d.escalation_channel && d.escalation_ts ? { channel: d.escalation_channel, ts: d.escalation_ts } : null,
     snoozedUntil: d.snoozed_until ?? null,
-  };
+  });
 }
 
 /** The fields a Slack message reference sets or, with null, clears. */
@@ -213,10 +213,9 @@ export function docToComplaint(id: string, d: ComplaintDoc): Complaint {
           }
         : null,
     slackMessage: d.slack_channel && d.slack_ts ? { channel: d.slack_channel, ts: d.slack_ts } : null,
-    resolution:
-      resolved && d.resolved_by && d.resolved_at
-        ? { complaintId: id, by: d.resolved_by, byName: d.resolved_by_name ?? null, at: d.resolved_at, via: d.resolved_via ?? 'graphql', note: d.resolve_note ?? null }
-        : null,
+    ...(resolved && d.resolved_by && d.resolved_at
+      ? { resolution: { complaintId: id, by: d.resolved_by, byName: d.resolved_by_name ?? null, at: d.resolved_at, via: d.resolved_via ?? 'graphql', note: d.resolve_note ?? null } }
+      : {}),
     ...(reminders ? { reminders } : {}),
   };
 }

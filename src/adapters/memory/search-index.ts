@@ -11,6 +11,8 @@ import {
   ComplaintStatus,
   NO_REMINDERS,
   normalizeChannel,
+  storedReminders,
+  type ReminderState,
   type Acknowledgement,
   type Complaint,
   type Customer,
@@ -281,7 +283,7 @@ class MemorySearchIndex implements MemorySearch {
   async resolve(complaintId: string, resolution: Resolution, expected: DocVersion, options: TransitionOptions & { readonly acknowledge?: Acknowledgement } = {}): Promise<UpdateOutcome> {
     return this.updateStored(complaintId, expected, (s) => {
       const acked = options.acknowledge ? { ...acknowledging(s.complaint, options.acknowledge, options.raisedAt), ackPublished: false } : { complaint: s.complaint };
-      const complaint: Complaint = { ...acked.complaint, status: ComplaintStatus.Resolved, resolution: freeze(resolution), reminders: { ...(acked.complaint.reminders ?? NO_REMINDERS), nextAt: null } };
+      const complaint: Complaint = withReminders({ ...acked.complaint, status: ComplaintStatus.Resolved, resolution: freeze(resolution) }, { nextAt: null });
       return { ...s, ...acked, complaint, resolvePublished: false, timeToResolveMs: elapsed(options.raisedAt, resolution.at) };
     });
   }
@@ -304,7 +306,7 @@ class MemorySearchIndex implements MemorySearch {
 
   async updateReminders(complaintId: string, patch: ReminderPatch, expected: DocVersion): Promise<UpdateOutcome> {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    return this.update(complaintId, expected, (c) => ({ ...c, reminders: { ...(c.reminders ?? NO_REMINDERS), ...defined } }));
+    return this.update(complaintId, expected, (c) => withReminders(c, defined));
   }
 
   async dueReminders({ now, limit }: { readonly now: string; readonly limit: number }): Promise<readonly string[]> {
@@ -339,11 +341,10 @@ class MemorySearchIndex implements MemorySearch {
   }
 
   async setSlackMessage(complaintId: string, ref: SlackMessageRef | null, expected: DocVersion, options: { readonly nextReminderAt?: string | null } = {}): Promise<UpdateOutcome> {
-    return this.update(complaintId, expected, (c) => ({
-      ...c,
-      slackMessage: ref ? freeze(ref) : null,
-      ...(options.nextReminderAt === undefined ? {} : { reminders: { ...(c.reminders ?? NO_REMINDERS), nextAt: options.nextReminderAt } }),
-    }));
+    return this.update(complaintId, expected, (c) => {
+      const posted = { ...c, slackMessage: ref ? freeze(ref) : null };
+      return options.nextReminderAt === undefined ? posted : withReminders(posted, { nextAt: options.nextReminderAt });
+    });
   }
 
   // ---- extras --------------------------------------------------------------
@@ -408,6 +409,13 @@ class MemorySearchIndex implements MemorySearch {
   }
 }
 
+/** `c` with `patch` applied to its reminder state; empty state is left out, as the Elasticsearch adapter reads it. */
+function withReminders(c: Complaint, patch: Partial<ReminderState>): Complaint {
+  const { reminders: _old, ...rest } = c;
+  const next = storedReminders({ ...(c.reminders ?? NO_REMINDERS), ...patch });
+  return next ? { ...rest, reminders: next } : rest;
+}
+
 function elapsed(raisedAt: number | undefined, at: string): number | null {
   if (raisedAt === undefined) return null;
   const t = Date.parse(at);
@@ -416,8 +424,7 @@ function elapsed(raisedAt: number | undefined, at: string): number | null {
 
 /** What an acknowledgement changes: status, who, the reminder stop, the time to acknowledge. */
 function acknowledging(c: Complaint, ack: Acknowledgement, raisedAt: number | undefined): Pick<StoredComplaint, 'complaint' | 'timeToAckMs'> {
-  const reminders = c.reminders ? { reminders: { ...c.reminders, nextAt: null } } : {};
-  return { complaint: { ...c, status: ComplaintStatus.Acknowledged, acknowledgement: freeze(ack), ...reminders }, timeToAckMs: elapsed(raisedAt, ack.at) };
+  return { complaint: withReminders({ ...c, status: ComplaintStatus.Acknowledged, acknowledgement: freeze(ack) }, { nextAt: null }), timeToAckMs: elapsed(raisedAt, ack.at) };
 }
 
 function dimensionKey(r: EnrichedRating, groupBy: RatingDimension): string {
