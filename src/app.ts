@@ -199,6 +199,11 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       // An API process without the stream role tails these; create them if this is the first process up.
       if (api) await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.ratingsEnriched }, { name: config.topics.acknowledgements }, { name: config.topics.transitions }]);
       if (remoteStatus) await remoteStatus.start();
+      if (slack && !sink) {
+        // The reminder search needs the complaints index's mapping (keyword status, date next_reminder_at);
+        // without a sink in this process nothing else creates the templates before the poster writes.
+        await search.ensureIndices().catch((err: unknown) => logger.warn({ err }, 'could not create the Elasticsearch indices yet; the sink will'));
+      }
       if (slack) await slack.start();
       if (api) address = await api.listen(config.port, config.host);
       if (demo) await demo.start();

@@ -100,28 +100,28 @@ describe('durable, exactly-once reminders (real Kafka and Elasticsearch)', () =>
     processes.push(first);
     const c = complaint();
     await raise(run, [c]);
-    await recorder.until(() => reminderNumbers(c.ratingId).length >= 1, 'the first reminder', 60_000);
+    await recorder.until(() => reminderNumbers(c.ratingId).length >= 1, 'the first reminder', 150_000);
 
     await first.stop('SIGKILL');
     processes.splice(processes.indexOf(first), 1);
     processes.push(await startProduct(env(run), { name: 'slack-2' }));
 
-    await recorder.until(() => escalationsOf(c.ratingId).length >= 1, 'the escalation', 90_000);
+    await recorder.until(() => escalationsOf(c.ratingId).length >= 1, 'the escalation', 150_000);
     expect(reminderNumbers(c.ratingId)).toEqual([1, 2, 3]);
     expect(escalationsOf(c.ratingId)).toHaveLength(1);
     expect(JSON.stringify(escalationsOf(c.ratingId)[0]!.blocks)).toContain('<!subteam^S0ONCALL>');
-  }, 180_000);
+  }, 330_000);
 
   it('posts each reminder once with two instances running', async () => {
     const run = uniqueName('remind-two');
     processes.push(...(await Promise.all([startProduct(env(run), { name: 'slack-a' }), startProduct(env(run), { name: 'slack-b' })])));
     const cs = [complaint(), complaint(), complaint()];
     await raise(run, cs);
-    await recorder.until(() => cs.every((c) => escalationsOf(c.ratingId).length >= 1), 'every escalation', 90_000);
+    await recorder.until(() => cs.every((c) => escalationsOf(c.ratingId).length >= 1), 'every escalation', 150_000);
     for (const c of cs) {
       expect(reminderNumbers(c.ratingId)).toEqual([1, 2, 3]);
       expect(escalationsOf(c.ratingId)).toHaveLength(1);
       expect(recorder.messages(CHANNEL).filter((m) => m.threadTs === null && String(payload(m).complaint_id) === String(c.ratingId))).toHaveLength(1);
     }
-  }, 180_000);
+  }, 330_000);
 });
