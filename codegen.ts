@@ -39,6 +39,8 @@ const config: CodegenConfig = {
           Customer: `${domain}#Customer`,
           Complaint: `${domain}#Complaint`,
           Acknowledgement: `${domain}#Acknowledgement`,
+          Resolution: `${domain}#Resolution`,
+          ComplaintStatsDay: `${ports('search')}#ComplaintStatsDay`,
           SlackMessage: `${domain}#SlackMessageRef`,
           RatingEdge: `${api('api-models')}#RatingPageEdge`,
           RatingConnection: `${api('api-models')}#RatingPage`,

@@ -1,15 +1,18 @@
 /**
- * Keeps Slack messages in step with acknowledgements made elsewhere: reads
- * `complaint-acknowledgements` in its own consumer group and rewrites the
- * complaint's message (button replaced by who acknowledged it and when).
+ * Keeps Slack messages in step with acknowledgements and resolutions made
+ * elsewhere: reads `complaint-acknowledgements` and (with `transitionsTopic`)
+ * the resolutions of `complaint-transitions`, each in its own consumer group,
+ * and rewrites the complaint's message and its escalation post, if any
+ * (buttons replaced by who acknowledged or resolved it and when).
  *
- * Acknowledgements made through the Slack button are skipped: the click
- * handler already updated the message it was clicked on. A complaint whose
+ * Transitions made through a Slack button are skipped unless the complaint
+ * was escalated: the click handler already updated the message it was
+ * clicked on (the other of the two is brought in line here). A complaint whose
  * message is not posted yet is skipped too: the poster renders the
  * acknowledged state when it records the message. Updating is idempotent, so
  * a redelivered batch only repeats the same update.
  */
-import { AckVia, ComplaintStatus, isSlackClaim, parseAcknowledgement, type Acknowledgement } from '../src/domain/index.js';
+import { AckVia, ComplaintStatus, TransitionKind, isSlackClaim, parseAcknowledgement, parseTransition, type Acknowledgement, type Complaint, type SlackMessageRef, type Transition } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { EventLog } from '../src/ports/event-log.js';
 import type { ComplaintStore } from '../src/ports/search.js';
@@ -26,6 +29,10 @@ export interface AckFollowerOptions {
   /** `complaint-acknowledgements` (config.topics.acknowledgements). */
   topic: string;
   groupId: string;
+  /** `complaint-transitions` (config.topics.transitions): resolutions are followed too when set. */
+  transitionsTopic?: string;
+  /** @default `${groupId}-transitions` */
+  transitionsGroupId?: string;
   dashboardUrl: string | null;
 }
 
@@ -37,44 +44,57 @@ export interface AckFollower {
   stop(): Promise<void>;
   /** Brings the complaint's message in line with `ack` (exposed for tests and tools). */
   follow(ack: Acknowledgement, signal?: AbortSignal): Promise<FollowOutcome>;
+  /** The same for any transition (acknowledged or resolved). */
+  followTransition(t: Transition, signal?: AbortSignal): Promise<FollowOutcome>;
 }
 
 export function createAckFollower(o: AckFollowerOptions): AckFollower {
-  const { log, store, api, topic, groupId, dashboardUrl } = o;
+  const { log, store, api, topic, groupId, dashboardUrl, transitionsTopic } = o;
   const logger = o.logger.child({ component: 'slack-ack-follower', topic });
   // eslint-disable-next-line prefer-const -- assigned below, after follow() it calls
   let loop: RecordLoop;
+  let transitionsLoop: RecordLoop | null = null;
 
-  async function follow(ack: Acknowledgement, signal: AbortSignal = loop.signal()): Promise<FollowOutcome> {
-    if (ack.via === AckVia.Slack) return 'via_slack';
-    const current = await store.get(ack.complaintId);
+  /** The state `t` leads to, from the document when it already shows it (it decides who won), else from the event. */
+  function after(c: Complaint, t: Transition): Complaint {
+    const { kind, ...change } = t;
+    if (kind === TransitionKind.Resolved) {
+      return c.status === ComplaintStatus.Resolved && c.resolution ? c : { ...c, status: ComplaintStatus.Resolved, acknowledgement: c.acknowledgement ?? change, resolution: change };
+    }
+    return c.status !== ComplaintStatus.Open && c.acknowledgement ? c : { ...c, status: ComplaintStatus.Acknowledged, acknowledgement: change };
+  }
+
+  async function followTransition(t: Transition, signal: AbortSignal = loop.signal()): Promise<FollowOutcome> {
+    const current = await store.get(t.complaintId);
     if (!current) return 'unknown_complaint';
     const ref = current.complaint.slackMessage;
+    const escalationRef = current.complaint.reminders?.escalationMessage ?? null;
+    if (t.via === AckVia.Slack && escalationRef === null) return 'via_slack';
     if (ref === null || isSlackClaim(ref)) return 'not_posted';
-    // The document decides who won; the event is a fallback should it lag behind.
-    const complaint =
-      current.complaint.status === ComplaintStatus.Acknowledged && current.complaint.acknowledgement
-        ? current.complaint
-        : { ...current.complaint, status: ComplaintStatus.Acknowledged, acknowledgement: ack };
-    const message = complaintMessage(complaint, { dashboardUrl });
+    const message = complaintMessage(after(current.complaint, t), { dashboardUrl });
+    const targets: SlackMessageRef[] = escalationRef ? [ref, escalationRef] : [ref];
     try {
-      await withSlackRetry(() => api.updateMessage({ channel: ref.channel, ts: ref.ts, ...message }, signal), {
-        logger,
-        what: `updating the message of complaint ${ack.complaintId}`,
-        signal,
-        maxAttempts: 10,
-      });
+      for (const target of targets) {
+        await withSlackRetry(() => api.updateMessage({ channel: target.channel, ts: target.ts, ...message }, signal), {
+          logger,
+          what: `updating the message of complaint ${t.complaintId}`,
+          signal,
+          maxAttempts: 10,
+        });
+      }
     } catch (e) {
       if (e instanceof SlackApiError && !e.retriable) {
         // Deleted message or channel, or a configuration problem: retrying the batch cannot help.
-        logger.warn({ err: e, complaintId: ack.complaintId, channel: ref.channel, ts: ref.ts }, 'could not update the Slack message; skipped');
+        logger.warn({ err: e, complaintId: t.complaintId, channel: ref.channel, ts: ref.ts }, 'could not update the Slack message; skipped');
         return 'update_refused';
       }
       throw e;
     }
-    logger.info({ complaintId: ack.complaintId, via: ack.via }, 'Slack message shows the acknowledgement');
+    logger.info({ complaintId: t.complaintId, via: t.via, transition: t.kind }, 'Slack message shows the transition');
     return 'updated';
   }
+
+  const follow = (ack: Acknowledgement, signal?: AbortSignal): Promise<FollowOutcome> => followTransition({ ...ack, kind: TransitionKind.Acknowledged }, signal);
 
   loop = createRecordLoop({
     log,
@@ -86,13 +106,30 @@ export function createAckFollower(o: AckFollowerOptions): AckFollower {
     handle: follow,
     stopReason: () => new Error('the Slack acknowledgement follower is stopping'),
   });
+  if (transitionsTopic) {
+    transitionsLoop = createRecordLoop({
+      log,
+      groupId: o.transitionsGroupId ?? `${groupId}-transitions`,
+      topic: transitionsTopic,
+      logger,
+      what: 'transition',
+      parse: parseTransition,
+      // Acknowledgements are followed from their own topic.
+      handle: (t, signal) => (t.kind === TransitionKind.Resolved ? followTransition(t, signal) : Promise.resolve('via_slack')),
+      stopReason: () => new Error('the Slack transition follower is stopping'),
+    });
+  }
 
   return {
     async start() {
       await loop.start();
-      logger.info({ groupId }, 'Slack acknowledgement follower started');
+      await transitionsLoop?.start();
+      logger.info({ groupId, transitionsTopic: transitionsTopic ?? null }, 'Slack acknowledgement follower started');
     },
-    stop: () => loop.stop(),
+    async stop() {
+      await Promise.all([loop.stop(), transitionsLoop?.stop()]);
+    },
     follow,
+    followTransition,
   };
 }

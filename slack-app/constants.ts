@@ -8,6 +8,32 @@
 /** The Acknowledge button on a complaint message. */
 export const ACK_ACTION_ID = 'complaint_acknowledge';
 
+/** The Resolve button, on an acknowledged complaint's message. */
+export const RESOLVE_ACTION_ID = 'complaint_resolve';
+
+/** The Snooze button, on an open complaint's message: pauses reminders for {@link SNOOZE_BUTTON_MS}. */
+export const SNOOZE_ACTION_ID = 'complaint_snooze';
+
+/** How long the Snooze button pauses reminders. @default 3_600_000 // 1 hour */
+export const SNOOZE_BUTTON_MS = 3_600_000;
+
+/** The context block saying who resolved it and when. */
+export const RESOLVED_STATUS_BLOCK_ID = 'complaint_resolved_status';
+
+/** The context block saying until when reminders are snoozed. */
+export const SNOOZE_STATUS_BLOCK_ID = 'complaint_snooze_status';
+
+/** The mention line of an escalation post. */
+export const ESCALATION_BLOCK_ID = 'complaint_escalation';
+
+/**
+ * `metadata.event_type` of a reminder reply (`event_payload`: `complaint_id`,
+ * `reminder` n) and of an escalation post (`complaint_id`): how a scheduler
+ * taking over a claim finds out whether the step was already posted.
+ */
+export const REMINDER_METADATA_EVENT_TYPE = 'feedback_complaint_reminder';
+export const ESCALATION_METADATA_EVENT_TYPE = 'feedback_complaint_escalated';
+
 /** The actions block holding {@link ACK_ACTION_ID}; replaced by {@link ACK_STATUS_BLOCK_ID} once acknowledged. */
 export const COMPLAINT_ACTIONS_BLOCK_ID = 'complaint_actions';
 

@@ -63,6 +63,12 @@ export interface PosterOptions {
    * @default 86_400_000 // 24 hours
    */
   maxAgeMs?: number;
+  /**
+   * REMIND_AFTER: when the message is recorded, the first reminder is
+   * scheduled this long after the complaint was raised or posted, whichever
+   * is later (or after a snooze that ends later). 0: no reminders. @default 0
+   */
+  remindAfterMs?: number;
   now?: () => number;
 }
 
@@ -95,7 +101,7 @@ interface Loaded {
 }
 
 export function createPoster(o: PosterOptions): Poster {
-  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, maxAgeMs = 86_400_000, now = Date.now } = o;
+  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, maxAgeMs = 86_400_000, remindAfterMs = 0, now = Date.now } = o;
   const logger = o.logger.child({ component: 'slack-poster', topic });
   claimTs(instanceId, 0); // validates the instance id at once
 
@@ -119,11 +125,12 @@ export function createPoster(o: PosterOptions): Poster {
    * complaint as it was when the write succeeded, or null when the claim is
    * no longer ours.
    */
-  async function replaceClaim(id: string, expected: string, next: SlackMessageRef | null): Promise<Complaint | null> {
+  async function replaceClaim(id: string, expected: string, next: SlackMessageRef | null, schedule = false): Promise<Complaint | null> {
     for (;;) {
       const current = await store.get(id);
       if (!current || current.complaint.slackMessage?.ts !== expected) return null;
-      const outcome = await store.setSlackMessage(id, next, current.version);
+      const nextReminderAt = schedule ? firstReminderAt(current.complaint) : undefined;
+      const outcome = await store.setSlackMessage(id, next, current.version, nextReminderAt === undefined ? {} : { nextReminderAt });
       if (outcome === 'ok') return current.complaint;
       if (outcome === 'not_found') return null;
       // conflict: acknowledged meanwhile, say; read again.
@@ -164,7 +171,7 @@ export function createPoster(o: PosterOptions): Poster {
     let claim = firstClaim;
     let mayExist = firstMayExist;
     let content = complaint;
-    let result: { ref: SlackMessageRef; renderedAcknowledged: boolean | null; found: boolean };
+    let result: { ref: SlackMessageRef; rendered: ComplaintStatus | null; found: boolean };
     try {
       result = await withSlackRetry(
         async (attempt) => {
@@ -178,11 +185,11 @@ export function createPoster(o: PosterOptions): Poster {
           }
           if (mayExist !== null) {
             const found = await findPosted(id, mayExist, signal);
-            if (found) return { ref: found, renderedAcknowledged: null, found: true };
+            if (found) return { ref: found, rendered: null, found: true };
           }
           const message = complaintMessage(content, { dashboardUrl });
           const ref = await api.postMessage({ channel, ...message, metadata: complaintMetadata(id) }, signal);
-          return { ref, renderedAcknowledged: content.status === ComplaintStatus.Acknowledged, found: false };
+          return { ref, rendered: content.status, found: false };
         },
         {
           logger,
@@ -216,9 +223,16 @@ export function createPoster(o: PosterOptions): Poster {
       // over and searches the channel before posting again.
       throw e;
     }
-    await record(complaint.id, claim, result.ref, result.renderedAcknowledged);
+    await record(complaint.id, claim, result.ref, result.rendered);
     logger.info({ complaintId: id, channel: result.ref.channel, ts: result.ref.ts, recovered: result.found }, result.found ? 'found the complaint message of an earlier attempt' : 'complaint posted to Slack');
     return result.found ? 'recovered' : 'posted';
+  }
+
+  /** When the first reminder is due, or undefined to schedule none (off, no longer OPEN, or scheduled already). */
+  function firstReminderAt(c: Complaint): string | undefined {
+    if (remindAfterMs <= 0 || c.status !== ComplaintStatus.Open || (c.reminders && (c.reminders.nextAt !== null || c.reminders.sent > 0))) return undefined;
+    const snoozed = c.reminders?.snoozedUntil ? Date.parse(c.reminders.snoozedUntil) : 0;
+    return new Date(Math.max(Math.max(c.rating.ratingTime, now()) + remindAfterMs, snoozed)).toISOString();
   }
 
   /** The message an earlier attempt may have posted, or null; a history that cannot be read counts as none. */
@@ -234,10 +248,10 @@ export function createPoster(o: PosterOptions): Poster {
     }
   }
 
-  /** Replaces our claim with the real message, then brings the message up to date if it was acknowledged meanwhile. */
-  async function record(id: string, claim: string, ref: SlackMessageRef, renderedAcknowledged: boolean | null): Promise<void> {
+  /** Replaces our claim with the real message (scheduling the first reminder), then brings the message up to date if it was acknowledged or resolved meanwhile. */
+  async function record(id: string, claim: string, ref: SlackMessageRef, rendered: ComplaintStatus | null): Promise<void> {
     // Not abortable: the message exists, so saying where it is matters more than stopping fast.
-    const before = await retry(() => replaceClaim(id, claim, ref), {
+    const before = await retry(() => replaceClaim(id, claim, ref, true), {
       maxAttempts: 8,
       initialDelayMs: 100,
       onRetry: (err, attempt) => logger.warn({ err, attempt, complaintId: id }, 'recording the Slack message failed; retrying'),
@@ -246,7 +260,7 @@ export function createPoster(o: PosterOptions): Poster {
       logger.error({ complaintId: id, ts: ref.ts }, 'the claim was taken over while posting; the complaint may have been posted twice');
       return;
     }
-    if (before.status === ComplaintStatus.Acknowledged && renderedAcknowledged !== true) {
+    if (before.status !== ComplaintStatus.Open && rendered !== before.status) {
       const message = complaintMessage({ ...before, slackMessage: ref }, { dashboardUrl });
       await withSlackRetry(() => api.updateMessage({ channel: ref.channel, ts: ref.ts, ...message }), { logger, what: `updating complaint ${id}`, maxAttempts: 5 }).catch((err: unknown) =>
         logger.error({ err, complaintId: id }, 'could not show the acknowledgement on the Slack message'),

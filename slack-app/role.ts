@@ -28,6 +28,7 @@ import { boltLogger } from './bolt-logger.js';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLAIM_TIMEOUT_MS, DEFAULT_POST_INTERVAL_MS, MAX_REQUEST_AGE_SEC, SLACK_EVENTS_PATH } from './constants.js';
 import { SlackApiError, toSlackApiError } from './errors.js';
 import { createPoster, type Poster } from './poster.js';
+import { createReminderScheduler, type ReminderScheduler } from './reminders.js';
 import { createSlackApi, withSlackRetry, type SlackApi } from './slack-api.js';
 
 export interface SlackRoleTuning {
@@ -43,11 +44,15 @@ export interface SlackRoleTuning {
   initWaitMs?: number;
   /** Names this process in claims. @default a random id */
   instanceId?: string;
+  /** Between two searches for due reminders. @default 1_000 // ms */
+  reminderPollMs?: number;
+  /** The clock of reminders, snoozes and posting (tests inject one). @default Date.now */
+  now?: () => number;
 }
 
 export interface SlackRoleOptions {
-  /** Topic names and the consumer-group prefix. */
-  config: Pick<Config, 'topics' | 'kafka'>;
+  /** Topic names, the consumer-group prefix, reminders and escalation. */
+  config: Pick<Config, 'topics' | 'kafka'> & Partial<Pick<Config, 'lifecycle'>>;
   slack: SlackConfig;
   log: EventLog;
   store: ComplaintStore;
@@ -69,6 +74,8 @@ export interface SlackRole {
    */
   readonly httpHandler: (req: IncomingMessage, res: ServerResponse) => void;
   readonly state: SlackRoleState;
+  /** The reminder scheduler, null when REMIND_AFTER is 0 (tests call its `tick()`). */
+  readonly reminders: ReminderScheduler | null;
   /**
    * Verifies the bot token (auth.test), starts the poster and the follower,
    * and in Socket Mode connects. Rejects when Slack refuses the token or the
@@ -85,12 +92,15 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
   const logger = options.logger.child({ role: 'slack' });
   const {
     postIntervalMs = DEFAULT_POST_INTERVAL_MS,
-    claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS,
+    claimTimeoutMs = slack.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS,
     claimPollMs = 1_000,
     callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS,
     initWaitMs = 5_000,
     instanceId = randomUUID(),
+    reminderPollMs = 1_000,
+    now = Date.now,
   } = tuning;
+  const lifecycle = config.lifecycle ?? { remindAfterMs: 0, remindMax: 0, escalationChannel: null, escalationMention: null };
   const groupPrefix = config.kafka?.groupPrefix ?? 'feedback-gateway';
   const mode: SlackRole['mode'] = slack.appToken ? 'socket' : 'http';
 
@@ -117,7 +127,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     });
     receiver = httpReceiver;
   }
-  const app: App = createApp({ slack, receiver, logger, deps: { acknowledgements, api, logger, dashboardUrl }, clientOptions });
+  const app: App = createApp({ slack, receiver, logger, deps: { acknowledgements, api, logger, dashboardUrl, now }, clientOptions });
 
   const poster: Poster = createPoster({
     log,
@@ -132,6 +142,8 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     claimTimeoutMs,
     claimPollMs,
     maxAgeMs: slack.postMaxAgeMs,
+    remindAfterMs: lifecycle.remindAfterMs,
+    now,
   });
   const follower: AckFollower = createAckFollower({
     log,
@@ -140,8 +152,26 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     logger,
     topic: config.topics.acknowledgements,
     groupId: `${groupPrefix}-slack-ack-follower`,
+    transitionsTopic: config.topics.transitions,
+    transitionsGroupId: `${groupPrefix}-slack-transition-follower`,
     dashboardUrl,
   });
+  const reminders: ReminderScheduler | null =
+    lifecycle.remindAfterMs > 0
+      ? createReminderScheduler({
+          store,
+          api,
+          logger,
+          remindAfterMs: lifecycle.remindAfterMs,
+          remindMax: lifecycle.remindMax,
+          escalation: lifecycle.escalationChannel ? { channel: lifecycle.escalationChannel, mention: lifecycle.escalationMention } : null,
+          dashboardUrl,
+          instanceId,
+          claimTimeoutMs,
+          pollMs: reminderPollMs,
+          now,
+        })
+      : null;
 
   let state: SlackRoleState = 'idle';
   let ready = false;
@@ -172,7 +202,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     state = 'starting';
     controller = new AbortController();
     const { signal } = controller;
-    await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.acknowledgements }]);
+    await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.acknowledgements }, { name: config.topics.transitions }]);
     const init = initialize(signal);
     // Wait for Slack a little, on a timer cleared as soon as the race is decided.
     const patience = new AbortController();
@@ -197,6 +227,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     // Posting does not need Bolt: its calls retry on their own until Slack answers.
     await poster.start();
     await follower.start();
+    reminders?.start();
     state = 'running';
   }
 
@@ -206,7 +237,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     // Abort first: a start() still waiting for Slack gives up at once.
     controller.abort(new Error('the Slack role is stopping'));
     await starting?.catch(() => undefined);
-    await Promise.all([poster.stop(), follower.stop()]);
+    await Promise.all([poster.stop(), follower.stop(), reminders?.stop()]);
     await initInBackground;
     if (mode === 'socket') await app.stop().catch((err: unknown) => logger.warn({ err }, 'Socket Mode did not disconnect cleanly'));
     state = 'stopped';
@@ -237,13 +268,14 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
   return {
     mode,
     httpHandler,
+    reminders,
     get state() {
       return state;
     },
     start() {
       if (stopping) return Promise.reject(new AppError(ErrorCode.Internal, 'the Slack role was stopped; create a new one'));
       starting ??= doStart().catch(async (e: unknown) => {
-        await Promise.all([poster.stop(), follower.stop()]);
+        await Promise.all([poster.stop(), follower.stop(), reminders?.stop()]);
         controller.abort(e);
         state = 'stopped';
         throw e;

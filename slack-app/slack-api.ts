@@ -18,6 +18,20 @@ export interface PostMessageArgs {
   readonly text: string;
   readonly blocks: types.KnownBlock[];
   readonly metadata?: types.MessageMetadata;
+  /** Posts a reply in this message's thread. */
+  readonly threadTs?: string;
+}
+
+/** What {@link SlackApi.findMessage} looks for. */
+export interface MessageQuery {
+  readonly channel: string;
+  /** Messages since then (epoch ms); ignored in a thread. */
+  readonly sinceMs: number;
+  /** Search the replies of this thread (conversations.replies) rather than the channel (conversations.history). */
+  readonly threadTs?: string;
+  readonly eventType: string;
+  /** Every entry must equal the message's `metadata.event_payload` entry (compared as strings). */
+  readonly match: Readonly<Record<string, string | number>>;
 }
 
 export interface UpdateMessageArgs {
@@ -45,6 +59,8 @@ export interface SlackApi {
    * outcome is unknown, so it is not posted twice.
    */
   findComplaintMessage(channel: string, complaintId: string, sinceMs: number, signal?: AbortSignal): Promise<SlackMessageRef | null>;
+  /** A message found by its metadata (needs `channels:history`), or null: as findComplaintMessage, in a channel or in a thread. */
+  findMessage(q: MessageQuery, signal?: AbortSignal): Promise<SlackMessageRef | null>;
   /** Who the bot token belongs to; proves the token and the API URL work. */
   authTest(signal?: AbortSignal): Promise<{ readonly userId: string | null; readonly botId: string | null }>;
 }
@@ -87,12 +103,38 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
     );
   }
 
+  async function findMessage(q: MessageQuery, signal?: AbortSignal): Promise<SlackMessageRef | null> {
+    const { channel, threadTs } = q;
+    const oldest = (Math.max(0, q.sinceMs - HISTORY_SLACK_MS) / 1000).toFixed(6);
+    const method = threadTs ? 'conversations.replies' : 'conversations.history';
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      const paging = { limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) };
+      const res = await call(
+        method,
+        { key: `${method}:${channel}` },
+        () => (threadTs ? client.conversations.replies({ channel, ts: threadTs, ...paging }) : client.conversations.history({ channel, oldest, ...paging })),
+        signal,
+      );
+      for (const m of res.messages ?? []) {
+        // The generated response type knows nothing of our payload; read it as untrusted JSON.
+        const meta = m.metadata as { event_type?: unknown; event_payload?: Record<string, unknown> } | undefined;
+        if (meta?.event_type !== q.eventType || typeof m.ts !== 'string') continue;
+        if (Object.entries(q.match).every(([k, v]) => String(meta.event_payload?.[k]) === String(v))) return { channel, ts: m.ts };
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!res.has_more || !cursor) return null;
+    }
+    logger.warn({ channel, threadTs, eventType: q.eventType }, `${method}: gave up searching after several pages`);
+    return null;
+  }
+
   return {
-    async postMessage({ channel, text, blocks, metadata }, signal) {
+    async postMessage({ channel, text, blocks, metadata, threadTs }, signal) {
       const res = await call(
         'chat.postMessage',
         { key: `chat.postMessage:${channel}`, intervalMs: postIntervalMs },
-        () => client.chat.postMessage({ channel, text, blocks, ...(metadata ? { metadata } : {}), unfurl_links: false, unfurl_media: false }),
+        () => client.chat.postMessage({ channel, text, blocks, ...(metadata ? { metadata } : {}), ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false, unfurl_media: false }),
         signal,
       );
       if (typeof res.ts !== 'string') throw new SlackApiError('chat.postMessage: Slack answered ok without a ts', { kind: 'invalid', method: 'chat.postMessage' });
@@ -107,29 +149,11 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
       await call('chat.postEphemeral', { key: `chat.postEphemeral:${channel}` }, () => client.chat.postEphemeral({ channel, user, text, ...(blocks ? { blocks } : {}) }), signal);
     },
 
-    async findComplaintMessage(channel, complaintId, sinceMs, signal) {
-      const oldest = (Math.max(0, sinceMs - HISTORY_SLACK_MS) / 1000).toFixed(6);
-      let cursor: string | undefined;
-      for (let page = 0; page < HISTORY_PAGES; page++) {
-        const res = await call(
-          'conversations.history',
-          { key: `conversations.history:${channel}` },
-          () => client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) }),
-          signal,
-        );
-        for (const m of res.messages ?? []) {
-          // The generated response type knows nothing of our payload; read it as untrusted JSON.
-          const meta = m.metadata as { event_type?: unknown; event_payload?: Record<string, unknown> } | undefined;
-          if (meta?.event_type === COMPLAINT_METADATA_EVENT_TYPE && String(meta.event_payload?.complaint_id) === complaintId && typeof m.ts === 'string') {
-            return { channel, ts: m.ts };
-          }
-        }
-        cursor = res.response_metadata?.next_cursor || undefined;
-        if (!res.has_more || !cursor) return null;
-      }
-      logger.warn({ channel, complaintId }, 'conversations.history: gave up searching after several pages');
-      return null;
+    findComplaintMessage(channel, complaintId, sinceMs, signal) {
+      return findMessage({ channel, sinceMs, eventType: COMPLAINT_METADATA_EVENT_TYPE, match: { complaint_id: complaintId } }, signal);
     },
+
+    findMessage,
 
     async authTest(signal) {
       const res = await call('auth.test', { key: 'auth.test' }, () => client.auth.test(), signal);

@@ -140,6 +140,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     store: search,
     log,
     topic: config.topics.acknowledgements,
+    transitionsTopic: config.topics.transitions,
+    registry,
     logger: logger.child({ component: 'acknowledgements' }),
     recentComplaint: (id) => recentComplaint(id),
   });
@@ -241,8 +243,13 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       // The sink waits for Elasticsearch itself; the API must not wait for it.
       if (sink) sink.start().catch((err: unknown) => logger.error({ err }, 'sink failed to start'));
       // An API process without the stream role tails these; create them if this is the first process up.
-      if (api) await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.ratingsEnriched }, { name: config.topics.acknowledgements }]);
+      if (api) await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.ratingsEnriched }, { name: config.topics.acknowledgements }, { name: config.topics.transitions }]);
       if (remoteStatus) await remoteStatus.start();
+      if (slack && !sink) {
+        // The reminder search needs the complaints index's mapping (keyword status, date next_reminder_at);
+        // without a sink in this process nothing else creates the templates before the poster writes.
+        await search.ensureIndices().catch((err: unknown) => logger.warn({ err }, 'could not create the Elasticsearch indices yet; the sink will'));
+      }
       if (slack) await slack.start();
       if (api) address = await api.listen(config.port, config.host);
       if (demo) await demo.start();

@@ -33,6 +33,22 @@ export interface SlackConfig {
   readonly apiUrl: string;
   /** Complaints raised longer ago are not posted (0: all). @default 24 hours */
   readonly postMaxAgeMs: number;
+  /**
+   * SLACK_CLAIM_TIMEOUT_MS: a post or reminder claimed by an instance that
+   * stopped renewing it for this long (it crashed) is taken over. @default 60_000 // ms
+   */
+  readonly claimTimeoutMs?: number;
+}
+
+export interface LifecycleConfig {
+  /** REMIND_AFTER: first reminder this long after a complaint was raised, then again as long after each; 0: off. @default 900_000 // 15 minutes */
+  readonly remindAfterMs: number;
+  /** REMIND_MAX: reminders at most. @default 3 */
+  readonly remindMax: number;
+  /** ESCALATION_CHANNEL: where the one escalation post goes after the last reminder; null: no escalation. */
+  readonly escalationChannel: string | null;
+  /** ESCALATION_MENTION as Slack mrkdwn (`<!subteam^S…>` or `<@U…>`), or null. */
+  readonly escalationMention: string | null;
 }
 
 /** How the product authenticates to Elasticsearch (never logged). */
@@ -165,6 +181,8 @@ export interface Config {
     readonly rateLimits: Readonly<Record<ApiRole, RateLimit | null>>;
   };
   readonly slack: SlackConfig | null;
+  /** Reminders and escalation of unacknowledged complaints (docs/lifecycle.md). */
+  readonly lifecycle: LifecycleConfig;
   /**
    * The gateway's public base URL (PUBLIC_URL, no trailing slash), e.g.
    * `https://feedback.example.com`; null when not set.
@@ -439,7 +457,32 @@ function slack(env: Env): SlackConfig | null {
   if (channel === undefined) throw new ConfigError('SLACK_CHANNEL', 'is required when SLACK_BOT_TOKEN is set (a channel id such as C0123456789)');
   if (appToken !== null && !appToken.startsWith('xapp-')) throw new ConfigError('SLACK_APP_TOKEN', 'expected an app-level token starting with xapp-');
   const postMaxAgeMs = int(env, 'SLACK_POST_MAX_AGE_HOURS', 24, 0, 24 * 365) * 3_600_000;
-  return { botToken, signingSecret, appToken, channel, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, postMaxAgeMs };
+  const claimTimeoutMs = int(env, 'SLACK_CLAIM_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
+  return { botToken, signingSecret, appToken, channel, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, postMaxAgeMs, claimTimeoutMs };
+}
+
+/** `30s`, `15m`, `1h`, `2d` (or `0`) in ms. */
+export function parseDuration(name: string, v: string): number {
+  const m = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m || (m[2] === undefined && m[1] !== '0')) throw new ConfigError(name, `expected a duration such as 30s, 15m or 1h (or 0 for off), got ${JSON.stringify(v)}`);
+  const units: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(m[1]) * (units[m[2] ?? 'ms'] ?? 1);
+}
+
+function lifecycle(env: Env): LifecycleConfig {
+  const raw = str(env, 'REMIND_AFTER');
+  const remindAfterMs = raw === undefined ? 900_000 : parseDuration('REMIND_AFTER', raw);
+  if (remindAfterMs !== 0 && (remindAfterMs < 1_000 || remindAfterMs > 7 * 86_400_000)) throw new ConfigError('REMIND_AFTER', `expected 0 (off) or a duration between 1s and 7d, got ${JSON.stringify(raw)}`);
+  const escalationChannel = str(env, 'ESCALATION_CHANNEL') ?? null;
+  if (escalationChannel !== null && !/^[A-Z0-9]{2,32}$/.test(escalationChannel)) throw new ConfigError('ESCALATION_CHANNEL', `expected a Slack channel id such as C0123456789, got ${JSON.stringify(escalationChannel)}`);
+  const mention = str(env, 'ESCALATION_MENTION') ?? null;
+  let escalationMention: string | null = null;
+  if (mention !== null) {
+    if (/^S[A-Z0-9]{2,}$/.test(mention)) escalationMention = `<!subteam^${mention}>`;
+    else if (/^[UW][A-Z0-9]{2,}$/.test(mention)) escalationMention = `<@${mention}>`;
+    else throw new ConfigError('ESCALATION_MENTION', `expected a Slack user group id (S…) or user id (U…/W…), got ${JSON.stringify(mention)}`);
+  }
+  return { remindAfterMs, remindMax: int(env, 'REMIND_MAX', 3, 0, 100), escalationChannel, escalationMention };
 }
 
 /**
@@ -628,6 +671,7 @@ export function loadConfig(env: Env = process.env): Config {
       ratingsEnriched: topicName(env, 'TOPIC_RATINGS_ENRICHED', DEFAULT_TOPICS.ratingsEnriched),
       complaints: topicName(env, 'TOPIC_COMPLAINTS', DEFAULT_TOPICS.complaints),
       acknowledgements: topicName(env, 'TOPIC_ACKNOWLEDGEMENTS', DEFAULT_TOPICS.acknowledgements),
+      transitions: topicName(env, 'TOPIC_TRANSITIONS', DEFAULT_TOPICS.transitions),
       deadLetters: topicName(env, 'TOPIC_DEAD_LETTERS', DEFAULT_TOPICS.deadLetters),
     },
     indices: {
@@ -660,6 +704,7 @@ export function loadConfig(env: Env = process.env): Config {
       },
     },
     slack: slack(env),
+    lifecycle: lifecycle(env),
     publicUrl: publicUrl ?? null,
     dashboardUrl: (url(env, 'DASHBOARD_URL') ?? publicUrl)?.replace(/\/+$/, '') ?? null,
     demo: {

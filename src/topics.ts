@@ -6,6 +6,8 @@ export const DEFAULT_TOPICS = Object.freeze({
   ratingsEnriched: 'ratings-with-customer-data',
   complaints: 'UNHAPPY_PLATINUM_CUSTOMERS',
   acknowledgements: 'complaint-acknowledgements',
+  /** Every state change of a complaint (acknowledged, resolved); see docs/lifecycle.md. */
+  transitions: 'complaint-transitions',
   deadLetters: 'dead-letters',
 });
 

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { EnrichedRating as EnrichedRatingModel, Customer as CustomerModel, Complaint as ComplaintModel, Acknowledgement as AcknowledgementModel, SlackMessageRef as SlackMessageRefModel } from '../../src/domain/index.js';
+import type { EnrichedRating as EnrichedRatingModel, Customer as CustomerModel, Complaint as ComplaintModel, Acknowledgement as AcknowledgementModel, Resolution as ResolutionModel, SlackMessageRef as SlackMessageRefModel } from '../../src/domain/index.js';
+import type { ComplaintStatsDay as ComplaintStatsDayModel, StatsBucket as StatsBucketModel, HistogramBucket as HistogramBucketModel } from '../../src/ports/search.js';
 import type { RatingPageEdge as RatingPageEdgeModel, RatingPage as RatingPageModel, ComplaintPageEdge as ComplaintPageEdgeModel, ComplaintPage as ComplaintPageModel } from '../../src/api/api-models.js';
-import type { StatsBucket as StatsBucketModel, HistogramBucket as HistogramBucketModel } from '../../src/ports/search.js';
 import type { ProcessorStatus as ProcessorStatusModel } from '../../src/ports/stream-runtime.js';
 import type { ComplaintEvent as ComplaintEventModel } from '../../src/api/live-feed.js';
 import type { ApiContext } from '../../src/api/api-context.js';
@@ -62,17 +62,27 @@ export type AcknowledgementSource =
 /** A bad rating from a customer whose club status counts (by default: under 3 stars, platinum). */
 export type Complaint = {
   readonly __typename?: 'Complaint';
-  /** Who acknowledged it, when and how; null while OPEN. */
+  /** Who acknowledged it, when and how; null while OPEN (a RESOLVED complaint keeps it). */
   readonly acknowledgement?: Maybe<Acknowledgement>;
   /** The customer, as currently known. */
   readonly customer: Customer;
+  /** When the escalation was posted to ESCALATION_CHANNEL; null if not escalated. */
+  readonly escalatedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The id of the rating that raised it. */
   readonly id: Scalars['ID']['output'];
+  /** When the next reminder (or the escalation) is due; null when none is scheduled. */
+  readonly nextReminderAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the rating was given. */
   readonly raisedAt: Scalars['DateTime']['output'];
   readonly rating: Rating;
+  /** Reminders posted in its Slack thread so far (at most REMIND_MAX). */
+  readonly remindersSent: Scalars['Int']['output'];
+  /** Who resolved it, when, how and with which note; null until RESOLVED. */
+  readonly resolution?: Maybe<Resolution>;
   /** The Slack message announcing it, once posted. */
   readonly slackMessage?: Maybe<SlackMessage>;
+  /** Reminders are paused until then (kept after it passed); null if never snoozed. */
+  readonly snoozedUntil?: Maybe<Scalars['DateTime']['output']>;
   readonly status: ComplaintStatus;
 };
 
@@ -106,9 +116,32 @@ export type ComplaintRaisedEvent = {
   readonly replayed: Scalars['Boolean']['output'];
 };
 
+/** Complaints raised on one UTC day (by rating time) and how fast they were handled. */
+export type ComplaintStatsDay = {
+  readonly __typename?: 'ComplaintStatsDay';
+  /** Of those, acknowledged so far (RESOLVED included). */
+  readonly acknowledged: Scalars['Int']['output'];
+  /** Complaints raised that day. */
+  readonly count: Scalars['Int']['output'];
+  /** Start of the day (UTC). */
+  readonly day: Scalars['DateTime']['output'];
+  /** Median time from raised to acknowledged, seconds; null when none was acknowledged. */
+  readonly medianSecondsToAcknowledge?: Maybe<Scalars['Float']['output']>;
+  /** Median time from raised to resolved, seconds; null when none was resolved. */
+  readonly medianSecondsToResolve?: Maybe<Scalars['Float']['output']>;
+  /** 90th percentile time from raised to acknowledged, seconds. */
+  readonly p90SecondsToAcknowledge?: Maybe<Scalars['Float']['output']>;
+  /** 90th percentile time from raised to resolved, seconds. */
+  readonly p90SecondsToResolve?: Maybe<Scalars['Float']['output']>;
+  /** Of those, resolved so far. */
+  readonly resolved: Scalars['Int']['output'];
+};
+
+/** OPEN → ACKNOWLEDGED → RESOLVED; resolving an OPEN complaint acknowledges it in the same step. */
 export type ComplaintStatus =
   | 'ACKNOWLEDGED'
-  | 'OPEN';
+  | 'OPEN'
+  | 'RESOLVED';
 
 /** A customer (the `demo.CUSTOMERS` table, captured by CDC). */
 export type Customer = {
@@ -156,6 +189,20 @@ export type Mutation = {
    * BAD_USER_INPUT for a malformed id or a note over 2,000 characters.
    */
   readonly acknowledgeComplaint: AcknowledgeComplaintPayload;
+  /**
+   * Resolves a complaint (the customer was called back). The first resolution
+   * wins; later calls get ALREADY_RESOLVED and the winner. An OPEN complaint is
+   * acknowledged by the same call. Needs an `agent` key. Errors as
+   * acknowledgeComplaint.
+   */
+  readonly resolveComplaint: ResolveComplaintPayload;
+  /**
+   * Pauses the reminders of an OPEN complaint until `until` (after now, at most
+   * 24 hours ahead); they resume then. Needs an `agent` key. Errors:
+   * BAD_USER_INPUT for a time out of range or a complaint no longer OPEN,
+   * NOT_FOUND, CONFLICT (retriable) under heavy contention.
+   */
+  readonly snoozeComplaint: Complaint;
 };
 
 
@@ -166,6 +213,26 @@ export type Mutation = {
 export type MutationAcknowledgeComplaintArgs = {
   id: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Writes. Expected business outcomes (for example a complaint someone else
+ * acknowledged first) are in the payload; errors are for the unexpected.
+ */
+export type MutationResolveComplaintArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Writes. Expected business outcomes (for example a complaint someone else
+ * acknowledged first) are in the payload; errors are for the unexpected.
+ */
+export type MutationSnoozeComplaintArgs = {
+  id: Scalars['ID']['input'];
+  until: Scalars['DateTime']['input'];
 };
 
 /** Relay page information (https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo). */
@@ -206,6 +273,11 @@ export type Query = {
   readonly __typename?: 'Query';
   /** A complaint by id (the rating id), or null. */
   readonly complaint?: Maybe<Complaint>;
+  /**
+   * Complaints per day raised in [from, to) (default: the last 30 days up to
+   * now; at most 366 days), oldest first, empty days left out.
+   */
+  readonly complaintStats: ReadonlyArray<ComplaintStatsDay>;
   /** Complaints, most recent first, optionally only those with `status`. */
   readonly complaints: ComplaintConnection;
   /** A customer by id, or null. */
@@ -240,6 +312,16 @@ export type Query = {
  */
 export type QueryComplaintArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Reads. Every list is a Relay connection: pass `first` (1 to 100, default 20)
+ * and the `endCursor` of the previous page as `after`.
+ */
+export type QueryComplaintStatsArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -397,6 +479,32 @@ export type RatingStatsBucket = {
   readonly key: Scalars['String']['output'];
 };
 
+export type Resolution = {
+  readonly __typename?: 'Resolution';
+  readonly at: Scalars['DateTime']['output'];
+  /** An API key's name or a Slack user id. */
+  readonly by: Scalars['String']['output'];
+  /** A display name where known. */
+  readonly byName?: Maybe<Scalars['String']['output']>;
+  readonly note?: Maybe<Scalars['String']['output']>;
+  readonly via: AcknowledgementSource;
+};
+
+export type ResolveComplaintPayload = {
+  readonly __typename?: 'ResolveComplaintPayload';
+  /** The complaint as it is now (RESOLVED either way). */
+  readonly complaint: Complaint;
+  readonly outcome: ResolveOutcome;
+  /** The resolution that counts: this call's, or the earlier winner's. */
+  readonly resolution: Resolution;
+};
+
+export type ResolveOutcome =
+  /** Someone else was first; `resolution` says who and when. */
+  | 'ALREADY_RESOLVED'
+  /** This call resolved the complaint. */
+  | 'RESOLVED';
+
 export type SlackMessage = {
   readonly __typename?: 'SlackMessage';
   readonly channel: Scalars['String']['output'];
@@ -456,7 +564,7 @@ export type Subscription = {
    * duplicate when `after` holds the last cursor it received.
    */
   readonly complaintRaised: ComplaintRaisedEvent;
-  /** Complaints as they change (acknowledged from GraphQL or Slack); only complaint `id` if given. Too far behind: closed with 1013 (SLOW_CONSUMER). */
+  /** Complaints as they change state (acknowledged, resolved; from GraphQL or Slack); only complaint `id` if given. Too far behind: closed with 1013 (SLOW_CONSUMER). */
   readonly complaintUpdated: Complaint;
   /** Each enriched rating as it is joined, when it matches `filter`. Too far behind: closed with 1013 (SLOW_CONSUMER). */
   readonly ratingAdded: Rating;
@@ -600,6 +708,7 @@ export type ResolversTypes = {
   ComplaintConnection: ResolverTypeWrapper<ComplaintPageModel>;
   ComplaintEdge: ResolverTypeWrapper<ComplaintPageEdgeModel>;
   ComplaintRaisedEvent: ResolverTypeWrapper<ComplaintEventModel>;
+  ComplaintStatsDay: ResolverTypeWrapper<ComplaintStatsDayModel>;
   ComplaintStatus: ComplaintStatus;
   Customer: ResolverTypeWrapper<CustomerModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -620,6 +729,9 @@ export type ResolversTypes = {
   RatingHistogramBucket: ResolverTypeWrapper<HistogramBucketModel>;
   RatingSort: RatingSort;
   RatingStatsBucket: ResolverTypeWrapper<StatsBucketModel>;
+  Resolution: ResolverTypeWrapper<ResolutionModel>;
+  ResolveComplaintPayload: ResolverTypeWrapper<Omit<ResolveComplaintPayload, 'complaint' | 'resolution'> & { complaint: ResolversTypes['Complaint'], resolution: ResolversTypes['Resolution'] }>;
+  ResolveOutcome: ResolveOutcome;
   SafeInt: ResolverTypeWrapper<Scalars['SafeInt']['output']>;
   SlackMessage: ResolverTypeWrapper<SlackMessageRefModel>;
   StreamProcessor: ResolverTypeWrapper<ProcessorStatusModel>;
@@ -638,6 +750,7 @@ export type ResolversParentTypes = {
   ComplaintConnection: ComplaintPageModel;
   ComplaintEdge: ComplaintPageEdgeModel;
   ComplaintRaisedEvent: ComplaintEventModel;
+  ComplaintStatsDay: ComplaintStatsDayModel;
   Customer: CustomerModel;
   DateTime: Scalars['DateTime']['output'];
   Float: Scalars['Float']['output'];
@@ -653,6 +766,8 @@ export type ResolversParentTypes = {
   RatingFilter: RatingFilter;
   RatingHistogramBucket: HistogramBucketModel;
   RatingStatsBucket: StatsBucketModel;
+  Resolution: ResolutionModel;
+  ResolveComplaintPayload: Omit<ResolveComplaintPayload, 'complaint' | 'resolution'> & { complaint: ResolversParentTypes['Complaint'], resolution: ResolversParentTypes['Resolution'] };
   SafeInt: Scalars['SafeInt']['output'];
   SlackMessage: SlackMessageRefModel;
   StreamProcessor: ProcessorStatusModel;
@@ -678,10 +793,15 @@ export type AcknowledgementResolvers<ContextType = ApiContext, ParentType extend
 export type ComplaintResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Complaint'] = ResolversParentTypes['Complaint']> = {
   acknowledgement?: Resolver<Maybe<ResolversTypes['Acknowledgement']>, ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  escalatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nextReminderAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   raisedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   rating?: Resolver<ResolversTypes['Rating'], ParentType, ContextType>;
+  remindersSent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['Resolution']>, ParentType, ContextType>;
   slackMessage?: Resolver<Maybe<ResolversTypes['SlackMessage']>, ParentType, ContextType>;
+  snoozedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ComplaintStatus'], ParentType, ContextType>;
 };
 
@@ -704,6 +824,17 @@ export type ComplaintRaisedEventResolvers<ContextType = ApiContext, ParentType e
   replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type ComplaintStatsDayResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ComplaintStatsDay'] = ResolversParentTypes['ComplaintStatsDay']> = {
+  acknowledged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  medianSecondsToAcknowledge?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  medianSecondsToResolve?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p90SecondsToAcknowledge?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p90SecondsToResolve?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  resolved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type CustomerResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
   clubStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   comments?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -724,6 +855,8 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type MutationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acknowledgeComplaint?: Resolver<ResolversTypes['AcknowledgeComplaintPayload'], ParentType, ContextType, RequireFields<MutationAcknowledgeComplaintArgs, 'id'>>;
+  resolveComplaint?: Resolver<ResolversTypes['ResolveComplaintPayload'], ParentType, ContextType, RequireFields<MutationResolveComplaintArgs, 'id'>>;
+  snoozeComplaint?: Resolver<ResolversTypes['Complaint'], ParentType, ContextType, RequireFields<MutationSnoozeComplaintArgs, 'id' | 'until'>>;
 };
 
 export type PageInfoResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -741,6 +874,7 @@ export type PipelineResolvers<ContextType = ApiContext, ParentType extends Resol
 
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   complaint?: Resolver<Maybe<ResolversTypes['Complaint']>, ParentType, ContextType, RequireFields<QueryComplaintArgs, 'id'>>;
+  complaintStats?: Resolver<ReadonlyArray<ResolversTypes['ComplaintStatsDay']>, ParentType, ContextType, Partial<QueryComplaintStatsArgs>>;
   complaints?: Resolver<ResolversTypes['ComplaintConnection'], ParentType, ContextType, RequireFields<QueryComplaintsArgs, 'first'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType>;
@@ -787,6 +921,20 @@ export type RatingStatsBucketResolvers<ContextType = ApiContext, ParentType exte
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ResolutionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Resolution'] = ResolversParentTypes['Resolution']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  byName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  via?: Resolver<ResolversTypes['AcknowledgementSource'], ParentType, ContextType>;
+};
+
+export type ResolveComplaintPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ResolveComplaintPayload'] = ResolversParentTypes['ResolveComplaintPayload']> = {
+  complaint?: Resolver<ResolversTypes['Complaint'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ResolveOutcome'], ParentType, ContextType>;
+  resolution?: Resolver<ResolversTypes['Resolution'], ParentType, ContextType>;
+};
+
 export interface SafeIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['SafeInt'], any> {
   name: 'SafeInt';
 }
@@ -831,6 +979,7 @@ export type Resolvers<ContextType = ApiContext> = {
   ComplaintConnection?: ComplaintConnectionResolvers<ContextType>;
   ComplaintEdge?: ComplaintEdgeResolvers<ContextType>;
   ComplaintRaisedEvent?: ComplaintRaisedEventResolvers<ContextType>;
+  ComplaintStatsDay?: ComplaintStatsDayResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
@@ -842,6 +991,8 @@ export type Resolvers<ContextType = ApiContext> = {
   RatingEdge?: RatingEdgeResolvers<ContextType>;
   RatingHistogramBucket?: RatingHistogramBucketResolvers<ContextType>;
   RatingStatsBucket?: RatingStatsBucketResolvers<ContextType>;
+  Resolution?: ResolutionResolvers<ContextType>;
+  ResolveComplaintPayload?: ResolveComplaintPayloadResolvers<ContextType>;
   SafeInt?: GraphQLScalarType;
   SlackMessage?: SlackMessageResolvers<ContextType>;
   StreamProcessor?: StreamProcessorResolvers<ContextType>;

@@ -1,4 +1,4 @@
-import type { AcknowledgementResolvers, AcknowledgementSource, ComplaintRaisedEventResolvers, ComplaintResolvers } from '../__generated__/types.js';
+import type { AcknowledgementResolvers, AcknowledgementSource, ComplaintRaisedEventResolvers, ComplaintResolvers, ResolutionResolvers } from '../__generated__/types.js';
 import { AckVia } from '../../src/domain/index.js';
 import { assertNever } from '../../src/errors.js';
 import { perEvent } from '../live.js';
@@ -8,10 +8,19 @@ export const Complaint: ComplaintResolvers = {
   // The customer as currently indexed; the one joined into the rating when the
   // index has none or cannot answer (a live event must not fail for a lookup).
   customer: (c, _args, ctx, info) => perEvent(ctx, info, c, 'customer', async () => (await ctx.loaders.customer.load(c.rating.customer.id).catch(() => null)) ?? c.rating.customer),
+  resolution: (c) => c.resolution ?? null,
+  remindersSent: (c) => c.reminders?.sent ?? 0,
+  nextReminderAt: (c) => c.reminders?.nextAt ?? null,
+  escalatedAt: (c) => c.reminders?.escalatedAt ?? null,
+  snoozedUntil: (c) => c.reminders?.snoozedUntil ?? null,
 };
 
 export const Acknowledgement: AcknowledgementResolvers = {
   via: (a) => source(a.via),
+};
+
+export const Resolution: ResolutionResolvers = {
+  via: (r) => source(r.via),
 };
 
 function source(via: AckVia): AcknowledgementSource {

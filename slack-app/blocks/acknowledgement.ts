@@ -19,3 +19,23 @@ export function acknowledgeFailedMessage(reason: string): SlackMessageContent {
   const text = `Sorry, the complaint could not be acknowledged: ${escapeText(reason)}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${text}` } }] };
 }
+
+/** Told to a clicker of Resolve who was not first: who was, and when. */
+export function alreadyResolvedMessage(r: Acknowledgement, clickerId: string): SlackMessageContent {
+  const at = Date.parse(r.at);
+  const when = Number.isNaN(at) ? escapeText(r.at) : slackDate(at);
+  const text = r.by === clickerId ? `You already resolved this complaint at ${when}.` : `This complaint was already resolved by ${acknowledgerText(r)} at ${when}.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:information_source: ${text}` } }] };
+}
+
+/** Told to a clicker of Snooze: until when. */
+export function snoozedMessage(until: number): SlackMessageContent {
+  const text = `Reminders for this complaint are snoozed until ${slackDate(until)}.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:zzz: ${text}` } }] };
+}
+
+/** Told to a clicker when a Resolve or Snooze could not be done. */
+export function actionFailedMessage(what: string, reason: string): SlackMessageContent {
+  const text = `Sorry, the complaint could not be ${what}: ${escapeText(reason)}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${text}` } }] };
+}

@@ -74,3 +74,11 @@ export function acknowledgedText(ack: Acknowledgement): string {
 export function dashboardLink(base: string, complaintId: string): string {
   return `${base.replace(/\/+$/, '')}/complaints/${encodeURIComponent(complaintId)}`;
 }
+
+/** `Resolved by <@U123> at <!date…>`, plus the note when there is one. */
+export function resolvedText(r: Acknowledgement): string {
+  const at = Date.parse(r.at);
+  const when = Number.isNaN(at) ? escapeText(r.at) : slackDate(at);
+  const note = r.note ? `\n>${escapeText(r.note).replace(/\n/g, '\n>')}` : '';
+  return `:checkered_flag: Resolved by ${acknowledgerText(r)} at ${when}${note}`;
+}

@@ -8,4 +8,6 @@ export interface ListenerDeps {
   readonly api: SlackApi;
   readonly logger: Logger;
   readonly dashboardUrl: string | null;
+  /** The clock of the Snooze button. @default Date.now */
+  readonly now?: () => number;
 }

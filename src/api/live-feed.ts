@@ -27,7 +27,10 @@ import {
   openComplaint,
   parseAcknowledgement,
   parseEnrichedRecord,
+  parseTransition,
+  TransitionKind,
   type Acknowledgement,
+  type Transition,
   type Complaint,
   type EnrichedRating,
   type Result,
@@ -40,12 +43,13 @@ import { compareOffsets, decodeCursor, encodeCursor, nextOffset, type Positions 
 import { jsonDecoder, type RecordDecoder } from '../services/record-codec.js';
 import { retry } from '../retry.js';
 
-export const LIVE_STREAMS = ['complaints', 'ratings', 'acknowledgements'] as const;
+export const LIVE_STREAMS = ['complaints', 'ratings', 'acknowledgements', 'transitions'] as const;
 export type LiveStream = (typeof LIVE_STREAMS)[number];
 
 export interface LiveFeedOptions {
   log: EventLog;
-  topics: { readonly complaints: string; readonly ratingsEnriched: string; readonly acknowledgements: string };
+  /** `transitions` (complaint-transitions): resolutions reach {@link LiveFeed.updates} only when set. */
+  topics: { readonly complaints: string; readonly ratingsEnriched: string; readonly acknowledgements: string; readonly transitions?: string };
   /** Events queued for one subscriber before it is ended as slow. @default 1_000 */
   bufferSize?: number;
   logger?: Logger;
@@ -110,6 +114,13 @@ export interface LiveFeed {
   /** Acknowledgements as published, from every instance and surface (GraphQL, Slack). */
   acknowledgements(options?: SubscribeOptions & { readonly complaintId?: string | null }): Promise<AsyncIterableIterator<Acknowledgement>>;
   /**
+   * Every transition of a complaint: acknowledgements (from
+   * `complaint-acknowledgements`, as {@link LiveFeed.acknowledgements}) and
+   * resolutions (from the transitions topic). One object per event for all
+   * subscribers (it keys {@link LiveFeed.shared}).
+   */
+  updates(options?: SubscribeOptions & { readonly complaintId?: string | null }): Promise<AsyncIterableIterator<Transition>>;
+  /**
    * A complaint this instance saw on the complaints topic lately (as raised,
    * state OPEN), or null. Lets an acknowledgement arrive before the sink has
    * indexed the complaint. Only complaints seen since the feed started.
@@ -169,7 +180,24 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     key: (a) => `${a.complaintId}\u0000${a.at}`,
     size: recentAcknowledgements,
   });
-  const hubs: Readonly<Record<LiveStream, Pick<Hub<never>, 'size' | 'start' | 'stop'>>> = { complaints: complaintsHub, ratings: ratingsHub, acknowledgements: acksHub };
+  // Resolutions only: acknowledgements come from their own topic, which every publisher writes.
+  const transitionsHub = topics.transitions
+    ? new Hub<Transition>('transitions', topics.transitions, log, logger, parseTransition, { key: (t) => `${t.complaintId}\u0000${t.kind}\u0000${t.at}`, size: recentAcknowledgements })
+    : null;
+  /** One transition object per delivered acknowledgement, shared by every subscriber of {@link LiveFeed.updates}. */
+  const ackTransitions = new WeakMap<Acknowledgement, Transition>();
+  const asTransition = (a: Acknowledgement): Transition => {
+    let t = ackTransitions.get(a);
+    if (!t) ackTransitions.set(a, (t = { ...a, kind: TransitionKind.Acknowledged }));
+    return t;
+  };
+  const none: Pick<Hub<never>, 'size' | 'start' | 'stop'> = { size: 0, start: async () => undefined, stop: async () => undefined };
+  const hubs: Readonly<Record<LiveStream, Pick<Hub<never>, 'size' | 'start' | 'stop'>>> = {
+    complaints: complaintsHub,
+    ratings: ratingsHub,
+    acknowledgements: acksHub,
+    transitions: transitionsHub ?? none,
+  };
   let stopped = false;
 
   function checkRunning(): void {
@@ -239,6 +267,25 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     acknowledgements: (o = {}) => {
       const id = o.complaintId ?? null;
       return simple(acksHub, o, (a) => id === null || a.complaintId === id, (d) => d.value);
+    },
+    async updates(o = {}) {
+      const id = o.complaintId ?? null;
+      checkRunning();
+      await Promise.all([acksHub.start(), transitionsHub?.start()]);
+      checkRunning();
+      const onAck: Listener<Acknowledgement> = (d) => {
+        if (id === null || d.value.complaintId === id) queue.push(asTransition(d.value));
+      };
+      const onTransition: Listener<Transition> = (d) => {
+        if (d.value.kind === TransitionKind.Resolved && (id === null || d.value.complaintId === id)) queue.push(d.value);
+      };
+      const queue: BoundedQueue<Transition> = queueFor<Transition>('transitions', o, () => {
+        acksHub.remove(onAck);
+        transitionsHub?.remove(onTransition);
+      });
+      acksHub.add(onAck, () => queue.end());
+      transitionsHub?.add(onTransition, () => queue.end());
+      return queue;
     },
     subscriberCount(stream) {
       return stream ? hubs[stream].size : Object.values(hubs).reduce((n, h) => n + h.size, 0);

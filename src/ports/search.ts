@@ -3,7 +3,7 @@
  * complaint store. Implemented by the Elasticsearch adapter and the in-memory
  * adapter; one contract test suite runs against both.
  */
-import type { Complaint, Customer, EnrichedRating, SlackMessageRef, Acknowledgement, ComplaintStatus } from '../domain/index.js';
+import type { Complaint, Customer, EnrichedRating, SlackMessageRef, Acknowledgement, ComplaintStatus, ReminderState, Resolution } from '../domain/index.js';
 import type { AppError } from '../errors.js';
 
 export interface RatingFilter {
@@ -50,6 +50,31 @@ export interface HistogramBucket {
   readonly averageStars: number | null;
 }
 
+/** Complaints raised on one UTC day, and how fast they were handled. */
+export interface ComplaintStatsDay {
+  /** Start of the day (UTC), epoch ms. */
+  readonly day: number;
+  /** Complaints raised that day. */
+  readonly count: number;
+  /** Of those, acknowledged (RESOLVED included) / resolved so far. */
+  readonly acknowledged: number;
+  readonly resolved: number;
+  /** Median and 90th percentile of the time from raised (rating time) to acknowledged / resolved, ms; null when none. */
+  readonly acknowledgeMedianMs: number | null;
+  readonly acknowledgeP90Ms: number | null;
+  readonly resolveMedianMs: number | null;
+  readonly resolveP90Ms: number | null;
+}
+
+/** Percentiles as both adapters compute them: linear interpolation between the sorted values (rank q·(n−1)). */
+export function percentile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = q * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
 /** One search of ratings: what {@link SearchIndex.searchRatings} takes. */
 export interface RatingQuery {
   readonly filter?: RatingFilter;
@@ -77,6 +102,12 @@ export interface SearchIndex {
   searchComplaints(q: { status?: ComplaintStatus | null; first: number; after?: string | null }): Promise<Page<Complaint>>;
   getComplaint(id: string): Promise<Complaint | null>;
   getComplaintsByIds(ids: readonly string[]): Promise<readonly (Complaint | null)[]>;
+  /**
+   * Complaints per UTC day of their rating time within [from, to) (epoch ms,
+   * either end open), oldest first, empty days left out: counts and the median
+   * and 90th percentile of the times to acknowledge and to resolve.
+   */
+  complaintStats(q: { readonly from?: number; readonly to?: number }): Promise<readonly ComplaintStatsDay[]>;
   ping(): Promise<boolean>;
 }
 
@@ -116,6 +147,14 @@ export interface DocVersion {
 
 export type UpdateOutcome = 'ok' | 'conflict' | 'not_found';
 
+/** Fields of {@link ReminderState} to change in one conditional update; absent ones are kept. */
+export type ReminderPatch = { readonly [K in keyof ReminderState]?: ReminderState[K] };
+
+export interface TransitionOptions {
+  /** When the complaint was raised (its rating time), epoch ms: the time to acknowledge / resolve is stored for {@link SearchIndex.complaintStats}. */
+  readonly raisedAt?: number;
+}
+
 export interface ComplaintStore {
   get(id: string): Promise<{
     readonly complaint: Complaint;
@@ -128,6 +167,8 @@ export interface ComplaintStore {
      * published, or acknowledged before the flag existed.
      */
     readonly acknowledgementPublished?: boolean;
+    /** As `acknowledgementPublished`, for the resolution (set by {@link ComplaintStore.resolve}). */
+    readonly resolutionPublished?: boolean;
   } | null>;
   /** Creates the complaint unless it exists; never resets an existing one. */
   createIfAbsent(complaint: Complaint): Promise<void>;
@@ -136,7 +177,27 @@ export interface ComplaintStore {
    * `expected`; in the same update, marks the acknowledgement as not yet
    * published (`acknowledgementPublished: false`).
    */
-  acknowledge(id: string, ack: Acknowledgement, expected: DocVersion): Promise<UpdateOutcome>;
+  acknowledge(id: string, ack: Acknowledgement, expected: DocVersion, options?: TransitionOptions): Promise<UpdateOutcome>;
+  /**
+   * Sets status RESOLVED with `resolution`, only if the document is still at
+   * `expected`, marking it not yet published (`resolutionPublished: false`)
+   * and clearing the next reminder. With `acknowledge` (a complaint resolved
+   * while OPEN) the same update also acknowledges it, as
+   * {@link ComplaintStore.acknowledge} would.
+   */
+  resolve(id: string, resolution: Resolution, expected: DocVersion, options?: TransitionOptions & { readonly acknowledge?: Acknowledgement }): Promise<UpdateOutcome>;
+  /** As {@link ComplaintStore.markAcknowledgementPublished}, for the resolution. */
+  markResolutionPublished(id: string): Promise<void>;
+  /** As {@link ComplaintStore.unpublishedAcknowledgements}, for resolutions (by `resolvedBefore`). */
+  unpublishedResolutions(q: { readonly resolvedBefore: string; readonly limit: number }): Promise<readonly Resolution[]>;
+  /** Changes reminder state (claims, counts, snooze), only if the document is still at `expected`. */
+  updateReminders(id: string, patch: ReminderPatch, expected: DocVersion): Promise<UpdateOutcome>;
+  /**
+   * Ids of OPEN complaints whose next reminder is due (`nextAt <= now`,
+   * ISO-8601), most overdue first, at most `limit`: one bounded search per
+   * poll of the reminder scheduler.
+   */
+  dueReminders(q: { readonly now: string; readonly limit: number }): Promise<readonly string[]>;
   /**
    * Records that the acknowledgement of `id` was published (an unconditional
    * partial update: only ever false → true). An unknown id is ignored.
@@ -149,8 +210,12 @@ export interface ComplaintStore {
    * process that died between the update and the publish).
    */
   unpublishedAcknowledgements(q: { readonly acknowledgedBefore: string; readonly limit: number }): Promise<readonly Acknowledgement[]>;
-  /** Records (or, with null, clears) where the Slack message lives, only if still at `expected`. */
-  setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion): Promise<UpdateOutcome>;
+  /**
+   * Records (or, with null, clears) where the Slack message lives, only if
+   * still at `expected`; with `nextReminderAt`, schedules the first reminder
+   * in the same update.
+   */
+  setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion, options?: { readonly nextReminderAt?: string | null }): Promise<UpdateOutcome>;
 }
 
 /** Largest `first` a search accepts; more is a BadInputError. */

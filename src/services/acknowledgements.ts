@@ -1,6 +1,7 @@
 /**
- * The one acknowledgement service, used by the GraphQL mutation and the Slack
- * button alike. The first acknowledgement wins: the complaint document is
+ * The one acknowledgement service (and, since the complaint lifecycle, the
+ * resolution and snooze service: docs/lifecycle.md), used by the GraphQL
+ * mutations and the Slack buttons alike. The first acknowledgement wins: the complaint document is
  * updated with optimistic concurrency (Elasticsearch `if_seq_no` /
  * `if_primary_term`), and a loser learns who won and when. Each winning
  * acknowledgement is published to `complaint-acknowledgements` so every
@@ -13,19 +14,27 @@
  * failed publish or a crash between update and publish left behind. So an
  * acknowledgement is published at least once; the live feed removes repeats.
  */
+import { Histogram, type Registry } from 'prom-client';
 import {
   type AckVia,
   ComplaintStatus,
   MAX_NOTE_LENGTH,
+  NO_REMINDERS,
+  TransitionKind,
   acknowledgementToRecord,
+  transitionToRecord,
   type Acknowledgement,
   type Complaint,
+  type Resolution,
 } from '../domain/index.js';
-import { BadInputError, NotFoundError, invariant, isRetriable } from '../errors.js';
+import { BadInputError, ConflictError, NotFoundError, isRetriable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { EventLog } from '../ports/event-log.js';
-import type { ComplaintStore } from '../ports/search.js';
+import type { EventLog, OutRecord } from '../ports/event-log.js';
+import type { ComplaintStore, DocVersion } from '../ports/search.js';
 import { retry } from '../retry.js';
+
+/** The longest snooze accepted. @default 86_400_000 // 24 hours */
+export const MAX_SNOOZE_MS = 86_400_000;
 
 export interface AcknowledgeInput {
   readonly complaintId: string;
@@ -41,8 +50,35 @@ export type AcknowledgeOutcome =
   /** Somebody else was first; `complaint.acknowledgement` says who and when. */
   | { readonly kind: 'already_acknowledged'; readonly complaint: Complaint };
 
+/** Who resolves: the same fields as an acknowledgement. */
+export type ResolveInput = AcknowledgeInput;
+
+export type ResolveOutcome =
+  | { readonly kind: 'resolved'; readonly complaint: Complaint }
+  /** Somebody else was first; `complaint.resolution` says who and when. */
+  | { readonly kind: 'already_resolved'; readonly complaint: Complaint };
+
+export interface SnoozeInput {
+  readonly complaintId: string;
+  /** Reminders pause until then: after now, at most {@link MAX_SNOOZE_MS} ahead. */
+  readonly until: Date;
+  readonly by: string;
+}
+
 export interface AcknowledgementService {
   acknowledge(input: AcknowledgeInput): Promise<AcknowledgeOutcome>;
+  /**
+   * Resolves a complaint, first wins. An OPEN complaint is acknowledged by the
+   * same update (same person and time). Errors as {@link AcknowledgementService.acknowledge}.
+   */
+  resolve(input: ResolveInput): Promise<ResolveOutcome>;
+  /**
+   * Pauses the reminders of an OPEN complaint until `until` (they resume
+   * then; a reminder already due later than `until` keeps its time).
+   * @throws BadInputError for a time not in (now, now + 24 h], or a complaint no longer OPEN
+   * @throws ConflictError (retriable) under heavy contention on the complaint
+   */
+  snooze(input: SnoozeInput): Promise<Complaint>;
   /**
    * Starts the sweeper: every `sweepIntervalMs`, acknowledgements stored but
    * not published (a failed publish, a process that died between the update
@@ -58,7 +94,12 @@ export interface AcknowledgementService {
 export interface AcknowledgementServiceOptions {
   store: ComplaintStore;
   log: EventLog;
+  /** `complaint-acknowledgements` (config.topics.acknowledgements). */
   topic: string;
+  /** `complaint-transitions` (config.topics.transitions): every transition is also published there when set. */
+  transitionsTopic?: string;
+  /** Registers the histograms of time to acknowledge and to resolve here. */
+  registry?: Registry;
   logger: Logger;
   now?: () => Date;
   /** Concurrency conflicts tolerated before giving up. @default 20 */
@@ -85,6 +126,7 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
     store,
     log,
     topic,
+    transitionsTopic,
     logger,
     now = () => new Date(),
     maxConflicts = 20,
@@ -94,62 +136,72 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
     sweepMinAgeMs = 5_000,
     sweepBatchSize = 100,
   } = o;
-  /** Publishes in flight per complaint: concurrent callers and the sweeper share one. */
+  const metrics = o.registry ? transitionMetrics(o.registry) : null;
+  /** Publishes in flight per transition and complaint: concurrent callers and the sweeper share one. */
   const publishing = new Map<string, Promise<boolean>>();
   let aborter = new AbortController();
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<number> | null = null;
 
-  async function publish(ack: Acknowledgement): Promise<void> {
-    // The document already says ACKNOWLEDGED; keep trying to tell everyone.
-    await retry(
-      () => log.produce([{ topic, key: ack.complaintId, value: JSON.stringify(acknowledgementToRecord(ack)) }]),
-      {
-        maxAttempts: publishAttempts,
-        initialDelayMs: 100,
-        shouldRetry: () => true,
-        signal: aborter.signal,
-        onRetry: (err, attempt) => logger.warn({ err, attempt, topic }, 'publishing acknowledgement failed; retrying'),
-      },
-    );
+  function records(kind: TransitionKind, t: Acknowledgement): OutRecord[] {
+    const out: OutRecord[] = [];
+    if (kind === TransitionKind.Acknowledged) out.push({ topic, key: t.complaintId, value: JSON.stringify(acknowledgementToRecord(t)) });
+    if (transitionsTopic) out.push({ topic: transitionsTopic, key: t.complaintId, value: JSON.stringify(transitionToRecord({ ...t, kind })) });
+    return out;
+  }
+
+  async function publish(kind: TransitionKind, t: Acknowledgement): Promise<void> {
+    const batch = records(kind, t);
+    if (batch.length === 0) return;
+    // The document already says so; keep trying to tell everyone.
+    await retry(() => log.produce(batch), {
+      maxAttempts: publishAttempts,
+      initialDelayMs: 100,
+      shouldRetry: () => true,
+      signal: aborter.signal,
+      onRetry: (err, attempt) => logger.warn({ err, attempt, kind }, 'publishing a complaint transition failed; retrying'),
+    });
   }
 
   /**
-   * Publishes a stored acknowledgement and clears its outbox flag; true when
+   * Publishes a stored transition and clears its outbox flag; true when
    * published. A failure is logged, not thrown: the flag stays false and the
-   * sweeper tries again. One publish per complaint at a time.
+   * sweeper tries again. One publish per transition and complaint at a time.
    */
-  function publishStored(ack: Acknowledgement): Promise<boolean> {
-    const running = publishing.get(ack.complaintId);
+  function publishStored(kind: TransitionKind, t: Acknowledgement): Promise<boolean> {
+    const key = `${kind}:${t.complaintId}`;
+    const running = publishing.get(key);
     if (running) return running;
     const p = (async () => {
       try {
-        await publish(ack);
+        await publish(kind, t);
       } catch (err) {
-        logger.warn({ err, complaintId: ack.complaintId, topic }, 'acknowledgement stored but not published yet; the sweeper will publish it');
+        logger.warn({ err, complaintId: t.complaintId, kind }, 'transition stored but not published yet; the sweeper will publish it');
         return false;
       }
       try {
-        await store.markAcknowledgementPublished(ack.complaintId);
+        await (kind === TransitionKind.Acknowledged ? store.markAcknowledgementPublished(t.complaintId) : store.markResolutionPublished(t.complaintId));
       } catch (err) {
         // Published; at worst the sweeper publishes it once more (subscribers deduplicate).
-        logger.warn({ err, complaintId: ack.complaintId }, 'acknowledgement published but not marked so');
+        logger.warn({ err, complaintId: t.complaintId, kind }, 'transition published but not marked so');
       }
       return true;
-    })().finally(() => publishing.delete(ack.complaintId));
-    publishing.set(ack.complaintId, p);
+    })().finally(() => publishing.delete(key));
+    publishing.set(key, p);
     return p;
   }
 
   async function sweepOnce(): Promise<number> {
     const before = new Date(now().getTime() - sweepMinAgeMs).toISOString();
-    const pending = await store.unpublishedAcknowledgements({ acknowledgedBefore: before, limit: sweepBatchSize });
+    const acks = await store.unpublishedAcknowledgements({ acknowledgedBefore: before, limit: sweepBatchSize });
+    const resolutions = await store.unpublishedResolutions({ resolvedBefore: before, limit: sweepBatchSize });
+    const pending: ReadonlyArray<readonly [TransitionKind, Acknowledgement]> = [...acks.map((a) => [TransitionKind.Acknowledged, a] as const), ...resolutions.map((r) => [TransitionKind.Resolved, r] as const)];
     let published = 0;
-    for (const ack of pending) {
+    for (const [kind, t] of pending) {
       if (aborter.signal.aborted) break;
-      if (await publishStored(ack)) published++;
+      if (await publishStored(kind, t)) published++;
     }
-    if (pending.length > 0) logger.info({ pending: pending.length, published }, 'swept unpublished acknowledgements');
+    if (pending.length > 0) logger.info({ pending: pending.length, published }, 'swept unpublished transitions');
     return published;
   }
 
@@ -160,64 +212,182 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
     return sweeping;
   }
 
+  function checkId(raw: string): string {
+    const id = raw.trim();
+    if (!/^\d{1,19}$/.test(id)) throw new BadInputError(`complaint id must be a rating id (digits), got ${JSON.stringify(raw)}`);
+    return id;
+  }
+
+  function checkNote(raw: string | null | undefined): string | null {
+    const note = raw?.trim() || null;
+    if (note !== null && note.length > MAX_NOTE_LENGTH) throw new BadInputError(`note is ${note.length} characters long; at most ${MAX_NOTE_LENGTH} are accepted`);
+    return note;
+  }
+
+  /** The stored complaint, created first from the live feed's recent ones if the sink has not indexed it yet. */
+  async function load(id: string): Promise<NonNullable<Awaited<ReturnType<ComplaintStore['get']>>>> {
+    let current = await store.get(id);
+    if (!current) {
+      const raised = recentComplaint?.(id);
+      if (raised) {
+        await store.createIfAbsent(raised);
+        current = await store.get(id);
+      }
+    }
+    if (!current) throw new NotFoundError('complaint', id);
+    return current;
+  }
+
+  /**
+   * Runs one conditional update until it applies or `settled` says the
+   * complaint no longer needs it. A failed update of unknown outcome is
+   * looked at again (the next read tells whether it applied).
+   */
+  async function contend<T>(
+    id: string,
+    settled: (current: NonNullable<Awaited<ReturnType<ComplaintStore['get']>>>, attempt: number) => Promise<T | undefined>,
+    update: (current: NonNullable<Awaited<ReturnType<ComplaintStore['get']>>>, version: DocVersion) => Promise<'ok' | 'conflict' | 'not_found'>,
+    won: (current: NonNullable<Awaited<ReturnType<ComplaintStore['get']>>>) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; attempt <= maxConflicts; attempt++) {
+      const current = await load(id);
+      const done = await settled(current, attempt);
+      if (done !== undefined) return done;
+      let outcome;
+      try {
+        outcome = await update(current, current.version);
+      } catch (err) {
+        if (attempt < maxConflicts && isRetriable(err)) {
+          logger.warn({ err, complaintId: id }, 'complaint update failed; checking whether it was applied');
+          continue;
+        }
+        throw err;
+      }
+      if (outcome === 'not_found') throw new NotFoundError('complaint', id);
+      if (outcome === 'ok') return won(current);
+      // conflict: someone changed the document; look again.
+    }
+    throw new ConflictError(`complaint ${id} is being changed by many others at once (${maxConflicts} conflicts in a row); try again`, { retriable: true, details: { complaintId: id } });
+  }
+
+  const sameAs = (a: Acknowledgement | null | undefined, b: Acknowledgement): boolean => !!a && a.by === b.by && a.at === b.at && a.via === b.via;
+
+  function observe(which: 'ack' | 'resolve', complaint: Complaint, at: string): void {
+    const seconds = (Date.parse(at) - complaint.rating.ratingTime) / 1000;
+    if (metrics && Number.isFinite(seconds)) metrics[which].observe(Math.max(0, seconds));
+  }
+
   return {
     async acknowledge(input) {
-      const id = input.complaintId.trim();
-      if (!/^\d{1,19}$/.test(id)) throw new BadInputError(`complaint id must be a rating id (digits), got ${JSON.stringify(input.complaintId)}`);
-      const note = input.note?.trim() || null;
-      if (note !== null && note.length > MAX_NOTE_LENGTH) throw new BadInputError(`note is ${note.length} characters long; at most ${MAX_NOTE_LENGTH} are accepted`);
+      const id = checkId(input.complaintId);
+      const note = checkNote(input.note);
       // One acknowledgement per call, the same across attempts: if an update timed
       // out but was applied, the next look finds our own acknowledgement and
       // treats it as the win it was (and still publishes it).
       const ack: Acknowledgement = { complaintId: id, by: input.by, byName: input.byName ?? null, at: now().toISOString(), via: input.via, note };
-      for (let attempt = 0; attempt <= maxConflicts; attempt++) {
-        let current = await store.get(id);
-        if (!current) {
-          const raised = recentComplaint?.(id);
-          if (raised) {
-            await store.createIfAbsent(raised);
-            current = await store.get(id);
-          }
-        }
-        if (!current) throw new NotFoundError('complaint', id);
-        if (current.complaint.status === ComplaintStatus.Acknowledged) {
-          const won = current.complaint.acknowledgement;
+      return contend<AcknowledgeOutcome>(
+        id,
+        async (current, attempt) => {
+          if (current.complaint.status === ComplaintStatus.Open) return undefined;
+          const first = current.complaint.acknowledgement;
           // Stored but never published (the publish failed, or its process died): publish it now.
-          if (won && current.acknowledgementPublished === false) await publishStored(won);
-          if (attempt > 0 && won && won.by === ack.by && won.at === ack.at && won.via === ack.via) {
-            return { kind: 'acknowledged', complaint: current.complaint };
-          }
+          if (first && current.acknowledgementPublished === false) await publishStored(TransitionKind.Acknowledged, first);
+          if (attempt > 0 && sameAs(first, ack)) return { kind: 'acknowledged', complaint: current.complaint };
           return { kind: 'already_acknowledged', complaint: current.complaint };
-        }
-        let outcome;
-        try {
-          outcome = await store.acknowledge(id, ack, current.version);
-        } catch (err) {
-          // Unknown whether it was applied: look again (bounded by maxConflicts).
-          if (attempt < maxConflicts && isRetriable(err)) {
-            logger.warn({ err, complaintId: id }, 'acknowledge update failed; checking whether it was applied');
-            continue;
-          }
-          throw err;
-        }
-        if (outcome === 'not_found') throw new NotFoundError('complaint', id);
-        if (outcome === 'ok') {
+        },
+        (current, version) => store.acknowledge(id, ack, version, { raisedAt: current.complaint.rating.ratingTime }),
+        async (current) => {
           // Stored with the outbox flag: the acknowledgement is won whether or
           // not this publish succeeds; a failed one is left to the sweeper.
-          await publishStored(ack);
+          await publishStored(TransitionKind.Acknowledged, ack);
+          observe('ack', current.complaint, ack.at);
           logger.info({ complaintId: id, by: ack.by, via: ack.via }, 'complaint acknowledged');
-          return { kind: 'acknowledged', complaint: { ...current.complaint, status: ComplaintStatus.Acknowledged, acknowledgement: ack } };
-        }
-        // conflict: someone changed the document (maybe acknowledged it); look again.
-      }
-      invariant(false, `complaint ${id}: more than ${maxConflicts} concurrent updates`);
+          const reminders = current.complaint.reminders ? { reminders: { ...current.complaint.reminders, nextAt: null } } : {};
+          return { kind: 'acknowledged', complaint: { ...current.complaint, status: ComplaintStatus.Acknowledged, acknowledgement: ack, ...reminders } };
+        },
+      );
+    },
+
+    async resolve(input) {
+      const id = checkId(input.complaintId);
+      const note = checkNote(input.note);
+      const resolution: Resolution = { complaintId: id, by: input.by, byName: input.byName ?? null, at: now().toISOString(), via: input.via, note };
+      let impliedAck: Acknowledgement | undefined;
+      return contend<ResolveOutcome>(
+        id,
+        async (current, attempt) => {
+          if (current.complaint.status !== ComplaintStatus.Resolved) return undefined;
+          const first = current.complaint.resolution;
+          if (first && current.resolutionPublished === false) await publishStored(TransitionKind.Resolved, first);
+          const ack = current.complaint.acknowledgement;
+          if (ack && current.acknowledgementPublished === false) await publishStored(TransitionKind.Acknowledged, ack);
+          if (attempt > 0 && sameAs(first, resolution)) return { kind: 'resolved', complaint: current.complaint };
+          return { kind: 'already_resolved', complaint: current.complaint };
+        },
+        (current, version) => {
+          // Resolved while OPEN: acknowledged by the same update (reminders stop, readers of acknowledgements learn of it).
+          impliedAck = current.complaint.status === ComplaintStatus.Open ? { ...resolution } : undefined;
+          return store.resolve(id, resolution, version, { raisedAt: current.complaint.rating.ratingTime, ...(impliedAck ? { acknowledge: impliedAck } : {}) });
+        },
+        async (current) => {
+          if (impliedAck) {
+            await publishStored(TransitionKind.Acknowledged, impliedAck);
+            observe('ack', current.complaint, impliedAck.at);
+          }
+          await publishStored(TransitionKind.Resolved, resolution);
+          observe('resolve', current.complaint, resolution.at);
+          logger.info({ complaintId: id, by: resolution.by, via: resolution.via, fromOpen: impliedAck !== undefined }, 'complaint resolved');
+          const c = current.complaint;
+          return {
+            kind: 'resolved',
+            complaint: {
+              ...c,
+              status: ComplaintStatus.Resolved,
+              acknowledgement: c.acknowledgement ?? impliedAck ?? null,
+              resolution,
+              ...(c.reminders ? { reminders: { ...c.reminders, nextAt: null } } : {}),
+            },
+          };
+        },
+      );
+    },
+
+    async snooze(input) {
+      const id = checkId(input.complaintId);
+      const until = input.until.getTime();
+      const t = now().getTime();
+      if (Number.isNaN(until)) throw new BadInputError('until must be a time');
+      if (until <= t) throw new BadInputError(`until must be in the future, got ${input.until.toISOString()}`);
+      if (until - t > MAX_SNOOZE_MS) throw new BadInputError(`until may be at most 24 hours ahead, got ${input.until.toISOString()}`);
+      const untilIso = new Date(until).toISOString();
+      const result: { snoozed: Complaint | null } = { snoozed: null };
+      return contend<Complaint>(
+        id,
+        async (current) => {
+          if (current.complaint.status !== ComplaintStatus.Open) {
+            throw new BadInputError(`complaint ${id} is ${current.complaint.status}: its reminders have stopped, there is nothing to snooze`);
+          }
+          return undefined;
+        },
+        (current, version) => {
+          const r = current.complaint.reminders ?? NO_REMINDERS;
+          // A reminder already scheduled later than `until` keeps its time; none scheduled (not posted yet, or all sent): the poster reads snoozedUntil.
+          const nextAt = r.nextAt === null ? null : Date.parse(r.nextAt) > until ? r.nextAt : untilIso;
+          result.snoozed = { ...current.complaint, reminders: { ...r, snoozedUntil: untilIso, nextAt } };
+          return store.updateReminders(id, { snoozedUntil: untilIso, nextAt }, version);
+        },
+        async () => {
+          logger.info({ complaintId: id, by: input.by, until: untilIso }, 'complaint reminders snoozed');
+          return result.snoozed ?? (await load(id)).complaint;
+        },
+      );
     },
 
     start() {
       if (timer) return;
       if (aborter.signal.aborted) aborter = new AbortController();
       timer = setInterval(() => {
-        sweep().catch((err: unknown) => logger.warn({ err }, 'sweeping unpublished acknowledgements failed; trying again later'));
+        sweep().catch((err: unknown) => logger.warn({ err }, 'sweeping unpublished transitions failed; trying again later'));
       }, sweepIntervalMs);
       timer.unref();
     },
@@ -230,5 +400,16 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
     },
 
     sweep,
+  };
+}
+
+/** Seconds from raised (rating time) to acknowledged / resolved; reused when created twice on one registry. */
+function transitionMetrics(registry: Registry): { readonly ack: Histogram; readonly resolve: Histogram } {
+  const buckets = [30, 60, 300, 900, 1_800, 3_600, 7_200, 14_400, 43_200, 86_400, 259_200];
+  const make = (name: string, help: string): Histogram =>
+    (registry.getSingleMetric(name) as Histogram | undefined) ?? new Histogram({ name, help, buckets, registers: [registry] });
+  return {
+    ack: make('complaint_time_to_acknowledge_seconds', 'Time from a complaint being raised (rating time) to its acknowledgement, observed by the instance that won it'),
+    resolve: make('complaint_time_to_resolve_seconds', 'Time from a complaint being raised (rating time) to its resolution, observed by the instance that won it'),
   };
 }

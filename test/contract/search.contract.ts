@@ -364,6 +364,90 @@ export function searchContract(name: string, factory: SearchFactory): void {
       });
     });
 
+    describe('complaint lifecycle', () => {
+      const open = (id: number): ReturnType<typeof openComplaint> => openComplaint(rating(id, { stars: 1, customer: customer(9, 'platinum') }));
+      const at = (id: number, afterMs: number): string => new Date(T0 + id * MIN + afterMs).toISOString();
+      const by = (complaintId: string, who: string, when: string): Acknowledgement => ({ complaintId, by: who, byName: null, at: when, via: AckVia.GraphQL, note: 'called back' });
+
+      it('lets the first resolution win, acknowledging an OPEN complaint in the same update, and keeps it unpublished until marked', async () => {
+        await f.store.createIfAbsent(open(50));
+        const v = (await f.store.get('50'))!.version;
+        const r = by('50', 'alice', at(50, 60_000));
+        expect(await f.store.resolve('50', r, v, { raisedAt: T0 + 50 * MIN, acknowledge: r })).toBe('ok');
+        expect(await f.store.resolve('50', by('50', 'bob', at(50, 90_000)), v)).toBe('conflict');
+        const got = (await f.store.get('50'))!;
+        expect(got.complaint.status).toBe(ComplaintStatus.Resolved);
+        expect(got.complaint.resolution).toEqual(r);
+        expect(got.complaint.acknowledgement).toEqual(r);
+        expect(got.resolutionPublished).toBe(false);
+        expect(got.acknowledgementPublished).toBe(false);
+        await f.refresh();
+        expect(await f.store.unpublishedResolutions({ resolvedBefore: at(50, 120_000), limit: 10 })).toEqual([r]);
+        expect(await f.store.unpublishedAcknowledgements({ acknowledgedBefore: at(50, 120_000), limit: 10 })).toEqual([r]);
+        await f.store.markResolutionPublished('50');
+        await f.refresh();
+        expect(await f.store.unpublishedResolutions({ resolvedBefore: at(50, 120_000), limit: 10 })).toEqual([]);
+        expect((await f.store.get('50'))!.resolutionPublished).toBe(true);
+      });
+
+      it('finds the complaints whose reminder is due, most overdue first; an acknowledgement or a stale version stops one', async () => {
+        for (const id of [60, 61, 62, 63]) await f.store.createIfAbsent(open(id));
+        const schedule = async (id: string, nextAt: string | null): Promise<void> => {
+          const v = (await f.store.get(id))!.version;
+          expect(await f.store.setSlackMessage(id, { channel: 'C1', ts: `1.${id}` }, v, { nextReminderAt: nextAt })).toBe('ok');
+        };
+        await schedule('60', '2018-06-12T12:00:00.000Z');
+        await schedule('61', '2018-06-12T11:00:00.000Z');
+        await schedule('62', '2018-06-12T13:00:00.000Z');
+        await schedule('63', null);
+        await f.refresh();
+        expect(await f.store.dueReminders({ now: '2018-06-12T12:00:00.000Z', limit: 10 })).toEqual(['61', '60']);
+        expect(await f.store.dueReminders({ now: '2018-06-12T14:00:00.000Z', limit: 2 })).toEqual(['61', '60']);
+
+        const v = (await f.store.get('61'))!.version;
+        expect(await f.store.updateReminders('61', { claim: 'one:1:5', sent: 0 }, v)).toBe('ok');
+        expect(await f.store.updateReminders('61', { claim: 'two:1:6' }, v)).toBe('conflict');
+        const claimed = (await f.store.get('61'))!;
+        expect(claimed.complaint.reminders).toEqual({ sent: 0, nextAt: '2018-06-12T11:00:00.000Z', claim: 'one:1:5', escalatedAt: null, escalationMessage: null, snoozedUntil: null });
+        expect(await f.store.updateReminders('61', { claim: null, sent: 1, nextAt: '2018-06-12T15:00:00.000Z', escalationMessage: { channel: 'C2', ts: '2.1' }, escalatedAt: '2018-06-12T11:01:00.000Z' }, claimed.version)).toBe('ok');
+        expect((await f.store.get('61'))!.complaint.reminders).toEqual({
+          sent: 1,
+          nextAt: '2018-06-12T15:00:00.000Z',
+          claim: null,
+          escalatedAt: '2018-06-12T11:01:00.000Z',
+          escalationMessage: { channel: 'C2', ts: '2.1' },
+          snoozedUntil: null,
+        });
+
+        const v60 = (await f.store.get('60'))!.version;
+        expect(await f.store.acknowledge('60', ack('60'), v60)).toBe('ok');
+        expect((await f.store.get('60'))!.complaint.reminders?.nextAt ?? null).toBeNull();
+        await f.refresh();
+        expect(await f.store.dueReminders({ now: '2018-06-12T14:00:00.000Z', limit: 10 })).toEqual(['62']);
+        expect(await f.store.updateReminders('99', { claim: null }, v60)).toBe('not_found');
+      });
+
+      it('counts complaints per day with the median and 90th percentile times to acknowledge and to resolve', async () => {
+        const ids = [100, 101, 102, 103, 104];
+        for (const [i, id] of ids.entries()) {
+          await f.store.createIfAbsent(open(id));
+          const v = (await f.store.get(String(id)))!.version;
+          expect(await f.store.acknowledge(String(id), by(String(id), 'alice', at(id, (i + 1) * 10_000)), v, { raisedAt: T0 + id * MIN })).toBe('ok');
+        }
+        const v = (await f.store.get('104'))!.version;
+        expect(await f.store.resolve('104', by('104', 'alice', at(104, 120_000)), v, { raisedAt: T0 + 104 * MIN })).toBe('ok');
+        await f.store.createIfAbsent(open(2_000));
+        await f.refresh();
+        const day = (t: number): number => Math.floor(t / 86_400_000) * 86_400_000;
+        expect(await f.index.complaintStats({})).toEqual([
+          { day: day(T0 + 100 * MIN), count: 5, acknowledged: 5, resolved: 1, acknowledgeMedianMs: 30_000, acknowledgeP90Ms: 46_000, resolveMedianMs: 120_000, resolveP90Ms: 120_000 },
+          { day: day(T0 + 2_000 * MIN), count: 1, acknowledged: 0, resolved: 0, acknowledgeMedianMs: null, acknowledgeP90Ms: null, resolveMedianMs: null, resolveP90Ms: null },
+        ]);
+        expect(await f.index.complaintStats({ from: day(T0 + 2_000 * MIN) })).toHaveLength(1);
+        expect(await f.index.complaintStats({ to: T0 + 102 * MIN })).toMatchObject([{ count: 2, acknowledgeMedianMs: 15_000 }]);
+      });
+    });
+
     describe('complaint store (optimistic concurrency)', () => {
       const c = openComplaint(rating(42, { stars: 1, customer: customer(9, 'platinum') }));
 

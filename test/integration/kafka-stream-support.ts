@@ -43,6 +43,7 @@ export function prefixedTopics(id: string): TopicNames {
     ratingsEnriched: `${id}-ratings-with-customer-data`,
     complaints: `${id}-UNHAPPY_PLATINUM_CUSTOMERS`,
     acknowledgements: `${id}-complaint-acknowledgements`,
+    transitions: `${id}-complaint-transitions`,
     deadLetters: `${id}-dead-letters`,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * A local stand-in for the Slack Web API (Slack cannot be reached from the
  * test machines): answers `auth.test`, `chat.postMessage`, `chat.update`,
- * `chat.postEphemeral`, `chat.delete` and `conversations.history` the way Slack
+ * `chat.postEphemeral`, `chat.delete`, `conversations.history` and
+ * `conversations.replies` (thread replies: `chat.postMessage` with `thread_ts`) the way Slack
  * does, keeps the channel's messages, and records every call (method, arrival
  * time, parsed body, answer). Rules make it answer 429 with `Retry-After`, an
  * HTTP error, or `{ok:false, error}`, optionally after the call took effect
@@ -37,6 +38,8 @@ export interface StoredMessage {
   text: string;
   blocks: unknown[];
   metadata: unknown;
+  /** The parent's ts for a thread reply. */
+  readonly threadTs: string | null;
   /** chat.update calls applied to it. */
   updates: number;
 }
@@ -69,8 +72,10 @@ export interface SlackRecorder {
   callsTo(method: string): RecordedCall[];
   /** Successful calls to `method`. */
   okCallsTo(method: string): RecordedCall[];
-  /** The channel's messages, oldest first. */
+  /** The channel's messages (thread replies included), oldest first. */
   messages(channel: string): StoredMessage[];
+  /** The replies in the thread of `ts`, oldest first. */
+  replies(channel: string, ts: string): StoredMessage[];
   /** Adds a rule; returns a function that removes it. Rules are asked in order; the first verdict wins. */
   addRule(rule: Rule): () => void;
   /** Answers the next `times` calls to `method` with `fault`. */
@@ -106,7 +111,9 @@ export async function startSlackRecorder(options: SlackRecorderOptions = {}): Pr
         return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'feedbackbot', team_id: 'T0000001', user_id: botUserId, bot_id: 'B0000001' };
       case 'chat.postMessage': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
-        const message: StoredMessage = { channel, ts: nextTs(), text: String(body.text ?? ''), blocks: asArray(body.blocks), metadata: body.metadata ?? null, updates: 0 };
+        const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : null;
+        if (threadTs !== null && !channelMessages(channel).some((m) => m.ts === threadTs)) return { ok: false, error: 'thread_not_found' };
+        const message: StoredMessage = { channel, ts: nextTs(), text: String(body.text ?? ''), blocks: asArray(body.blocks), metadata: body.metadata ?? null, threadTs, updates: 0 };
         channelMessages(channel).push(message);
         return { ok: true, channel, ts: message.ts, message: { type: 'message', text: message.text, ts: message.ts, bot_id: 'B0000001', blocks: message.blocks } };
       }
@@ -128,11 +135,26 @@ export async function startSlackRecorder(options: SlackRecorderOptions = {}): Pr
       case 'chat.postEphemeral':
         if (!channel || typeof body.user !== 'string') return { ok: false, error: 'invalid_arguments' };
         return { ok: true, message_ts: nextTs() };
+      case 'conversations.replies': {
+        const withMetadata = String(body.include_all_metadata) === 'true';
+        const parent = channelMessages(channel).find((m) => m.ts === body.ts);
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        const messages = [parent, ...channelMessages(channel).filter((m) => m.threadTs === parent.ts)].map((m) => ({
+          type: 'message',
+          ts: m.ts,
+          thread_ts: parent.ts,
+          text: m.text,
+          bot_id: 'B0000001',
+          ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+        }));
+        return { ok: true, messages, has_more: false, response_metadata: { next_cursor: '' } };
+      }
       case 'conversations.history': {
         const oldest = Number(body.oldest ?? 0);
         const withMetadata = String(body.include_all_metadata) === 'true';
+        // As Slack: thread replies are not in the channel's history.
         const messages = channelMessages(channel)
-          .filter((m) => Number(m.ts) >= oldest)
+          .filter((m) => m.threadTs === null && Number(m.ts) >= oldest)
           .reverse()
           .map((m) => ({ type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, bot_id: 'B0000001', ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
         return { ok: true, messages, has_more: false, response_metadata: { next_cursor: '' } };
@@ -211,6 +233,7 @@ export async function startSlackRecorder(options: SlackRecorderOptions = {}): Pr
     callsTo: (method) => calls.filter((c) => c.method === method),
     okCallsTo: (method) => calls.filter((c) => c.method === method && c.status === 200 && (c.response as { ok?: boolean } | null)?.ok === true),
     messages: (channel) => [...channelMessages(channel)],
+    replies: (channel, ts) => channelMessages(channel).filter((m) => m.threadTs === ts),
     addRule(rule) {
       rules.push(rule);
       return () => {

@@ -170,7 +170,34 @@ describe('loadConfig', () => {
     [{ SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_REGISTRY_TIMEOUT_MS: '5' }, 'SCHEMA_REGISTRY_TIMEOUT_MS'],
     [{ DEMO_DB_URL: 'http://db:3306/demo' }, 'DEMO_DB_URL', 'mysql://'],
     [{ DEMO_DB_URL: 'not a url' }, 'DEMO_DB_URL'],
+    [{ REMIND_AFTER: '15' }, 'REMIND_AFTER'],
+    [{ REMIND_AFTER: '10 minutes' }, 'REMIND_AFTER'],
+    [{ REMIND_AFTER: '500ms' }, 'REMIND_AFTER'],
+    [{ REMIND_MAX: '-1' }, 'REMIND_MAX'],
+    [{ ESCALATION_CHANNEL: '#ops' }, 'ESCALATION_CHANNEL'],
+    [{ ESCALATION_MENTION: '@oncall' }, 'ESCALATION_MENTION'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1', SLACK_CLAIM_TIMEOUT_MS: '10' }, 'SLACK_CLAIM_TIMEOUT_MS'],
   ])('refuses %o naming %s', (env, variable, text?: string) => fails(env as Record<string, string>, variable, text));
+});
+
+describe('complaint lifecycle configuration', () => {
+  it('reminds every 15 minutes, 3 times, without escalation by default', () => {
+    expect(loadConfig({}).lifecycle).toEqual({ remindAfterMs: 900_000, remindMax: 3, escalationChannel: null, escalationMention: null });
+    expect(loadConfig({}).topics.transitions).toBe('complaint-transitions');
+  });
+
+  it('reads durations, 0 as off, and turns a group or user id into its mention', () => {
+    expect(loadConfig({ REMIND_AFTER: '30s' }).lifecycle.remindAfterMs).toBe(30_000);
+    expect(loadConfig({ REMIND_AFTER: '1h' }).lifecycle.remindAfterMs).toBe(3_600_000);
+    expect(loadConfig({ REMIND_AFTER: '0' }).lifecycle.remindAfterMs).toBe(0);
+    expect(loadConfig({ ESCALATION_CHANNEL: 'C0ESC', ESCALATION_MENTION: 'S0ONCALL', REMIND_MAX: '5' }).lifecycle).toEqual({
+      remindAfterMs: 900_000,
+      remindMax: 5,
+      escalationChannel: 'C0ESC',
+      escalationMention: '<!subteam^S0ONCALL>',
+    });
+    expect(loadConfig({ ESCALATION_MENTION: 'U0ALICE' }).lifecycle.escalationMention).toBe('<@U0ALICE>');
+  });
 });
 
 describe('redactUrl', () => {

@@ -12,8 +12,12 @@ import {
   type Complaint,
   type Customer,
   type EnrichedRating,
+  storedReminders,
+  type ReminderState,
+  type Resolution,
   type SlackMessageRef,
 } from '../../domain/index.js';
+import type { ReminderPatch } from '../../ports/search.js';
 
 export interface CustomerDoc {
   id: number;
@@ -58,6 +62,25 @@ export interface ComplaintDoc extends RatingDoc {
    * on open complaints and on those acknowledged before the flag existed.
    */
   ack_published?: boolean;
+  /** Raised → acknowledged, ms (for complaintStats percentiles without scripts). */
+  time_to_ack_ms?: number | null;
+  resolved_by?: string | null;
+  resolved_by_name?: string | null;
+  /** ISO-8601. */
+  resolved_at?: string | null;
+  resolved_via?: AckVia | null;
+  resolve_note?: string | null;
+  /** The resolution outbox flag, as `ack_published`. */
+  resolve_published?: boolean;
+  time_to_resolve_ms?: number | null;
+  reminders_sent?: number;
+  /** ISO-8601; null: nothing scheduled. The reminder scheduler searches `next_reminder_at <= now`. */
+  next_reminder_at?: string | null;
+  reminder_claim?: string | null;
+  escalated_at?: string | null;
+  escalation_channel?: string | null;
+  escalation_ts?: string | null;
+  snoozed_until?: string | null;
 }
 
 export const customerToDoc = (c: Customer): CustomerDoc => ({
@@ -117,6 +140,43 @@ export const acknowledgementToDoc = (a: Acknowledgement): Pick<ComplaintDoc, 'st
   ack_note: a.note,
 });
 
+/** The fields a resolution sets; clears the next reminder. */
+export const resolutionToDoc = (r: Resolution): Partial<ComplaintDoc> => ({
+  status: ComplaintStatus.Resolved,
+  resolved_by: r.by,
+  resolved_by_name: r.byName,
+  resolved_at: r.at,
+  resolved_via: r.via,
+  resolve_note: r.note,
+  next_reminder_at: null,
+});
+
+/** The fields a reminder patch sets (absent keys untouched). */
+export function reminderPatchToDoc(p: ReminderPatch): Partial<ComplaintDoc> {
+  const d: Partial<ComplaintDoc> = {};
+  if (p.sent !== undefined) d.reminders_sent = p.sent;
+  if (p.nextAt !== undefined) d.next_reminder_at = p.nextAt;
+  if (p.claim !== undefined) d.reminder_claim = p.claim;
+  if (p.escalatedAt !== undefined) d.escalated_at = p.escalatedAt;
+  if (p.escalationMessage !== undefined) {
+    d.escalation_channel = p.escalationMessage?.channel ?? null;
+    d.escalation_ts = p.escalationMessage?.ts ?? null;
+  }
+  if (p.snoozedUntil !== undefined) d.snoozed_until = p.snoozedUntil;
+  return d;
+}
+
+function docToReminders(d: ComplaintDoc): ReminderState | undefined {
+  return storedReminders({
+    sent: d.reminders_sent ?? 0,
+    nextAt: d.next_reminder_at ?? null,
+    claim: d.reminder_claim ?? null,
+    escalatedAt: d.escalated_at ?? null,
+    escalationMessage: d.escalation_channel && d.escalation_ts ? { channel: d.escalation_channel, ts: d.escalation_ts } : null,
+    snoozedUntil: d.snoozed_until ?? null,
+  });
+}
+
 /** The fields a Slack message reference sets or, with null, clears. */
 export const slackMessageToDoc = (ref: SlackMessageRef | null): Pick<ComplaintDoc, 'slack_channel' | 'slack_ts'> => ({
   slack_channel: ref?.channel ?? null,
@@ -134,11 +194,13 @@ export const complaintToDoc = (c: Complaint, raisedAt: Date = new Date()): Compl
 });
 
 export function docToComplaint(id: string, d: ComplaintDoc): Complaint {
-  const acknowledged = d.status === ComplaintStatus.Acknowledged;
+  const resolved = d.status === ComplaintStatus.Resolved;
+  const acknowledged = resolved || d.status === ComplaintStatus.Acknowledged;
+  const reminders = docToReminders(d);
   return {
     id,
     rating: docToRating(d),
-    status: acknowledged ? ComplaintStatus.Acknowledged : ComplaintStatus.Open,
+    status: resolved ? ComplaintStatus.Resolved : acknowledged ? ComplaintStatus.Acknowledged : ComplaintStatus.Open,
     acknowledgement:
       acknowledged && d.acknowledged_by !== null && d.acknowledged_at !== null
         ? {
@@ -151,5 +213,9 @@ export function docToComplaint(id: string, d: ComplaintDoc): Complaint {
           }
         : null,
     slackMessage: d.slack_channel && d.slack_ts ? { channel: d.slack_channel, ts: d.slack_ts } : null,
+    ...(resolved && d.resolved_by && d.resolved_at
+      ? { resolution: { complaintId: id, by: d.resolved_by, byName: d.resolved_by_name ?? null, at: d.resolved_at, via: d.resolved_via ?? 'graphql', note: d.resolve_note ?? null } }
+      : {}),
+    ...(reminders ? { reminders } : {}),
   };
 }

@@ -32,7 +32,6 @@ import {
 import type { IndexNames } from '../../topics.js';
 import { accessFailure, call, createElasticsearchClient, type AccessFailure, describeEsError, esErrorType, isRetriableStatus, translateEsError, type Client, type ElasticsearchClientOptions, type EsErrorCause } from './client.js';
 import {
-  acknowledgementToDoc,
   complaintToDoc,
   customerToDoc,
   docToComplaint,
@@ -57,6 +56,7 @@ import {
 } from './queries.js';
 import { classifyItemRejection } from './rejections.js';
 import { deleteIndices, ensureIndices } from './templates.js';
+import { acknowledgingDoc, createLifecycleStore } from './lifecycle.js';
 
 export interface ElasticsearchSearchOptions {
   /** `http(s)://host:port`. Ignored when `client` is given. */
@@ -331,10 +331,12 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
       if (!res.found || !res._source) return null;
       invariant(res._seq_no !== undefined && res._primary_term !== undefined, 'a get answers _seq_no and _primary_term');
       const published = res._source.ack_published;
+      const resolutionPublished = res._source.resolve_published;
       return {
         complaint: docToComplaint(id, res._source),
         version: { seqNo: res._seq_no, primaryTerm: res._primary_term },
         ...(typeof published === 'boolean' ? { acknowledgementPublished: published } : {}),
+        ...(typeof resolutionPublished === 'boolean' ? { resolutionPublished } : {}),
       };
     },
 
@@ -347,9 +349,10 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
       }
     },
 
-    acknowledge(id: string, ack: Acknowledgement, expected: DocVersion) {
+    acknowledge(id: string, ack: Acknowledgement, expected: DocVersion, options = {}) {
       // The outbox flag in the same update: a crash or a failed publish after it leaves a trace the sweeper finds.
-      return updateComplaint(id, { ...acknowledgementToDoc(ack), ack_published: false }, expected, 'acknowledge');
+      // Clearing the next reminder in the same update stops reminders and escalation at once.
+      return updateComplaint(id, acknowledgingDoc(ack, options.raisedAt), expected, 'acknowledge');
     },
 
     async markAcknowledgementPublished(id: string) {
@@ -374,7 +377,7 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
             bool: {
               filter: [
                 { term: { ack_published: false } },
-                { term: { status: ComplaintStatus.Acknowledged } },
+                { terms: { status: [ComplaintStatus.Acknowledged, ComplaintStatus.Resolved] } },
                 { range: { acknowledged_at: { lt: acknowledgedBefore } } },
               ],
             },
@@ -390,9 +393,12 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
       return out;
     },
 
-    setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion) {
-      return updateComplaint(id, slackMessageToDoc(ref), expected, 'set Slack message of');
+    setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion, options = {}) {
+      const schedule = options.nextReminderAt === undefined ? {} : { next_reminder_at: options.nextReminderAt };
+      return updateComplaint(id, { ...slackMessageToDoc(ref), ...schedule }, expected, 'set Slack message of');
     },
+
+    ...createLifecycleStore(client, indices, (id, doc, expected, what) => updateComplaint(id, doc, expected, what)),
 
     async deleteIndices() {
       await deleteIndices(client, indices);

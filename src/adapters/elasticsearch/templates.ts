@@ -62,6 +62,21 @@ const complaintProperties: Record<string, estypes.MappingProperty> = {
   slack_channel: keyword,
   slack_ts: keyword,
   raised_at: isoDate,
+  time_to_ack_ms: { type: 'long' },
+  resolved_by: keyword,
+  resolved_by_name: keyword,
+  resolved_at: isoDate,
+  resolved_via: keyword,
+  resolve_note: { type: 'text' },
+  resolve_published: { type: 'boolean' },
+  time_to_resolve_ms: { type: 'long' },
+  reminders_sent: { type: 'integer' },
+  next_reminder_at: isoDate,
+  reminder_claim: keyword,
+  escalated_at: isoDate,
+  escalation_channel: keyword,
+  escalation_ts: keyword,
+  snoozed_until: isoDate,
 };
 
 /**

@@ -7,11 +7,27 @@
  * visible at once; `refresh()` does nothing. One contract suite
  * (test/contract/search.contract.ts) runs against both.
  */
-import { ComplaintStatus, normalizeChannel, type Acknowledgement, type Complaint, type Customer, type EnrichedRating, type SlackMessageRef } from '../../domain/index.js';
+import {
+  ComplaintStatus,
+  NO_REMINDERS,
+  normalizeChannel,
+  storedReminders,
+  type ReminderState,
+  type Acknowledgement,
+  type Complaint,
+  type Customer,
+  type EnrichedRating,
+  type Resolution,
+  type SlackMessageRef,
+} from '../../domain/index.js';
 import { AppError, BadInputError, assertNever } from '../../errors.js';
 import {
   MAX_PAGE_SIZE,
+  percentile,
+  type ComplaintStatsDay,
   type ComplaintStore,
+  type ReminderPatch,
+  type TransitionOptions,
   type DocVersion,
   type HistogramBucket,
   type HistogramInterval,
@@ -52,6 +68,11 @@ interface StoredComplaint {
   seqNo: number;
   /** The outbox flag: false from the acknowledging update until the acknowledgement was published. */
   ackPublished?: boolean;
+  /** The same for the resolution. */
+  resolvePublished?: boolean;
+  /** Raised → acknowledged / resolved, ms, as stored by the transition (the Elasticsearch adapter stores the same). */
+  timeToAckMs?: number | null;
+  timeToResolveMs?: number | null;
 }
 
 type SortKey = (r: EnrichedRating) => number;
@@ -168,6 +189,38 @@ class MemorySearchIndex implements MemorySearch {
     return ids.map((i) => this.complaints.get(i)?.complaint ?? null);
   }
 
+  async complaintStats({ from, to }: { readonly from?: number; readonly to?: number }): Promise<readonly ComplaintStatsDay[]> {
+    const days = new Map<number, { count: number; acknowledged: number; resolved: number; ack: number[]; res: number[] }>();
+    for (const s of this.complaints.values()) {
+      const t = s.complaint.rating.ratingTime;
+      if ((from !== undefined && t < from) || (to !== undefined && t >= to)) continue;
+      const day = Math.floor(t / 86_400_000) * 86_400_000;
+      let d = days.get(day);
+      if (!d) days.set(day, (d = { count: 0, acknowledged: 0, resolved: 0, ack: [], res: [] }));
+      d.count++;
+      if (s.complaint.status !== ComplaintStatus.Open) d.acknowledged++;
+      if (s.complaint.status === ComplaintStatus.Resolved) d.resolved++;
+      if (typeof s.timeToAckMs === 'number') d.ack.push(s.timeToAckMs);
+      if (typeof s.timeToResolveMs === 'number') d.res.push(s.timeToResolveMs);
+    }
+    return [...days.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([day, d]) => {
+        const ack = d.ack.sort((a, b) => a - b);
+        const res = d.res.sort((a, b) => a - b);
+        return {
+          day,
+          count: d.count,
+          acknowledged: d.acknowledged,
+          resolved: d.resolved,
+          acknowledgeMedianMs: percentile(ack, 0.5),
+          acknowledgeP90Ms: percentile(ack, 0.9),
+          resolveMedianMs: percentile(res, 0.5),
+          resolveP90Ms: percentile(res, 0.9),
+        };
+      });
+  }
+
   async ping(): Promise<boolean> {
     return true;
   }
@@ -215,6 +268,7 @@ class MemorySearchIndex implements MemorySearch {
       complaint: s.complaint,
       version: { seqNo: s.seqNo, primaryTerm: PRIMARY_TERM },
       ...(s.ackPublished === undefined ? {} : { acknowledgementPublished: s.ackPublished }),
+      ...(s.resolvePublished === undefined ? {} : { resolutionPublished: s.resolvePublished }),
     };
   }
 
@@ -222,8 +276,52 @@ class MemorySearchIndex implements MemorySearch {
     this.insertComplaint(complaint);
   }
 
-  async acknowledge(complaintId: string, ack: Acknowledgement, expected: DocVersion): Promise<UpdateOutcome> {
-    return this.update(complaintId, expected, (c) => ({ ...c, status: ComplaintStatus.Acknowledged, acknowledgement: freeze(ack) }), false);
+  async acknowledge(complaintId: string, ack: Acknowledgement, expected: DocVersion, options: TransitionOptions = {}): Promise<UpdateOutcome> {
+    return this.updateStored(complaintId, expected, (s) => ({ ...s, ...acknowledging(s.complaint, ack, options.raisedAt), ackPublished: false }));
+  }
+
+  async resolve(complaintId: string, resolution: Resolution, expected: DocVersion, options: TransitionOptions & { readonly acknowledge?: Acknowledgement } = {}): Promise<UpdateOutcome> {
+    return this.updateStored(complaintId, expected, (s) => {
+      const acked = options.acknowledge ? { ...acknowledging(s.complaint, options.acknowledge, options.raisedAt), ackPublished: false } : { complaint: s.complaint };
+      const complaint: Complaint = withReminders({ ...acked.complaint, status: ComplaintStatus.Resolved, resolution: freeze(resolution) }, { nextAt: null });
+      return { ...s, ...acked, complaint, resolvePublished: false, timeToResolveMs: elapsed(options.raisedAt, resolution.at) };
+    });
+  }
+
+  async markResolutionPublished(complaintId: string): Promise<void> {
+    const s = this.complaints.get(complaintId);
+    if (!s || s.resolvePublished !== false) return;
+    this.complaints.set(complaintId, { ...s, resolvePublished: true, seqNo: ++this.seqNo });
+  }
+
+  async unpublishedResolutions({ resolvedBefore, limit }: { readonly resolvedBefore: string; readonly limit: number }): Promise<readonly Resolution[]> {
+    const before = Date.parse(resolvedBefore);
+    const out: Resolution[] = [];
+    for (const s of this.complaints.values()) {
+      const r = s.complaint.resolution;
+      if (s.resolvePublished === false && r && Date.parse(r.at) < before) out.push(r);
+    }
+    return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.complaintId < b.complaintId ? -1 : 1)).slice(0, Math.max(0, limit));
+  }
+
+  async updateReminders(complaintId: string, patch: ReminderPatch, expected: DocVersion): Promise<UpdateOutcome> {
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    return this.update(complaintId, expected, (c) => withReminders(c, defined));
+  }
+
+  async dueReminders({ now, limit }: { readonly now: string; readonly limit: number }): Promise<readonly string[]> {
+    const t = Date.parse(now);
+    const due: { id: string; at: number; ratingId: number }[] = [];
+    for (const s of this.complaints.values()) {
+      const next = s.complaint.reminders?.nextAt;
+      if (s.complaint.status !== ComplaintStatus.Open || next === null || next === undefined) continue;
+      const at = Date.parse(next);
+      if (at <= t) due.push({ id: s.complaint.id, at, ratingId: s.complaint.rating.ratingId });
+    }
+    return due
+      .sort((a, b) => a.at - b.at || a.ratingId - b.ratingId)
+      .slice(0, Math.max(0, Math.min(limit, MAX_PAGE_SIZE)))
+      .map((d) => d.id);
   }
 
   async markAcknowledgementPublished(complaintId: string): Promise<void> {
@@ -242,8 +340,11 @@ class MemorySearchIndex implements MemorySearch {
     return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.complaintId < b.complaintId ? -1 : 1)).slice(0, Math.max(0, limit));
   }
 
-  async setSlackMessage(complaintId: string, ref: SlackMessageRef | null, expected: DocVersion): Promise<UpdateOutcome> {
-    return this.update(complaintId, expected, (c) => ({ ...c, slackMessage: ref ? freeze(ref) : null }));
+  async setSlackMessage(complaintId: string, ref: SlackMessageRef | null, expected: DocVersion, options: { readonly nextReminderAt?: string | null } = {}): Promise<UpdateOutcome> {
+    return this.update(complaintId, expected, (c) => {
+      const posted = { ...c, slackMessage: ref ? freeze(ref) : null };
+      return options.nextReminderAt === undefined ? posted : withReminders(posted, { nextAt: options.nextReminderAt });
+    });
   }
 
   // ---- extras --------------------------------------------------------------
@@ -268,13 +369,18 @@ class MemorySearchIndex implements MemorySearch {
     this.complaints.set(complaint.id, { complaint: freeze(complaint), seqNo: ++this.seqNo });
   }
 
-  /** `ackPublished`: the outbox flag to set in the same update; by default it is kept. */
-  private update(complaintId: string, expected: DocVersion, change: (c: Complaint) => Complaint, ackPublished?: boolean): UpdateOutcome {
+  /** A conditional update of the complaint alone; flags and timings are kept. */
+  private update(complaintId: string, expected: DocVersion, change: (c: Complaint) => Complaint): UpdateOutcome {
+    return this.updateStored(complaintId, expected, (s) => ({ ...s, complaint: change(s.complaint) }));
+  }
+
+  /** A conditional update of the stored entry (complaint, flags, timings). */
+  private updateStored(complaintId: string, expected: DocVersion, change: (s: StoredComplaint) => StoredComplaint): UpdateOutcome {
     const s = this.complaints.get(complaintId);
     if (!s) return 'not_found';
     if (s.seqNo !== expected.seqNo || expected.primaryTerm !== PRIMARY_TERM) return 'conflict';
-    const flag = ackPublished ?? s.ackPublished;
-    this.complaints.set(complaintId, { complaint: freeze(change(s.complaint)), seqNo: ++this.seqNo, ...(flag === undefined ? {} : { ackPublished: flag }) });
+    const next = change(s);
+    this.complaints.set(complaintId, { ...next, complaint: freeze(next.complaint), seqNo: ++this.seqNo });
     return 'ok';
   }
 
@@ -301,6 +407,24 @@ class MemorySearchIndex implements MemorySearch {
     }
     return out;
   }
+}
+
+/** `c` with `patch` applied to its reminder state; empty state is left out, as the Elasticsearch adapter reads it. */
+function withReminders(c: Complaint, patch: Partial<ReminderState>): Complaint {
+  const { reminders: _old, ...rest } = c;
+  const next = storedReminders({ ...(c.reminders ?? NO_REMINDERS), ...patch });
+  return next ? { ...rest, reminders: next } : rest;
+}
+
+function elapsed(raisedAt: number | undefined, at: string): number | null {
+  if (raisedAt === undefined) return null;
+  const t = Date.parse(at);
+  return Number.isNaN(t) ? null : Math.max(0, t - raisedAt);
+}
+
+/** What an acknowledgement changes: status, who, the reminder stop, the time to acknowledge. */
+function acknowledging(c: Complaint, ack: Acknowledgement, raisedAt: number | undefined): Pick<StoredComplaint, 'complaint' | 'timeToAckMs'> {
+  return { complaint: withReminders({ ...c, status: ComplaintStatus.Acknowledged, acknowledgement: freeze(ack) }, { nextAt: null }), timeToAckMs: elapsed(raisedAt, ack.at) };
 }
 
 function dimensionKey(r: EnrichedRating, groupBy: RatingDimension): string {

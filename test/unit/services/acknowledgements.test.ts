@@ -43,6 +43,28 @@ describe('the acknowledgement service', () => {
     expect(published()).toHaveLength(1);
   });
 
+  it('ends heavy contention in a retriable CONFLICT, not an internal error', async () => {
+    const { service } = await setup((s) => ({ ...s, get: s.get.bind(s), acknowledge: async () => 'conflict' as const }) as ComplaintStore);
+    const err = (await service.acknowledge({ complaintId: '42', by: 'alice', via: 'graphql' }).catch((e: unknown) => e)) as AppError;
+    expect(err.code).toBe(ErrorCode.Conflict);
+    expect(err.retriable).toBe(true);
+  });
+
+  it('resolves once, acknowledging an open complaint in the same step, and publishes both to the transitions topic', async () => {
+    const search = createMemorySearch();
+    await search.createIfAbsent(complaint);
+    const log = createMemoryEventLog();
+    const service = createAcknowledgementService({ store: search, log, topic: TOPIC, transitionsTopic: 'transitions', logger: silentLogger });
+    const out = await service.resolve({ complaintId: '42', by: 'alice', via: 'graphql', note: 'refunded' });
+    expect(out.kind).toBe('resolved');
+    expect(out.complaint).toMatchObject({ status: 'RESOLVED', resolution: { by: 'alice', note: 'refunded' }, acknowledgement: { by: 'alice' } });
+    const again = await service.resolve({ complaintId: '42', by: 'bob', via: 'slack' });
+    expect(again).toMatchObject({ kind: 'already_resolved', complaint: { resolution: { by: 'alice' } } });
+    expect(log.records(TOPIC)).toHaveLength(1);
+    expect(log.records('transitions').map((r) => (JSON.parse(String(r.value)) as { transition: string }).transition)).toEqual(['acknowledged', 'resolved']);
+    expect(await service.acknowledge({ complaintId: '42', by: 'carol', via: 'graphql' })).toMatchObject({ kind: 'already_acknowledged', complaint: { acknowledgement: { by: 'alice' } } });
+  });
+
   it('reports an unknown complaint as NOT_FOUND and a malformed id as bad input', async () => {
     const { service } = await setup();
     await expect(service.acknowledge({ complaintId: '7', by: 'a', via: 'slack' })).rejects.toMatchObject({ code: ErrorCode.NotFound });

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ComplaintStatus, openComplaint, type Acknowledgement, type Complaint } from '../../../src/domain/index.js';
 import { acknowledgeFailedMessage, alreadyAcknowledgedMessage, complaintMessage, complaintMetadata } from '../../../slack-app/blocks/index.js';
 import { escapeText, starBar, truncate } from '../../../slack-app/blocks/format.js';
-import { ACK_ACTION_ID, ACK_STATUS_BLOCK_ID, COMPLAINT_ACTIONS_BLOCK_ID, COMPLAINT_LINKS_BLOCK_ID, COMPLAINT_METADATA_EVENT_TYPE, SlackLimits } from '../../../slack-app/constants.js';
+import {
+  ACK_ACTION_ID,
+  ACK_STATUS_BLOCK_ID,
+  COMPLAINT_ACTIONS_BLOCK_ID,
+  COMPLAINT_LINKS_BLOCK_ID,
+  COMPLAINT_METADATA_EVENT_TYPE,
+  RESOLVE_ACTION_ID,
+  SNOOZE_ACTION_ID,
+  SlackLimits,
+} from '../../../slack-app/constants.js';
 import { complaintRating } from './harness.js';
 
 const ACK_AT = '2024-05-01T10:20:30.000Z';
@@ -19,14 +28,18 @@ describe('complaintMessage', () => {
     expect(actions).toEqual({
       type: 'actions',
       block_id: COMPLAINT_ACTIONS_BLOCK_ID,
-      elements: [{ type: 'button', action_id: ACK_ACTION_ID, text: { type: 'plain_text', text: 'Acknowledge', emoji: true }, style: 'primary', value: '42' }],
+      elements: [
+        { type: 'button', action_id: ACK_ACTION_ID, text: { type: 'plain_text', text: 'Acknowledge', emoji: true }, style: 'primary', value: '42' },
+        { type: 'button', action_id: SNOOZE_ACTION_ID, text: { type: 'plain_text', text: 'Snooze', emoji: true }, value: '42' },
+      ],
     });
     expect(blocks.some((b) => b.block_id === ACK_STATUS_BLOCK_ID)).toBe(false);
   });
 
   it('replaces the button by who acknowledged and when, as a mention for a Slack user', () => {
     const { blocks, text } = complaintMessage(acknowledged(complaint, slackAck()));
-    expect(blocks.some((b) => b.block_id === COMPLAINT_ACTIONS_BLOCK_ID)).toBe(false);
+    // Acknowledged: the only button left is Resolve.
+    expect((blocks.find((b) => b.block_id === COMPLAINT_ACTIONS_BLOCK_ID) as { elements?: unknown } | undefined)?.elements).toEqual([expect.objectContaining({ action_id: RESOLVE_ACTION_ID, text: expect.objectContaining({ text: 'Resolve' }) })]);
     const status = blocks.find((b) => b.block_id === ACK_STATUS_BLOCK_ID);
     expect(json(status)).toContain('Acknowledged by <@U0ALICE> at <!date^1714558830^{date_short_pretty} at {time}|2024-05-01 10:20 UTC>');
     expect(text.startsWith('[Acknowledged] ')).toBe(true);

@@ -63,7 +63,10 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-export async function startBackends(recorderOptions: Parameters<typeof startSlackRecorder>[0] = {}): Promise<Backends> {
+export async function startBackends(
+  recorderOptions: Parameters<typeof startSlackRecorder>[0] = {},
+  { env = {}, now }: { env?: Record<string, string>; now?: () => number } = {},
+): Promise<Backends> {
   const recorder = await startSlackRecorder(recorderOptions);
   const config = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -74,11 +77,19 @@ export async function startBackends(recorderOptions: Parameters<typeof startSlac
     DEMO: 'off',
     // The fixtures are the article's 2018 ratings: post them whatever their age.
     SLACK_POST_MAX_AGE_HOURS: '0',
+    ...env,
   });
   if (!config.slack) throw new Error('slack configuration expected');
   const log = createMemoryEventLog({ retryInitialDelayMs: 10 });
   const search = createMemorySearch();
-  const acknowledgements = createAcknowledgementService({ store: search, log, topic: config.topics.acknowledgements, logger: silentLogger });
+  const acknowledgements = createAcknowledgementService({
+    store: search,
+    log,
+    topic: config.topics.acknowledgements,
+    transitionsTopic: config.topics.transitions,
+    logger: silentLogger,
+    ...(now ? { now: () => new Date(now()) } : {}),
+  });
   return {
     config,
     slack: config.slack,
