@@ -213,8 +213,10 @@ const UPSTREAM_LOG_EVERY_MS = 30_000;
  * watermark). The last stable offset would not do: a transaction's commit
  * markers reach its partitions one by one, so a group's committed offsets can
  * be visible while the records it wrote in that same transaction are not yet,
- * and a table reading only to the last stable offset would call itself
- * bootstrapped without them (a CI run lost 40 customers that way). Reading up
+ * and a table reading only to the last stable offset could call itself
+ * bootstrapped without them. (A CI run that lost 40 customers was first blamed
+ * on this; its real cause was concurrent sends on one idempotent producer,
+ * fixed in `KafkaEventLog.produce`.) Reading up
  * to the high watermark with read_committed means every transaction that had
  * written there has ended, committed or aborted.
  */
