@@ -147,6 +147,14 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     if (stream) {
       const s = stream;
       checks.push({ name: 'customers-table', check: async () => s.ready() });
+      // A processor in ERROR (e.g. a broker that cannot run transactions) fails readiness with its reason.
+      checks.push({
+        name: 'stream',
+        check: async () => {
+          const failing = s.failing();
+          if (failing.length > 0) throw new Error(failing.map((f) => `${f.name}: ${f.lastError ?? 'ERROR'}`).join('; '));
+        },
+      });
     }
     api = createApiServer({
       config,

@@ -17,7 +17,7 @@
 import type { ComplaintRule } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { LogRecord } from '../src/ports/event-log.js';
-import type { GlobalTable, ProcessorDefinition, ProcessorHandle, ProcessorStatus, StreamRuntime } from '../src/ports/stream-runtime.js';
+import type { GlobalTable, ProcessorDefinition, ProcessorFailure, ProcessorHandle, ProcessorStatus, StreamRuntime } from '../src/ports/stream-runtime.js';
 import type { TopicNames } from '../src/topics.js';
 import { createCustomersTable, type CustomersTable } from './customers-table.js';
 import { deadLettered } from './dead-letter.js';
@@ -49,6 +49,8 @@ export interface StreamLayer {
   ready(): boolean;
   /** The processors of this layer as the runtime sees them. */
   status(): Promise<readonly ProcessorStatus[]>;
+  /** This layer's processors in ERROR in this process, and why (for /readyz; no broker call). */
+  failing(): readonly ProcessorFailure[];
   /** The materialized customers (read-only use). */
   readonly customers: CustomersTable;
 }
@@ -126,6 +128,10 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
     async status() {
       const names = new Set([REKEY_CUSTOMERS, ENRICH_RATINGS]);
       return (await runtime.status()).filter((s) => names.has(s.name));
+    },
+    failing() {
+      const names = new Set([REKEY_CUSTOMERS, ENRICH_RATINGS]);
+      return runtime.failing().filter((f) => names.has(f.name));
     },
   };
 }

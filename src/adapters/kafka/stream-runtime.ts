@@ -66,7 +66,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Batch, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
-import { BadInputError } from '../../errors.js';
+import { BadInputError, UnavailableError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { OutRecord, TopicSpec } from '../../ports/event-log.js';
 import {
@@ -74,6 +74,7 @@ import {
   type GlobalTable,
   type ProcessorDefinition,
   type ProcessorHandle,
+  type ProcessorFailure,
   type ProcessorStatus,
   type StreamRuntime,
   type TableDefinition,
@@ -81,7 +82,7 @@ import {
 import { backoffDelay, sleep } from '../../retry.js';
 import { ProcessorMeter, StepFailure, instanceStatus, nextOffset, runSteps, startTrackedTable, checkRunnable } from '../stream-task.js';
 import { byTopic, toLogRecord } from './client.js';
-import { isFencedError, translateKafkaError } from './errors.js';
+import { TRANSACTION_LOG_HINT, isFencedError, transactionLogUnavailable, translateKafkaError } from './errors.js';
 import type { KafkaEventLog } from './event-log.js';
 import { InFlight, SupervisedConsumer } from './supervised-consumer.js';
 
@@ -398,6 +399,14 @@ class KafkaProcessor {
       await tx.abort();
     } catch (e) {
       await producer.disconnect().catch(() => undefined);
+      if (transactionLogUnavailable(e)) {
+        // Not a blip: kafkajs retried the coordinator for seconds. Said at once, with what to fix (retryLater reports it).
+        throw new UnavailableError(`Kafka cannot run transactions (initialising transactional id ${task.transactionalId}): ${TRANSACTION_LOG_HINT}`, {
+          cause: e,
+          retriable: true,
+          details: { transactionLog: true },
+        });
+      }
       throw translateKafkaError(e, `initialising transactional id ${task.transactionalId}`);
     }
     task.producer = producer;
@@ -518,7 +527,9 @@ class KafkaProcessor {
       const level = err instanceof StepFailure || task.attempts >= 3 ? 'error' : 'warn';
       this.log[level]({ err, topic: task.topic, partition: task.partition, offset, attempt: task.attempts, delayMs }, 'batch failed; it will be redone');
     }
-    if (task.attempts >= 3 || err instanceof StepFailure) this.meter.failure(err);
+    // A broker that cannot run transactions is reported at once: nothing will commit until the broker is fixed.
+    const transactionLog = err instanceof UnavailableError && err.details?.transactionLog === true;
+    if (task.attempts >= 3 || err instanceof StepFailure || transactionLog) this.meter.failure(err);
     if (!consumer) return;
     const tp = { topic: task.topic, partitions: [task.partition] };
     consumer.pause([tp]);
@@ -657,6 +668,10 @@ export class KafkaStreamRuntime implements StreamRuntime {
   }
 
   /** The processors of this instance, with live consumer lag. */
+  failing(): readonly ProcessorFailure[] {
+    return [...this.processors.values()].filter((p) => p.meter.state === ProcessorState.Error).map((p) => ({ name: p.def.name, lastError: p.meter.lastError }));
+  }
+
   async status(): Promise<readonly ProcessorStatus[]> {
     const now = this.shared.now();
     return Promise.all(
