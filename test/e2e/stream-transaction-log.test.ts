@@ -74,11 +74,24 @@ describe('a broker whose transaction state log cannot be written', () => {
     console.log(`fault-figures transaction-log readyzErrorSeconds=${seconds} stream=${JSON.stringify(readyz.checks.stream)}`);
     expect(readyz.checks.stream).toMatch(/rekey-customers: Kafka cannot run transactions/);
 
-    const res = await fetch(product.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ pipeline { healthy processors { name state lastError } } }' }) });
-    const body = (await res.json()) as { data?: { pipeline: { healthy: boolean; processors: { name: string; state: string; lastError: string | null }[] } }; errors?: unknown };
-    expect(body.errors).toBeUndefined();
-    expect(body.data!.pipeline.healthy).toBe(false);
-    const rekey = body.data!.pipeline.processors.find((p) => p.name === 'rekey-customers');
-    expect(rekey).toMatchObject({ state: 'ERROR', lastError: expect.stringMatching(hint) });
+    // pipeline reads the processors' reports from the status topic (published every 2 s): wait for the report.
+    type Pipeline = { healthy: boolean; processors: { name: string; state: string; lastError: string | null }[] };
+    let lastPipeline = '';
+    const pipeline = await eventually(
+      async () => {
+        const res = await fetch(product!.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ pipeline { healthy processors { name state lastError } } }' }) });
+        const body = (await res.json()) as { data?: { pipeline: Pipeline }; errors?: unknown };
+        lastPipeline = JSON.stringify(body);
+        const p = body.data?.pipeline;
+        return p?.processors.some((x) => x.name === 'rekey-customers' && x.state === 'ERROR') ? p : null;
+      },
+      'pipeline to report rekey-customers in ERROR',
+      120_000,
+      500,
+    ).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; last answer: ${lastPipeline}`);
+    });
+    expect(pipeline.healthy).toBe(false);
+    expect(pipeline.processors.find((p) => p.name === 'rekey-customers')).toMatchObject({ state: 'ERROR', lastError: expect.stringMatching(hint) });
   }, 300_000);
 });

@@ -4,8 +4,8 @@
  * `bounce` injected once the join is under way, then every processor must catch
  * up by itself and the outputs hold every record exactly once, read by the
  * product's kafkajs and by librdkafka (kcat), both read_committed.
- * Used by stream-broker-bounce.test.ts (crash, graceful restart) and
- * test/chaos/kafka-broker-down.test.ts (20 s without a broker).
+ * Used by stream-broker-bounce.test.ts (broker killed) and
+ * test/chaos/kafka-broker-down.test.ts (graceful restart; 20 s without a broker).
  */
 import { expect } from 'vitest';
 import type { KafkaServer } from '../../scripts/infra/kafka.js';
@@ -30,10 +30,15 @@ export interface BounceResources {
   layer?: StreamLayer;
 }
 
+/** Stops and closes what `r` holds, once (later calls find nothing). */
 export async function closeBounceResources(r: BounceResources): Promise<void> {
-  await r.layer?.stop();
-  await r.runtime?.close();
-  await r.log?.close();
+  const { layer, runtime, log } = r;
+  r.layer = undefined;
+  r.runtime = undefined;
+  r.log = undefined;
+  await layer?.stop();
+  await runtime?.close();
+  await log?.close();
 }
 
 /**

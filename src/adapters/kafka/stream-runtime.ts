@@ -81,7 +81,7 @@ import {
 } from '../../ports/stream-runtime.js';
 import { backoffDelay, sleep } from '../../retry.js';
 import { ProcessorMeter, StepFailure, instanceStatus, nextOffset, runSteps, startTrackedTable, checkRunnable } from '../stream-task.js';
-import { byTopic, toLogRecord } from './client.js';
+import { byTopic, splitByBytes, toLogRecord } from './client.js';
 import { TRANSACTION_LOG_HINT, isFencedError, transactionLogUnavailable, translateKafkaError } from './errors.js';
 import type { KafkaEventLog } from './event-log.js';
 import { InFlight, SupervisedConsumer } from './supervised-consumer.js';
@@ -128,6 +128,13 @@ export interface KafkaStreamRuntimeOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** Broker-side limit of an open transaction (a crashed one is aborted after this unless fenced first). @default 60_000 // ms */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Most bytes (keys, values, headers, framing; uncompressed) sent in one produce
+   * request of a transaction; a bigger output is sent in several, in order. Keep it
+   * below the broker's `message.max.bytes` (and the topics' `max.message.bytes`).
+   * @default 524_288 // 512 KiB, half of Kafka's default 1 MiB
+   */
+  readonly maxSendBytes?: number;
   /** @default 200 // ms */
   readonly retryInitialDelayMs?: number;
   /** @default 10_000 // ms */
@@ -175,6 +182,7 @@ interface RuntimeShared {
   readonly exactlyOnce: boolean;
   readonly concurrency: number;
   readonly transactionTimeoutMs: number;
+  readonly maxSendBytes: number;
   readonly retryInitialDelayMs: number;
   readonly retryMaxDelayMs: number;
   readonly now: () => number;
@@ -437,7 +445,8 @@ class KafkaProcessor {
     if (!producer) throw new Error(`no transactional producer for ${task.topic}/${task.partition}`);
     const tx = await producer.transaction();
     try {
-      if (emit.length > 0) await tx.sendBatch({ acks: -1, topicMessages: byTopic(emit) });
+      // In runs of bounded size: one run over the broker's message.max.bytes would be refused every time (a stall).
+      for (const run of splitByBytes(emit, this.rt.maxSendBytes)) await tx.sendBatch({ acks: -1, topicMessages: byTopic(run) });
       if (this.rt.beforeCommit) {
         const info = { processor: this.def.name, topic: task.topic, partition: task.partition, records: emit.length, offset: next };
         await Promise.race([Promise.resolve(this.rt.beforeCommit(info)), this.rt.killSignal]);
@@ -455,7 +464,7 @@ class KafkaProcessor {
   }
 
   private async commitAtLeastOnce(task: PartitionTask, emit: readonly OutRecord[], next: string, commit: EachBatchPayload['commitOffsetsIfNecessary']): Promise<void> {
-    await this.rt.log.produce(emit);
+    for (const run of splitByBytes(emit, this.rt.maxSendBytes)) await this.rt.log.produce(run);
     try {
       await commit({ topics: [{ topic: task.topic, partitions: [{ partition: task.partition, offset: next }] }] });
     } catch (e) {
@@ -628,6 +637,7 @@ export class KafkaStreamRuntime implements StreamRuntime {
       exactlyOnce: this.exactlyOnce,
       concurrency: o.partitionsConsumedConcurrently ?? 4,
       transactionTimeoutMs: o.transactionTimeoutMs ?? 60_000,
+      maxSendBytes: o.maxSendBytes ?? 512 * 1024,
       retryInitialDelayMs: o.retryInitialDelayMs ?? 200,
       retryMaxDelayMs: o.retryMaxDelayMs ?? 10_000,
       now: o.now ?? Date.now,
