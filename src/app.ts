@@ -19,6 +19,7 @@ import { createMemoryEventLog, type MemoryEventLog } from './adapters/memory/eve
 import { createMemorySearch, type MemorySearch } from './adapters/memory/search-index.js';
 import { createMemoryStreamRuntime } from './adapters/memory/stream-runtime.js';
 import { redactUrl, type Config, type ElasticsearchConfig, type Role } from './config.js';
+import { EVENT_TIME_TOPIC_RETENTION_MS } from './topics.js';
 import type { AccessFailure } from './adapters/elasticsearch/client.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -223,7 +224,13 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       // The sink waits for Elasticsearch itself; the API must not wait for it.
       if (sink) sink.start().catch((err: unknown) => logger.error({ err }, 'sink failed to start'));
       // An API process without the stream role tails these; create them if this is the first process up.
-      if (api) await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.ratingsEnriched }, { name: config.topics.acknowledgements }]);
+      if (api) {
+        await log.ensureTopics([
+          { name: config.topics.complaints, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
+          { name: config.topics.ratingsEnriched, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
+          { name: config.topics.acknowledgements },
+        ]);
+      }
       if (remoteStatus) await remoteStatus.start();
       if (slack) await slack.start();
       if (api) address = await api.listen(config.port, config.host);

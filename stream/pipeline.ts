@@ -18,7 +18,7 @@ import type { ComplaintRule } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { LogRecord } from '../src/ports/event-log.js';
 import type { GlobalTable, ProcessorDefinition, ProcessorFailure, ProcessorHandle, ProcessorStatus, StreamRuntime } from '../src/ports/stream-runtime.js';
-import type { TopicNames } from '../src/topics.js';
+import { EVENT_TIME_TOPIC_RETENTION_MS, type TopicNames } from '../src/topics.js';
 import { createCustomersTable, type CustomersTable } from './customers-table.js';
 import { deadLettered } from './dead-letter.js';
 import { ENRICH_RATINGS, enrichRatingStep } from './processors/enrich-ratings.js';
@@ -75,11 +75,12 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
       { name: topics.ratings },
       { name: topics.customersCdc },
       { name: topics.customersRekeyed, compacted: true },
-      { name: topics.ratingsEnriched },
-      { name: topics.complaints },
+      // Record timestamp = rating_time: no time-based retention, or a backfill of old ratings would be deleted at once.
+      { name: topics.ratingsEnriched, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
+      { name: topics.complaints, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
       { name: topics.acknowledgements },
       { name: topics.deadLetters },
-      { name: pendingTopic },
+      { name: pendingTopic, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
     ]);
     // CUSTOMERS_SRC_REKEY is filled by rekey-customers (below) from the CDC topic: the table is ready, and ratings
     // are joined, only once that group re-keyed the CDC backlog there is now and the table read the result.
