@@ -162,7 +162,7 @@ const RECORD_OVERHEAD_BYTES = 64;
 
 /** Roughly how many bytes `r` takes in a record batch (uncompressed): key, value, headers and framing. */
 export function recordBytes(r: OutRecord): number {
-  const len = (v: string | Buffer | null | undefined): number => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+  const len = (v: string | Buffer | null | undefined): number => (v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
   let n = RECORD_OVERHEAD_BYTES + len(r.key) + len(r.value);
   for (const [k, v] of Object.entries(r.headers ?? {})) n += len(k) + len(v) + 8;
   return n;
