@@ -2,8 +2,8 @@
  * Chaos (npm run chaos): scale out and in while 50,000 ratings flow. One stream
  * process (`node dist/src/main.js`, ROLES=stream) runs the join; a second joins
  * the group at about a fifth of the flood (a rebalance: partitions move to it,
- * each fenced by its new owner) and leaves again with SIGTERM at about three
- * fifths (a second rebalance). Every rating must be joined (no stall) and every
+ * each fenced by its new owner) and leaves again with SIGTERM at about 70 %
+ * (a second rebalance), both while ratings are still being produced. Every rating must be joined (no stall) and every
  * output be there exactly once, read by kafkajs and by librdkafka (kcat),
  * read_committed.
  */
@@ -32,7 +32,9 @@ describe('a second stream process joining during a flood and leaving again', () 
     const r = (s = await streamRun('scale'));
     const first = await startProduct(r.env, { name: 'stream-1' });
     processes.push(first);
-    const flowing = r.flood(RATINGS, 2_500);
+    // About 1,000 ratings a second: the flood lasts about 50 s, so both rebalances land inside it.
+    let flooded = false;
+    const flowing = r.flood(RATINGS, 1_000).finally(() => (flooded = true));
 
     await eventually(async () => (await r.ratingsDone()) >= 0.2 * RATINGS, '20 % joined', 240_000, 50);
     const second = await startProduct(r.env, { name: 'stream-2' });
@@ -40,15 +42,19 @@ describe('a second stream process joining during a flood and leaving again', () 
     const outAt = await r.ratingsDone();
     // The second process was given partitions of the ratings (a real scale-out) ...
     await eventually(() => assignedPartitionsOf(second.logs(), r.topics.ratings).some((a) => a.length > 0), 'stream-2 assigned ratings partitions', 120_000, 100);
-    await eventually(async () => (await r.ratingsDone()) >= 0.6 * RATINGS, '60 % joined', 240_000, 50);
+    const outDuringFlood = !flooded;
+    await eventually(async () => (await r.ratingsDone()) >= 0.7 * RATINGS, '70 % joined', 240_000, 50);
     const inAt = await r.ratingsDone();
+    const inDuringFlood = !flooded;
     const stopped = await second.stop('SIGTERM');
     const expectedComplaints = await flowing;
     const t0 = Date.now();
     await eventually(async () => (await r.ratingsDone()) >= RATINGS, 'every rating joined after the scale-in', 240_000, 200);
-    console.log(`fault-figures scale scaleOutAt=${outAt} scaleInAt=${inAt} stream2Exit=${stopped.code} drainAfterFloodSeconds=${Math.round((Date.now() - t0) / 100) / 10}`);
+    console.log(`fault-figures scale scaleOutAt=${outAt} scaleInAt=${inAt} duringFlood=${outDuringFlood}/${inDuringFlood} stream2Exit=${stopped.code} drainAfterFloodSeconds=${Math.round((Date.now() - t0) / 100) / 10}`);
     expect(outAt).toBeLessThan(RATINGS);
     expect(inAt).toBeLessThan(RATINGS);
+    // Both rebalances happened while ratings were still being produced.
+    expect([outDuringFlood, inDuringFlood]).toEqual([true, true]);
 
     const enriched = await readToEnd(log, r.topics.enriched, { timeoutMs: 120_000 });
     const complaints = await readToEnd(log, r.topics.complaints, { timeoutMs: 60_000 });

@@ -35,10 +35,12 @@ describe('a stream process frozen past its session timeout, then resumed', () =>
     const r = (s = await streamRun('zombie'));
     const zombie = await startProduct(r.env, { name: 'zombie' });
     processes.push(zombie);
-    const flowing = r.flood(RATINGS, 2_500);
+    let flooded = false;
+    const flowing = r.flood(RATINGS, 2_500).finally(() => (flooded = true));
 
     await eventually(async () => (await r.ratingsDone()) >= 0.2 * RATINGS, '20 % joined', 240_000, 20);
     zombie.child.kill('SIGSTOP');
+    const frozenDuringFlood = !flooded;
     const frozenAt = await r.ratingsDone();
     const heir = await startProduct(r.env, { name: 'heir' });
     processes.push(heir);
@@ -54,9 +56,11 @@ describe('a stream process frozen past its session timeout, then resumed', () =>
 
     const expectedComplaints = await flowing;
     await eventually(async () => (await r.ratingsDone()) >= RATINGS, 'every rating joined', 240_000, 200);
-    const fenced = zombie.lines.slice(linesBefore).filter((l) => l.includes('fenced') || l.includes('PRODUCER_FENCED') || l.includes('INVALID_PRODUCER_EPOCH')).length;
-    console.log(`fault-figures zombie frozenAt=${frozenAt} fencedLogLines=${fenced}`);
+    // Whether the zombie was inside a transaction when frozen depends on timing: reported, not asserted.
+    const fenced = zombie.lines.slice(linesBefore).filter((l) => l.includes('fenced') || l.includes('PRODUCER_FENCED') || l.includes('INVALID_PRODUCER_EPOCH'));
+    console.log(`fault-figures zombie frozenAt=${frozenAt} fencedLogLines=${fenced.length} first=${fenced[0]?.slice(0, 300) ?? 'none'}`);
     expect(frozenAt).toBeLessThan(RATINGS);
+    expect(frozenDuringFlood).toBe(true);
 
     const enriched = await readToEnd(log, r.topics.enriched, { timeoutMs: 120_000 });
     const complaints = await readToEnd(log, r.topics.complaints, { timeoutMs: 60_000 });
