@@ -20,6 +20,7 @@ import { createMemorySearch, type MemorySearch } from './adapters/memory/search-
 import { createMemoryStreamRuntime } from '../stream/runtime/memory-runtime.js';
 import { createSchemaRegistry } from './adapters/schema-registry/client.js';
 import { redactUrl, type Config, type ElasticsearchConfig, type Role } from './config.js';
+import { EVENT_TIME_TOPIC_RETENTION_MS } from './topics.js';
 import type { AccessFailure } from './adapters/elasticsearch/client.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -164,6 +165,14 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     if (stream) {
       const s = stream;
       checks.push({ name: 'customers-table', check: async () => s.ready() });
+      // A processor in ERROR (e.g. a broker that cannot run transactions) fails readiness with its reason.
+      checks.push({
+        name: 'stream',
+        check: async () => {
+          const failing = s.failing();
+          if (failing.length > 0) throw new Error(failing.map((f) => `${f.name}: ${f.lastError ?? 'ERROR'}`).join('; '));
+        },
+      });
     }
     api = createApiServer({
       config,
@@ -243,7 +252,14 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       // The sink waits for Elasticsearch itself; the API must not wait for it.
       if (sink) sink.start().catch((err: unknown) => logger.error({ err }, 'sink failed to start'));
       // An API process without the stream role tails these; create them if this is the first process up.
-      if (api) await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.ratingsEnriched }, { name: config.topics.acknowledgements }, { name: config.topics.transitions }]);
+      if (api) {
+        await log.ensureTopics([
+          { name: config.topics.complaints, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
+          { name: config.topics.ratingsEnriched, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
+          { name: config.topics.acknowledgements },
+          { name: config.topics.transitions },
+        ]);
+      }
       if (remoteStatus) await remoteStatus.start();
       if (slack && !sink) {
         // The reminder search needs the complaints index's mapping (keyword status, date next_reminder_at);

@@ -13,6 +13,18 @@ export const DEFAULT_TOPICS = Object.freeze({
 
 export type TopicNames = { readonly [K in keyof typeof DEFAULT_TOPICS]: string };
 
+/**
+ * Derived topics whose record timestamp is the rating's `rating_time` (event
+ * time, as KSQL sets it): `ratings-with-customer-data`, `UNHAPPY_PLATINUM_CUSTOMERS`
+ * and the join's pending topic. Time-based retention measures a record's age by
+ * its timestamp, so a backfill of old ratings into such a topic with the usual
+ * `retention.ms` (7 days) would be deleted at the next retention check. When
+ * the product creates these topics it turns time-based retention off
+ * (`retention.ms=-1`); topics that already exist are left as they are
+ * (docs/data-contracts.md, "Record timestamps and retention").
+ */
+export const EVENT_TIME_TOPIC_RETENTION_MS = -1;
+
 /** Headers of a `dead-letters` record (contract); defined with the one dead-letter builder. */
 export { DeadLetterHeader } from './domain/dead-letter.js';
 

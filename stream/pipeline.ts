@@ -17,9 +17,9 @@
 import type { ComplaintRule } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { LogRecord } from '../src/ports/event-log.js';
-import type { GlobalTable, ProcessorDefinition, ProcessorHandle, ProcessorStatus, StreamRuntime } from '../src/ports/stream-runtime.js';
+import type { GlobalTable, ProcessorDefinition, ProcessorFailure, ProcessorHandle, ProcessorStatus, StreamRuntime } from '../src/ports/stream-runtime.js';
 import { jsonDecoder, type EnrichedEncoder, type RecordDecoder } from '../src/services/record-codec.js';
-import type { TopicNames } from '../src/topics.js';
+import { EVENT_TIME_TOPIC_RETENTION_MS, type TopicNames } from '../src/topics.js';
 import { createCustomersTable, type CustomersTable } from './customers-table.js';
 import { deadLettered } from './dead-letter.js';
 import { ENRICH_RATINGS, enrichRatingStep } from './processors/enrich-ratings.js';
@@ -55,6 +55,8 @@ export interface StreamLayer {
   ready(): boolean;
   /** The processors of this layer as the runtime sees them. */
   status(): Promise<readonly ProcessorStatus[]>;
+  /** This layer's processors in ERROR in this process, and why (for /readyz; no broker call). */
+  failing(): readonly ProcessorFailure[];
   /** The materialized customers (read-only use). */
   readonly customers: CustomersTable;
 }
@@ -81,11 +83,12 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
       { name: topics.ratings },
       { name: topics.customersCdc },
       { name: topics.customersRekeyed, compacted: true },
-      { name: topics.ratingsEnriched },
-      { name: topics.complaints },
+      // Record timestamp = rating_time: no time-based retention, or a backfill of old ratings would be deleted at once.
+      { name: topics.ratingsEnriched, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
+      { name: topics.complaints, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
       { name: topics.acknowledgements },
       { name: topics.deadLetters },
-      { name: pendingTopic },
+      { name: pendingTopic, retentionMs: EVENT_TIME_TOPIC_RETENTION_MS },
     ]);
     // CUSTOMERS_SRC_REKEY is filled by rekey-customers (below) from the CDC topic: the table is ready, and ratings
     // are joined, only once that group re-keyed the CDC backlog there is now and the table read the result.
@@ -144,6 +147,10 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
     async status() {
       const names = new Set([REKEY_CUSTOMERS, ENRICH_RATINGS]);
       return (await runtime.status()).filter((s) => names.has(s.name));
+    },
+    failing() {
+      const names = new Set([REKEY_CUSTOMERS, ENRICH_RATINGS]);
+      return runtime.failing().filter((f) => names.has(f.name));
     },
   };
 }

@@ -161,4 +161,12 @@ export interface StreamRuntime extends PipelineStatusSource {
   run(definition: ProcessorDefinition): Promise<ProcessorHandle>;
   /** Stops every processor and table (committing nothing more) and releases connections. */
   close(): Promise<void>;
+  /** This instance's processors in ERROR, with their last error; cheap (no broker call), for /readyz. */
+  failing(): readonly ProcessorFailure[];
+}
+
+/** A processor in ERROR in this instance, and why. */
+export interface ProcessorFailure {
+  readonly name: string;
+  readonly lastError: string | null;
 }

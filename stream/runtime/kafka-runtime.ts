@@ -66,7 +66,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Batch, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
-import { BadInputError } from '../../src/errors.js';
+import { BadInputError, UnavailableError } from '../../src/errors.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
 import type { OutRecord, TopicSpec } from '../../src/ports/event-log.js';
 import {
@@ -74,14 +74,15 @@ import {
   type GlobalTable,
   type ProcessorDefinition,
   type ProcessorHandle,
+  type ProcessorFailure,
   type ProcessorStatus,
   type StreamRuntime,
   type TableDefinition,
 } from '../../src/ports/stream-runtime.js';
 import { backoffDelay, sleep } from '../../src/retry.js';
 import { ProcessorMeter, StepFailure, instanceStatus, nextOffset, runSteps, startTrackedTable, checkRunnable } from './tasks.js';
-import { byTopic, toLogRecord } from '../../src/adapters/kafka/client.js';
-import { isFencedError, translateKafkaError } from '../../src/adapters/kafka/errors.js';
+import { byTopic, splitByBytes, toLogRecord } from '../../src/adapters/kafka/client.js';
+import { TRANSACTION_LOG_HINT, isFencedError, transactionLogUnavailable, translateKafkaError } from '../../src/adapters/kafka/errors.js';
 import type { KafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { InFlight, SupervisedConsumer } from '../../src/adapters/kafka/supervised-consumer.js';
 
@@ -127,6 +128,13 @@ export interface KafkaStreamRuntimeOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** Broker-side limit of an open transaction (a crashed one is aborted after this unless fenced first). @default 60_000 // ms */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Most bytes (keys, values, headers, framing; uncompressed) sent in one produce
+   * request of a transaction; a bigger output is sent in several, in order. Keep it
+   * below the broker's `message.max.bytes` (and the topics' `max.message.bytes`).
+   * @default 524_288 // 512 KiB, half of Kafka's default 1 MiB
+   */
+  readonly maxSendBytes?: number;
   /** @default 200 // ms */
   readonly retryInitialDelayMs?: number;
   /** @default 10_000 // ms */
@@ -174,6 +182,7 @@ interface RuntimeShared {
   readonly exactlyOnce: boolean;
   readonly concurrency: number;
   readonly transactionTimeoutMs: number;
+  readonly maxSendBytes: number;
   readonly retryInitialDelayMs: number;
   readonly retryMaxDelayMs: number;
   readonly now: () => number;
@@ -399,6 +408,14 @@ class KafkaProcessor {
       await tx.abort();
     } catch (e) {
       await producer.disconnect().catch(() => undefined);
+      if (transactionLogUnavailable(e)) {
+        // Not a blip: kafkajs retried the coordinator for seconds. Said at once, with what to fix (retryLater reports it).
+        throw new UnavailableError(`Kafka cannot run transactions (initialising transactional id ${task.transactionalId}): ${TRANSACTION_LOG_HINT}`, {
+          cause: e,
+          retriable: true,
+          details: { transactionLog: true },
+        });
+      }
       throw translateKafkaError(e, `initialising transactional id ${task.transactionalId}`);
     }
     task.producer = producer;
@@ -429,7 +446,8 @@ class KafkaProcessor {
     if (!producer) throw new Error(`no transactional producer for ${task.topic}/${task.partition}`);
     const tx = await producer.transaction();
     try {
-      if (emit.length > 0) await tx.sendBatch({ acks: -1, topicMessages: byTopic(emit) });
+      // In runs of bounded size: one run over the broker's message.max.bytes would be refused every time (a stall).
+      for (const run of splitByBytes(emit, this.rt.maxSendBytes)) await tx.sendBatch({ acks: -1, topicMessages: byTopic(run) });
       if (this.rt.beforeCommit) {
         const info = { processor: this.def.name, topic: task.topic, partition: task.partition, records: emit.length, offset: next };
         await Promise.race([Promise.resolve(this.rt.beforeCommit(info)), this.rt.killSignal]);
@@ -447,7 +465,7 @@ class KafkaProcessor {
   }
 
   private async commitAtLeastOnce(task: PartitionTask, emit: readonly OutRecord[], next: string, commit: EachBatchPayload['commitOffsetsIfNecessary']): Promise<void> {
-    await this.rt.log.produce(emit);
+    for (const run of splitByBytes(emit, this.rt.maxSendBytes)) await this.rt.log.produce(run);
     try {
       await commit({ topics: [{ topic: task.topic, partitions: [{ partition: task.partition, offset: next }] }] });
     } catch (e) {
@@ -519,7 +537,9 @@ class KafkaProcessor {
       const level = err instanceof StepFailure || task.attempts >= 3 ? 'error' : 'warn';
       this.log[level]({ err, topic: task.topic, partition: task.partition, offset, attempt: task.attempts, delayMs }, 'batch failed; it will be redone');
     }
-    if (task.attempts >= 3 || err instanceof StepFailure) this.meter.failure(err);
+    // A broker that cannot run transactions is reported at once: nothing will commit until the broker is fixed.
+    const transactionLog = err instanceof UnavailableError && err.details?.transactionLog === true;
+    if (task.attempts >= 3 || err instanceof StepFailure || transactionLog) this.meter.failure(err);
     if (!consumer) return;
     const tp = { topic: task.topic, partitions: [task.partition] };
     consumer.pause([tp]);
@@ -618,6 +638,7 @@ export class KafkaStreamRuntime implements StreamRuntime {
       exactlyOnce: this.exactlyOnce,
       concurrency: o.partitionsConsumedConcurrently ?? 4,
       transactionTimeoutMs: o.transactionTimeoutMs ?? 60_000,
+      maxSendBytes: o.maxSendBytes ?? 512 * 1024,
       retryInitialDelayMs: o.retryInitialDelayMs ?? 200,
       retryMaxDelayMs: o.retryMaxDelayMs ?? 10_000,
       now: o.now ?? Date.now,
@@ -658,6 +679,10 @@ export class KafkaStreamRuntime implements StreamRuntime {
   }
 
   /** The processors of this instance, with live consumer lag. */
+  failing(): readonly ProcessorFailure[] {
+    return [...this.processors.values()].filter((p) => p.meter.state === ProcessorState.Error).map((p) => ({ name: p.def.name, lastError: p.meter.lastError }));
+  }
+
   async status(): Promise<readonly ProcessorStatus[]> {
     const now = this.shared.now();
     return Promise.all(

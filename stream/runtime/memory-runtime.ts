@@ -13,6 +13,7 @@ import {
   type GlobalTable,
   type ProcessorDefinition,
   type ProcessorHandle,
+  type ProcessorFailure,
   type ProcessorStatus,
   type StreamRuntime,
   type TableDefinition,
@@ -240,6 +241,10 @@ export class MemoryStreamRuntime implements StreamRuntime {
     p.start();
     let stopped: Promise<void> | null = null;
     return { name: definition.name, stop: () => (stopped ??= p.stop()) };
+  }
+
+  failing(): readonly ProcessorFailure[] {
+    return [...this.processors.values()].filter((p) => p.meter.state === ProcessorState.Error).map((p) => ({ name: p.def.name, lastError: p.meter.lastError }));
   }
 
   async status(): Promise<readonly ProcessorStatus[]> {

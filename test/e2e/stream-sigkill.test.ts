@@ -4,7 +4,8 @@
  * 5,000 a second, SIGKILLed at
  * about 20 %, 50 % and 80 % of the way and started again each time. The
  * derived topics, read as downstream consumers read them (read_committed,
- * from the beginning), must hold every expected record exactly once.
+ * from the beginning), must hold every expected record exactly once, read by
+ * kafkajs and by librdkafka (kcat).
  * (A broker restart mid-stream: test/integration/stream-broker-bounce.test.ts.)
  */
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { silentLogger } from '../../src/logger.js';
 import { readToEnd, text, waitFor as eventually } from '../support/wait.js';
-import { expectExactlyOnce } from '../integration/kafka-stream-support.js';
+import { expectExactlyOnce, expectExactlyOnceByKcat } from '../integration/kafka-stream-support.js';
 import { kafkaBrokers, uniqueName } from '../support/infra.js';
 import { startProduct, type ProductProcess } from '../support/product-process.js';
 
@@ -106,6 +107,8 @@ describe('the stream process killed with SIGKILL three times', () => {
     const enriched = await readToEnd(log, topics.enriched, { timeoutMs: 120_000 });
     const complaints = await readToEnd(log, topics.complaints, { timeoutMs: 60_000 });
     expectExactlyOnce(enriched, RATINGS, complaints, expectedComplaints);
+    // The same, read by an independent client (librdkafka through kcat), read_committed.
+    await expectExactlyOnceByKcat(kafkaBrokers(), { enriched: topics.enriched, complaints: topics.complaints }, RATINGS, expectedComplaints, 'stream-sigkill');
     // What the article's notifier reads.
     const sample = JSON.parse(text(complaints[0]!.value)!) as Record<string, unknown>;
     expect(sample).toMatchObject({ CLUB_STATUS: 'platinum', EMAIL: expect.any(String), MESSAGE: expect.stringMatching(/^rating \d+$/) });

@@ -10,6 +10,7 @@ import type { LogRecord } from '../../src/ports/event-log.js';
 import type { TopicNames } from '../../src/topics.js';
 import { text } from '../contract/helpers.js';
 import { kafkaBrokers, uniqueName } from '../support/infra.js';
+import { kcatCount } from '../support/kcat.js';
 
 /** Where a test log connects: the plain test broker by default, or the secured one (`secureKafka()`). */
 export interface TestBroker {
@@ -70,4 +71,44 @@ export function streamTestBed(sessionTimeoutMs: number, maxBytesPerPartition: nu
     await bed.log.close();
   });
   return bed;
+}
+
+/** What a fault test measured, for docs/fault-matrix.md: records in and out, duplicates, lost, as read by librdkafka. */
+export interface FaultFigures {
+  readonly ratingsIn: number;
+  readonly enrichedOut: number;
+  readonly complaintsOut: number;
+  readonly duplicates: number;
+  readonly lost: number;
+}
+
+/**
+ * The same exactly-once check as {@link expectExactlyOnce}, read a second time by
+ * an independent client: librdkafka through kcat (test/support/kcat.ts),
+ * read_committed, from the beginning to the last stable offset. Rating ids
+ * 1..`ratings` each exactly once among the enriched records; `expectedComplaints`
+ * distinct complaint keys, each once. Returns the figures (also printed, prefixed
+ * `fault-figures`, for the fault matrix).
+ */
+export async function expectExactlyOnceByKcat(
+  brokers: string | readonly string[],
+  topics: { readonly enriched: string; readonly complaints: string },
+  ratings: number,
+  expectedComplaints: number,
+  label: string,
+): Promise<FaultFigures> {
+  const enriched = await kcatCount(brokers, topics.enriched, (r) => (JSON.parse(r.value) as { RATING_ID: number }).RATING_ID);
+  const complaints = await kcatCount(brokers, topics.complaints, (r) => r.key);
+  let lost = 0;
+  for (let id = 1; id <= ratings; id++) if (!enriched.ids.has(id)) lost++;
+  const figures: FaultFigures = {
+    ratingsIn: ratings,
+    enrichedOut: enriched.read,
+    complaintsOut: complaints.read,
+    duplicates: enriched.duplicates + complaints.duplicates,
+    lost: lost + Math.max(0, expectedComplaints - complaints.distinct),
+  };
+  console.log(`fault-figures ${label} ${JSON.stringify(figures)}`);
+  expect(figures).toEqual({ ratingsIn: ratings, enrichedOut: ratings, complaintsOut: expectedComplaints, duplicates: 0, lost: 0 });
+  return figures;
 }

@@ -157,6 +157,42 @@ export function byTopic(records: readonly OutRecord[]): { topic: string; message
   return [...out].map(([topic, messages]) => ({ topic, messages }));
 }
 
+/** Kafka's per-record overhead (record batch framing, varints, headers' names), counted generously. */
+const RECORD_OVERHEAD_BYTES = 64;
+
+/** Roughly how many bytes `r` takes in a record batch (uncompressed): key, value, headers and framing. */
+export function recordBytes(r: OutRecord): number {
+  const len = (v: string | Buffer | null | undefined): number => (v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+  let n = RECORD_OVERHEAD_BYTES + len(r.key) + len(r.value);
+  for (const [k, v] of Object.entries(r.headers ?? {})) n += len(k) + len(v) + 8;
+  return n;
+}
+
+/**
+ * `records` cut, in order, into runs of at most `maxBytes` each (by
+ * {@link recordBytes}; a record bigger than that alone). kafkajs sends one
+ * record batch per partition per request and never splits it, and the broker
+ * refuses a batch above `message.max.bytes` (1 MiB by default) with
+ * MESSAGE_TOO_LARGE: a transaction's output is sent in such runs.
+ */
+export function splitByBytes(records: readonly OutRecord[], maxBytes: number): OutRecord[][] {
+  const out: OutRecord[][] = [];
+  let run: OutRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const n = recordBytes(r);
+    if (run.length > 0 && bytes + n > maxBytes) {
+      out.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(r);
+    bytes += n;
+  }
+  if (run.length > 0) out.push(run);
+  return out;
+}
+
 /**
  * An admin client whose ListOffsets requests are READ_UNCOMMITTED, so
  * `fetchTopicOffsets` answers the high watermark (records of open transactions

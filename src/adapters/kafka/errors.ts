@@ -188,3 +188,28 @@ export function translateKafkaError(e: unknown, what: string): AppError {
   }
   return new UnavailableError(`Kafka failed while ${what}: ${message}`, { cause: e, retriable: inner.retriable === true || outer.retriable === true, details });
 }
+
+/**
+ * Broker answers meaning no transaction coordinator can serve us although the
+ * broker is reachable: it cannot create or write its transaction state log.
+ * kafkajs calls Kafka's COORDINATOR_NOT_AVAILABLE (15) GROUP_COORDINATOR_NOT_AVAILABLE,
+ * for transaction coordinators too.
+ */
+const TRANSACTION_LOG_TYPES = new Set(['GROUP_COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_NOT_AVAILABLE', 'NOT_ENOUGH_REPLICAS', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND']);
+
+/** What to fix when {@link transactionLogUnavailable} says so. */
+export const TRANSACTION_LOG_HINT =
+  'the broker has no transaction coordinator: it cannot create or write its transaction state log (__transaction_state). ' +
+  'Check the broker settings transaction.state.log.replication.factor and transaction.state.log.min.isr: neither may exceed the number of brokers running ' +
+  '(on a single broker both must be 1), then restart the broker';
+
+/**
+ * Whether initialising a transactional producer failed because the broker has
+ * no usable transaction state log (e.g. `transaction.state.log.replication.factor`
+ * above the broker count): the coordinator lookup answered
+ * COORDINATOR_NOT_AVAILABLE until the retries ran out, or InitProducerId
+ * NOT_ENOUGH_REPLICAS. A broker that cannot be reached is not this.
+ */
+export function transactionLogUnavailable(e: unknown): boolean {
+  return chain(e).some((err) => (typeof err.type === 'string' && TRANSACTION_LOG_TYPES.has(err.type)) || err.name === 'KafkaJSGroupCoordinatorNotFound');
+}

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { kafkaLogCreator, kafkaSaslOption, kafkaTlsOption, uncommittedAdmin } from '../../../../src/adapters/kafka/client.js';
+import { kafkaLogCreator, kafkaSaslOption, kafkaTlsOption, recordBytes, splitByBytes, uncommittedAdmin } from '../../../../src/adapters/kafka/client.js';
 import type { Logger } from '../../../../src/logger.js';
 
 /** A logger that records level and message of what the kafkajs log creator passes on. */
@@ -58,5 +58,28 @@ describe('TLS and SASL options of the kafkajs client', () => {
   it('passes the SASL mechanism and credentials as kafkajs expects them', () => {
     expect(kafkaSaslOption(null)).toBeUndefined();
     expect(kafkaSaslOption({ mechanism: 'scram-sha-512', username: 'u', password: 'p' })).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' });
+  });
+});
+
+describe('splitByBytes (a transaction output over message.max.bytes, sent in runs)', () => {
+  const rec = (i: number, size: number) => ({ topic: 't', key: String(i), value: 'x'.repeat(size) });
+
+  it('cuts records, in order, into runs of at most maxBytes each', () => {
+    const records = Array.from({ length: 100 }, (_, i) => rec(i, 1_000));
+    const runs = splitByBytes(records, 10_000);
+    expect(runs.length).toBeGreaterThan(1);
+    expect(runs.flat()).toEqual(records);
+    for (const run of runs) expect(run.reduce((n, r) => n + recordBytes(r), 0)).toBeLessThanOrEqual(10_000);
+  });
+
+  it('sends a record bigger than maxBytes alone, and nothing for no records', () => {
+    const runs = splitByBytes([rec(1, 10), rec(2, 50_000), rec(3, 10)], 1_000);
+    expect(runs.map((r) => r.map((x) => x.key))).toEqual([['1'], ['2'], ['3']]);
+    expect(splitByBytes([], 1_000)).toEqual([]);
+  });
+
+  it('counts multi-byte characters and headers', () => {
+    expect(recordBytes({ topic: 't', key: null, value: 'é' })).toBe(recordBytes({ topic: 't', key: null, value: 'ab' }));
+    expect(recordBytes({ topic: 't', key: null, value: null, headers: { a: 'b' } })).toBeGreaterThan(recordBytes({ topic: 't', key: null, value: null }));
   });
 });

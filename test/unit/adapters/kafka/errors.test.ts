@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFencedError, kafkaAccessError, translateKafkaError } from '../../../../src/adapters/kafka/errors.js';
+import { isFencedError, kafkaAccessError, transactionLogUnavailable, translateKafkaError } from '../../../../src/adapters/kafka/errors.js';
 import { AccessError, AppError, ErrorCode, InvalidRecordError, UnavailableError } from '../../../../src/errors.js';
 
 /** kafkajs errors as kafkajs builds them (name, type, retriable, cause), without importing its classes. */
@@ -84,5 +84,16 @@ describe('refused credentials and TLS', () => {
     const refused = exhausted(kafkaError('KafkaJSConnectionError', { code: 'ECONNREFUSED' }));
     expect(kafkaAccessError(refused, scramTls)).toBeNull();
     expect(kafkaAccessError(refused, { mechanism: null, username: null, tls: false })).toBeNull();
+  });
+});
+
+describe('a broker that cannot run transactions', () => {
+  it('is recognised from the exhausted coordinator lookup or NOT_ENOUGH_REPLICAS, not from a broker that is down', () => {
+    const lookup = kafkaError('KafkaJSNumberOfRetriesExceeded', { retriable: false, cause: kafkaError('KafkaJSProtocolError', { type: 'GROUP_COORDINATOR_NOT_AVAILABLE' }) });
+    expect(transactionLogUnavailable(lookup)).toBe(true);
+    expect(transactionLogUnavailable(kafkaError('KafkaJSProtocolError', { type: 'NOT_ENOUGH_REPLICAS' }))).toBe(true);
+    expect(transactionLogUnavailable(kafkaError('KafkaJSGroupCoordinatorNotFound'))).toBe(true);
+    expect(transactionLogUnavailable(kafkaError('KafkaJSConnectionError', { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(transactionLogUnavailable(kafkaError('KafkaJSProtocolError', { type: 'CONCURRENT_TRANSACTIONS' }))).toBe(false);
   });
 });
