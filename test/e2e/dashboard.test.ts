@@ -4,8 +4,8 @@
  * (`node dist/src/main.js`, all roles) on the test Kafka and Elasticsearch,
  * with the Slack role pointed at the local recorder. The test writes the
  * ratings (DEMO off) and drives the page as a user would: the key prompt,
- * the queue, the Acknowledge button, a Slack click, a dropped WebSocket, a
- * viewer key. Every page is checked for requests off localhost, console
+ * the queue, the Acknowledge, Resolve and Snooze buttons, Slack clicks
+ * (acknowledge, resolve), a dropped WebSocket, a viewer key. Every page is checked for requests off localhost, console
  * errors and axe-core violations; each view is saved to docs/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,6 +20,7 @@ import { elasticsearchUrl, kafkaBrokers, uniqueName } from '../support/infra.js'
 import { startProduct, type ProductProcess } from '../support/product-process.js';
 import { startSlackRecorder, type SlackRecorder } from '../support/slack-recorder.js';
 import { blockActionPayload, formPayload, postTo, signedHeaders } from '../support/slack-signing.js';
+import { RESOLVE_ACTION_ID, RESOLVED_STATUS_BLOCK_ID } from '../../slack-app/constants.js';
 
 const VIEWER = 'viewer-key-dashboard-1';
 const AGENT = 'agent-key-dashboard-1';
@@ -130,6 +131,14 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: resolve(SHOTS, `${name}.png`) });
 }
 
+/** Waits until a search of the complaints (what the queue reads on load) lists `id` with `status`: the index is near-real-time. */
+async function searchable(id: string, status: string): Promise<void> {
+  await until(async () => {
+    const r = await gql<Loose>(product, `{ complaints(status: ${status}, first: 100) { nodes { id } } }`, undefined, VIEWER);
+    return ((r.body.data?.complaints?.nodes ?? []) as { id: string }[]).some((n) => n.id === id);
+  }, `complaint ${id} to be searchable as ${status}`, 30_000);
+}
+
 const row = (page: Page, id: string) => page.locator(`tr[data-complaint-id="${id}"]`);
 
 async function slackTsOf(id: string): Promise<string> {
@@ -163,6 +172,7 @@ beforeAll(async () => {
     TOPIC_RATINGS_ENRICHED: `${run}.ratings-with-customer-data`,
     TOPIC_COMPLAINTS: `${run}.UNHAPPY_PLATINUM_CUSTOMERS`,
     TOPIC_ACKNOWLEDGEMENTS: `${run}.complaint-acknowledgements`,
+    TOPIC_TRANSITIONS: `${run}.complaint-transitions`,
     TOPIC_DEAD_LETTERS: `${run}.dead-letters`,
     INDEX_RATINGS: `${run}-ratings`,
     INDEX_COMPLAINTS: `${run}-complaints`,
@@ -182,6 +192,8 @@ beforeAll(async () => {
   }));
   await produce(history);
   await until(async () => ((await gql<Loose>(product, '{ ratings(first: 1) { totalCount } }', undefined, VIEWER)).body.data?.ratings?.totalCount ?? 0) >= 70, 'the history to be indexed', 60_000);
+  // Its one complaint too (searchable: the queue's first page must list it).
+  await until(async () => ((await gql<Loose>(product, '{ complaints(status: OPEN, first: 1) { totalCount } }', undefined, VIEWER)).body.data?.complaints?.totalCount ?? 0) >= 1, 'the history complaint to be indexed', 60_000);
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -298,7 +310,6 @@ describe('the dashboard in a browser', () => {
     await row(agentPage, id!).getByRole('link').click();
     await agentPage.getByRole('heading', { name: /Hashim Rumke, 2 stars/ }).waitFor();
     expect(new URL(agentPage.url()).pathname).toBe(`/complaints/${id}`);
-    await screenshot(agentPage, 'complaint');
     await expectAccessible(agentPage, 'complaint page');
     await agentPage.getByLabel('Note (optional)').fill('Called the customer');
     await agentPage.getByRole('button', { name: 'Acknowledge', exact: true }).click();
@@ -311,11 +322,89 @@ describe('the dashboard in a browser', () => {
     expect(direct.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 
+  it('resolves a complaint from its page with a note: GraphQL reads RESOLVED and the Slack message is updated', async () => {
+    // Still on the page of the complaint acknowledged just above.
+    const id = new URL(agentPage.url()).pathname.split('/').pop()!;
+    const ts = await slackTsOf(id);
+    await expect(agentPage.getByRole('button', { name: 'Acknowledge', exact: true }).count()).resolves.toBe(0);
+    await expect(agentPage.getByRole('button', { name: 'Snooze', exact: true }).count()).resolves.toBe(0);
+    await agentPage.getByLabel('Note (optional)').fill('Refunded the upgrade');
+    await agentPage.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await agentPage.locator('.complaint-page .badge', { hasText: 'Resolved' }).waitFor();
+    await agentPage.getByText('Refunded the upgrade', { exact: true }).waitFor();
+    // Resolved: no action left.
+    await expect(agentPage.getByRole('button', { name: 'Resolve', exact: true }).count()).resolves.toBe(0);
+    const r = await gql<Loose>(product, `{ complaint(id: "${id}") { status acknowledgement { note } resolution { by via note } } }`, undefined, VIEWER);
+    expect(r.body.data?.complaint).toEqual({ status: 'RESOLVED', acknowledgement: { note: 'Called the customer' }, resolution: { by: 'olivia', via: 'GRAPHQL', note: 'Refunded the upgrade' } });
+    await slack.until((s) => s.okCallsTo('chat.update').some((c) => c.body.ts === ts && JSON.stringify(c.body.blocks).includes(RESOLVED_STATUS_BLOCK_ID)), 'the Slack message to show the resolution', 20_000);
+    await screenshot(agentPage, 'complaint-resolved');
+    await expectAccessible(agentPage, 'resolved complaint page');
+  });
+
+  it('snoozes an open complaint from its page for the chosen time: GraphQL reads snoozedUntil', async () => {
+    await agentPage.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Complaints' }).click();
+    const [id] = await produce([{ user: 3, stars: 1, message: 'more peanuts please', channel: 'android' }]);
+    await row(agentPage, id!).waitFor({ timeout: 20_000 });
+    await row(agentPage, id!).getByRole('link').click();
+    await agentPage.getByRole('heading', { name: /Mariejeanne Cocci, 1 star/ }).waitFor();
+    await agentPage.getByLabel('Snooze reminders for').selectOption({ label: '4 hours' });
+    const before = Date.now();
+    await agentPage.getByRole('button', { name: 'Snooze', exact: true }).click();
+    await agentPage.getByRole('status').filter({ hasText: 'snoozed until' }).waitFor();
+    const after = Date.now();
+    const r = await gql<Loose>(product, `{ complaint(id: "${id}") { status snoozedUntil nextReminderAt } }`, undefined, VIEWER);
+    const c = r.body.data?.complaint as { status: string; snoozedUntil: string | null };
+    expect(c.status).toBe('OPEN');
+    // The value the page sent: four hours after the click (within the click's own span).
+    const until = Date.parse(c.snoozedUntil ?? '');
+    expect(until).toBeGreaterThanOrEqual(before + 4 * 3_600_000 - 1_000);
+    expect(until).toBeLessThanOrEqual(after + 4 * 3_600_000 + 1_000);
+    // Snoozing is no state change: the complaint can still be acknowledged or resolved.
+    await agentPage.getByRole('button', { name: 'Acknowledge', exact: true }).waitFor();
+    await agentPage.getByRole('button', { name: 'Resolve', exact: true }).waitFor();
+    await screenshot(agentPage, 'complaint');
+    await expectAccessible(agentPage, 'snoozed complaint page');
+  });
+
+  it('shows a resolution made in Slack, live, and filters by status', async () => {
+    await agentPage.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Complaints' }).click();
+    await agentPage.getByRole('button', { name: 'All', exact: true }).click();
+    await agentPage.locator('tr[data-complaint-id]').first().waitFor();
+    const [id] = await produce([{ user: 4, stars: 1, message: 'why is it so difficult to keep the bathrooms clean ?', channel: 'web' }]);
+    await row(agentPage, id!).waitFor({ timeout: 20_000 });
+    const ts = await slackTsOf(id!);
+    const click = async (actionId?: string): Promise<void> => {
+      const body = formPayload(blockActionPayload({ complaintId: id!, user: { id: 'U0OPS', username: 'sam' }, channel: CHANNEL, messageTs: ts, ...(actionId ? { actionId } : {}) }));
+      expect((await postTo(`${product.url}/slack/events`, body, signedHeaders(body, SIGNING_SECRET))).status).toBe(200);
+    };
+    await click();
+    await row(agentPage, id!).getByText('Acknowledged', { exact: true }).waitFor({ timeout: 20_000 });
+    await click(RESOLVE_ACTION_ID);
+    await row(agentPage, id!).getByText('Resolved', { exact: true }).waitFor({ timeout: 20_000 });
+    await expect(row(agentPage, id!).textContent()).resolves.toContain('via Slack');
+    await expect(row(agentPage, id!).getByRole('button').count()).resolves.toBe(0);
+    const r = await gql<Loose>(product, `{ complaint(id: "${id}") { status resolution { by via } } }`, undefined, VIEWER);
+    expect(r.body.data?.complaint).toEqual({ status: 'RESOLVED', resolution: { by: 'U0OPS', via: 'SLACK' } });
+    // The Resolved filter lists it (and only resolved ones).
+    await searchable(id!, 'RESOLVED');
+    await agentPage.getByRole('button', { name: 'Resolved', exact: true }).click();
+    await row(agentPage, id!).waitFor();
+    const badges = await agentPage.locator('tr[data-complaint-id] .badge').allTextContents();
+    expect(badges.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(badges)).toEqual(new Set(['Resolved']));
+    await screenshot(agentPage, 'complaints-resolved');
+    await expectAccessible(agentPage, 'resolved complaints');
+    await agentPage.getByRole('button', { name: 'Open', exact: true }).click();
+  });
+
   it('shows the overview, search and pipeline views', async () => {
     await agentPage.getByRole('link', { name: 'Overview' }).click();
     await agentPage.getByRole('heading', { name: 'Overview' }).waitFor();
     await agentPage.locator('table.stats tbody th').first().waitFor();
     await agentPage.locator('.ticker li').first().waitFor();
+    // Today's complaint figures: some were resolved above, so there is a time to resolve.
+    const resolveKpi = agentPage.locator('.kpi').filter({ hasText: 'Time to resolve' }).locator('.kpi-value');
+    await expect.poll(() => resolveKpi.textContent()).toMatch(/^\d[\d.,]* (s|min|h|d)$/);
     await screenshot(agentPage, 'overview');
     await expectAccessible(agentPage, 'overview');
     await agentPage.emulateMedia({ colorScheme: 'dark' });
@@ -351,16 +440,18 @@ describe('the dashboard in a browser', () => {
     await expectAccessible(agentPage, 'pipeline');
   });
 
-  it('shows a viewer key no Acknowledge button', async () => {
+  it('shows a viewer key no Acknowledge, Resolve or Snooze button', async () => {
     const [id] = await produce([{ user: 2, stars: 1, message: 'thank you for the upgrade' }]);
+    await searchable(id!, 'OPEN');
     const page = await openPage();
     await signIn(page, VIEWER);
     await row(page, id!).waitFor({ timeout: 20_000 });
-    await expect(page.getByRole('button', { name: 'Acknowledge', exact: true }).count()).resolves.toBe(0);
+    for (const name of ['Acknowledge', 'Resolve', 'Snooze']) await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
     await page.goto(`${product.url}/complaints/${id}`);
     await page.getByRole('heading', { name: /Ruthie Brockherst/ }).waitFor();
-    await expect(page.getByRole('button', { name: 'Acknowledge', exact: true }).count()).resolves.toBe(0);
+    for (const name of ['Acknowledge', 'Resolve', 'Snooze']) await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
     await expect(page.getByLabel('Note (optional)').count()).resolves.toBe(0);
+    await expect(page.getByLabel('Snooze reminders for').count()).resolves.toBe(0);
   });
 
   it('made no request off localhost and logged no console error', () => {

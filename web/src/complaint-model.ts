@@ -14,6 +14,8 @@ export interface Acknowledgement {
   note: string | null;
 }
 
+export type Resolution = Acknowledgement;
+
 export interface Complaint {
   id: string;
   status: string;
@@ -21,26 +23,36 @@ export interface Complaint {
   rating: { stars: number; channel: string; message: string; routeId: number | null };
   customer: { id: string; fullName: string; email: string | null; clubStatus: string | null };
   acknowledgement: Acknowledgement | null;
+  resolution: Resolution | null;
   slackMessage: { channel: string; ts: string } | null;
+  remindersSent: number;
+  nextReminderAt: string | null;
+  escalatedAt: string | null;
+  snoozedUntil: string | null;
 }
 
 export const COMPLAINT_FIELDS = `id status raisedAt
   rating { stars channel message routeId }
   customer { id fullName email clubStatus }
   acknowledgement { by byName at via note }
-  slackMessage { channel ts }`;
+  resolution { by byName at via note }
+  slackMessage { channel ts }
+  remindersSent nextReminderAt escalatedAt snoozedUntil`;
 
 /** How each status reads; `tone` picks the colour (only what needs action is red). */
-export const STATUS: Readonly<Record<string, { label: string; tone: 'alert' | 'done' | 'muted' }>> = {
+export type Tone = 'alert' | 'warn' | 'done' | 'muted';
+export const STATUS: Readonly<Record<string, { label: string; tone: Tone }>> = {
   OPEN: { label: 'Open', tone: 'alert' },
-  ACKNOWLEDGED: { label: 'Acknowledged', tone: 'done' },
+  ACKNOWLEDGED: { label: 'Acknowledged', tone: 'warn' },
+  RESOLVED: { label: 'Resolved', tone: 'done' },
 };
-export const statusOf = (s: string): { label: string; tone: 'alert' | 'done' | 'muted' } => STATUS[s] ?? { label: s.charAt(0) + s.slice(1).toLowerCase(), tone: 'muted' };
+export const statusOf = (s: string): { label: string; tone: Tone } => STATUS[s] ?? { label: s.charAt(0) + s.slice(1).toLowerCase(), tone: 'muted' };
 
 /** The filters of the queue, in order (null: every status). */
 export const FILTERS: readonly { status: string | null; label: string }[] = [
   { status: 'OPEN', label: 'Open' },
   { status: 'ACKNOWLEDGED', label: 'Acknowledged' },
+  { status: 'RESOLVED', label: 'Resolved' },
   { status: null, label: 'All' },
 ];
 
@@ -50,6 +62,13 @@ export interface ActionResult {
   message: string;
 }
 
+/** One choice of an action that takes one (e.g. how long to snooze); the first is the default. */
+export interface ActionChoice {
+  label: string;
+  /** The value `run` receives, computed when the button is pressed. */
+  value(): string;
+}
+
 export interface ComplaintAction {
   /** The button's accessible name. */
   label: string;
@@ -57,8 +76,22 @@ export interface ComplaintAction {
   from: readonly string[];
   /** Whether it takes the optional note. */
   note: boolean;
-  run(id: string, note: string | null): Promise<ActionResult>;
+  /** The main action of its statuses (drawn filled); the others are drawn plain. */
+  primary: boolean;
+  /** Choices offered next to the button where there is room (the complaint page); elsewhere the first. */
+  choices?: { label: string; options: readonly ActionChoice[] };
+  run(id: string, note: string | null, choice: string | null): Promise<ActionResult>;
 }
+
+const HOUR = 3_600_000;
+/** The next 09:00 local time: always within the server's 24 h limit. */
+function nextMorning(now = new Date()): Date {
+  const d = new Date(now);
+  d.setHours(9, 0, 0, 0);
+  if (d.getTime() <= now.getTime()) d.setDate(d.getDate() + 1);
+  return d;
+}
+const inMs = (ms: number) => (): string => new Date(Date.now() + ms).toISOString();
 
 const who = (a: Acknowledgement): string => a.byName ?? a.by;
 
@@ -67,6 +100,7 @@ export const ACTIONS: readonly ComplaintAction[] = [
     label: 'Acknowledge',
     from: ['OPEN'],
     note: true,
+    primary: true,
     async run(id, note) {
       const r = await gql<{ acknowledgeComplaint: { outcome: string; acknowledgement: Acknowledgement; complaint: Complaint } }>(
         `mutation Acknowledge($id: ID!, $note: String) { acknowledgeComplaint(id: $id, note: $note) { outcome acknowledgement { by byName at via note } complaint { ${COMPLAINT_FIELDS} } } }`,
@@ -79,11 +113,53 @@ export const ACTIONS: readonly ComplaintAction[] = [
       };
     },
   },
+  {
+    // The server lets an OPEN complaint be resolved too (it is acknowledged in the same step): docs/lifecycle.md.
+    label: 'Resolve',
+    from: ['OPEN', 'ACKNOWLEDGED'],
+    note: true,
+    primary: false,
+    async run(id, note) {
+      const r = await gql<{ resolveComplaint: { outcome: string; resolution: Resolution; complaint: Complaint } }>(
+        `mutation Resolve($id: ID!, $note: String) { resolveComplaint(id: $id, note: $note) { outcome resolution { by byName at via note } complaint { ${COMPLAINT_FIELDS} } } }`,
+        { id, note },
+      );
+      const { outcome, resolution, complaint } = r.resolveComplaint;
+      return {
+        complaint,
+        message: outcome === 'RESOLVED' ? `Complaint ${id} resolved.` : `Already resolved by ${who(resolution)} via ${resolution.via.toLowerCase()}.`,
+      };
+    },
+  },
+  {
+    // Pauses reminders only (not a state change); the server takes at most 24 h ahead.
+    label: 'Snooze',
+    from: ['OPEN'],
+    note: false,
+    primary: false,
+    choices: {
+      label: 'Snooze reminders for',
+      options: [
+        { label: '1 hour', value: inMs(HOUR) },
+        { label: '4 hours', value: inMs(4 * HOUR) },
+        { label: 'Until 9:00', value: () => nextMorning().toISOString() },
+      ],
+    },
+    async run(id, _note, choice) {
+      const until = choice ?? inMs(HOUR)();
+      const r = await gql<{ snoozeComplaint: Complaint }>(`mutation Snooze($id: ID!, $until: DateTime!) { snoozeComplaint(id: $id, until: $until) { ${COMPLAINT_FIELDS} } }`, { id, until });
+      return { complaint: r.snoozeComplaint, message: `Reminders for complaint ${id} snoozed until ${new Date(r.snoozeComplaint.snoozedUntil ?? until).toLocaleString()}.` };
+    },
+  },
 ];
 
 export const actionsFor = (c: Complaint): ComplaintAction[] => ACTIONS.filter((a) => a.from.includes(c.status));
 
+/** "olivia via GraphQL": who acknowledged (or resolved) and through which surface. */
 export function ackLine(a: Acknowledgement | null): string {
   if (!a) return '';
   return `${who(a)} via ${a.via === 'SLACK' ? 'Slack' : a.via === 'GRAPHQL' ? 'GraphQL' : a.via.toLowerCase()}`;
 }
+
+/** Whether reminders are paused now (snoozedUntil is kept after it passed). */
+export const isSnoozed = (c: Complaint, now = Date.now()): boolean => c.status === 'OPEN' && c.snoozedUntil !== null && Date.parse(c.snoozedUntil) > now;

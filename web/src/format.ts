@@ -18,3 +18,12 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 }
 
 export const stars = (n: number): string => '★'.repeat(n) + '☆'.repeat(Math.max(0, 5 - n));
+
+/** A duration in seconds as "45 s", "12 min", "3.5 h", "2.1 d"; null: "—". */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 86_400) return `${num(seconds / 3600, 1)} h`;
+  return `${num(seconds / 86_400, 1)} d`;
+}

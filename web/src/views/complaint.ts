@@ -1,16 +1,21 @@
 /** One complaint at `/complaints/<id>` (Slack messages link here): details, live changes, actions with a note. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, live } from '../api.js';
-import { COMPLAINT_FIELDS, actionsFor, ackLine, type Complaint } from '../complaint-model.js';
+import { COMPLAINT_FIELDS, actionsFor, ackLine, isSnoozed, type Acknowledgement, type Complaint, type ComplaintAction } from '../complaint-model.js';
 import { dateTime, stars } from '../format.js';
 import { html } from '../html.js';
 import { ActionButtons, StatusBadge } from './complaints.js';
+
+/** "olivia via GraphQL, 5 Dec 2026, 01:02:03", or "Not yet". */
+const handled = (a: Acknowledgement | null) => (a ? html`${ackLine(a)}, <time datetime=${a.at}>${dateTime(a.at)}</time>` : 'Not yet');
 
 export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
   const [complaint, setComplaint] = useState<Complaint | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState('');
   const note = useRef<HTMLTextAreaElement>(null);
+  // The picked choice of each action that has some (index into its options).
+  const [picked, setPicked] = useState<Record<string, number>>({});
 
   useEffect(() => {
     let cancelled = false;
@@ -47,22 +52,40 @@ export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
       <dt>Channel</dt><dd>${c.rating.channel}</dd>
       <dt>Route</dt><dd>${c.rating.routeId ?? '—'}</dd>
       <dt>Customer</dt><dd>${c.customer.fullName} (id ${c.customer.id}, ${c.customer.clubStatus ?? 'unknown status'})${c.customer.email ? html` · <a href=${`mailto:${c.customer.email}`}>${c.customer.email}</a>` : null}</dd>
-      <dt>Handled</dt><dd>${c.acknowledgement ? html`${ackLine(c.acknowledgement)}, <time datetime=${c.acknowledgement.at}>${dateTime(c.acknowledgement.at)}</time>` : 'Not yet'}</dd>
+      <dt>Acknowledged</dt><dd>${handled(c.acknowledgement)}</dd>
       <dt>Note</dt><dd>${c.acknowledgement?.note ?? '—'}</dd>
+      <dt>Resolved</dt><dd>${handled(c.resolution)}</dd>
+      ${c.resolution ? html`<dt>Resolution note</dt><dd>${c.resolution.note ?? '—'}</dd>` : null}
       <dt>Slack</dt><dd>${c.slackMessage ? `posted in ${c.slackMessage.channel}` : 'not posted'}</dd>
+      <dt>Reminders sent</dt><dd>${c.remindersSent}${c.status === 'OPEN' && c.nextReminderAt ? html` · next <time datetime=${c.nextReminderAt}>${dateTime(c.nextReminderAt)}</time>` : null}</dd>
+      <dt>Escalated</dt><dd>${c.escalatedAt ? html`<time datetime=${c.escalatedAt}>${dateTime(c.escalatedAt)}</time>` : 'No'}</dd>
+      <dt>Snoozed until</dt><dd>${c.snoozedUntil ? html`<time datetime=${c.snoozedUntil}>${dateTime(c.snoozedUntil)}</time>${isSnoozed(c) ? null : ' (over)'}` : '—'}</dd>
     </dl>
     ${actions.length > 0
       ? html`<form class="act-form" onSubmit=${(e: Event) => e.preventDefault()}>
           ${actions.some((a) => a.note) ? html`<label for="note">Note (optional)</label><textarea id="note" ref=${note} rows="2" maxlength="2000"></textarea>` : null}
+          <div class="actions">
+          ${actions
+            .filter((a) => a.choices)
+            .map(
+              (a) => html`<span class="choice"><label for=${`choice-${a.label}`}>${a.choices!.label}</label><select
+                  id=${`choice-${a.label}`}
+                  value=${String(picked[a.label] ?? 0)}
+                  onChange=${(e: Event) => setPicked({ ...picked, [a.label]: Number((e.target as HTMLSelectElement).value) })}
+                >${a.choices!.options.map((o, i) => html`<option value=${String(i)}>${o.label}</option>`)}</select></span>`,
+            )}
           <${ActionButtons}
             complaint=${c}
             note=${() => note.current?.value.trim() || null}
+            choice=${(a: ComplaintAction) => a.choices?.options[picked[a.label] ?? 0]?.value() ?? null}
             onDone=${(updated: Complaint, message: string) => {
+              if (note.current) note.current.value = '';
               setComplaint(updated);
               setNotice(message);
             }}
             onError=${setError}
           />
+          </div>
         </form>`
       : null}
     <p role="status" class="notice">${notice}</p>

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ApiError, gql, live } from '../api.js';
-import { ACTIONS, COMPLAINT_FIELDS, FILTERS, ackLine, actionsFor, statusOf, type Complaint } from '../complaint-model.js';
+import { ACTIONS, COMPLAINT_FIELDS, FILTERS, ackLine, actionsFor, isSnoozed, statusOf, type ComplaintAction, type Complaint } from '../complaint-model.js';
 import { ago, dateTime, stars } from '../format.js';
 import { html } from '../html.js';
 
@@ -17,25 +17,50 @@ export function StatusBadge({ status }: { status: string }) {
   return html`<span class="badge tone-${s.tone}">${s.label}</span>`;
 }
 
-export function ActionButtons({ complaint, onDone, onError, note }: { complaint: Complaint; onDone: (c: Complaint, message: string) => void; onError: (m: string) => void; note?: () => string | null }) {
+export function ActionButtons({
+  complaint,
+  onDone,
+  onError,
+  note,
+  choice,
+}: {
+  complaint: Complaint;
+  onDone: (c: Complaint, message: string) => void;
+  onError: (m: string) => void;
+  note?: () => string | null;
+  /** The choice picked for an action that has some; without it, the first. */
+  choice?: (a: ComplaintAction) => string | null;
+}) {
   const [busy, setBusy] = useState<string | null>(null);
   const actions = actionsFor(complaint);
   if (actions.length === 0) return null;
   return html`<span class="actions">${actions.map(
     (a) => html`<button
       type="button"
-      class="primary"
+      class=${a.primary ? 'primary' : undefined}
       disabled=${busy !== null}
       aria-describedby=${`c-${complaint.id}`}
       onClick=${() => {
         setBusy(a.label);
-        a.run(complaint.id, a.note && note ? note() : null)
+        a.run(complaint.id, a.note && note ? note() : null, a.choices ? (choice?.(a) ?? a.choices.options[0]!.value()) : null)
           .then((r) => onDone(r.complaint, r.message))
           .catch((e: unknown) => onError(e instanceof Error ? e.message : String(e)))
           .finally(() => setBusy(null));
       }}
     >${busy === a.label ? `${a.label}…` : a.label}</button>`,
   )}</span>`;
+}
+
+/** Who handled it last (the resolution, else the acknowledgement), and whether reminders are paused or escalated. */
+function Handled({ complaint: c }: { complaint: Complaint }) {
+  const h = c.resolution ?? c.acknowledgement;
+  const extra = [
+    c.escalatedAt ? html`<span class="sub">Escalated <time datetime=${c.escalatedAt} title=${dateTime(c.escalatedAt)}>${ago(c.escalatedAt)}</time></span>` : null,
+    isSnoozed(c) ? html`<span class="sub">Snoozed until <time datetime=${c.snoozedUntil}>${dateTime(c.snoozedUntil)}</time></span>` : null,
+    c.status === 'OPEN' && c.remindersSent > 0 ? html`<span class="sub">${c.remindersSent} reminder${c.remindersSent === 1 ? '' : 's'} sent</span>` : null,
+  ];
+  if (!h) return html`—${extra}`;
+  return html`${ackLine(h)}<span class="sub"><time datetime=${h.at} title=${dateTime(h.at)}>${ago(h.at)}</time>${h.note ? html` · “${h.note}”` : null}</span>${extra}`;
 }
 
 export function Complaints({ canAct }: { canAct: boolean }) {
@@ -165,7 +190,7 @@ export function Complaints({ canAct }: { canAct: boolean }) {
                     <td>${c.rating.channel}</td>
                     <td class="msg">${c.rating.message}</td>
                     <td><${StatusBadge} status=${c.status} /></td>
-                    <td>${c.acknowledgement ? html`${ackLine(c.acknowledgement)}<span class="sub"><time datetime=${c.acknowledgement.at} title=${dateTime(c.acknowledgement.at)}>${ago(c.acknowledgement.at)}</time>${c.acknowledgement.note ? html` · “${c.acknowledgement.note}”` : null}</span>` : '—'}</td>
+                    <td><${Handled} complaint=${c} /></td>
                     ${canAct
                       ? html`<td class="act"><${ActionButtons}
                           complaint=${c}
@@ -181,6 +206,6 @@ export function Complaints({ canAct }: { canAct: boolean }) {
         </tbody>
       </table>
     </div>
-    ${ACTIONS.length > 0 && canAct ? html`<p class="hint">Open a complaint to add a note when you acknowledge it.</p>` : null}
+    ${ACTIONS.length > 0 && canAct ? html`<p class="hint">Snooze here pauses reminders for an hour. Open a complaint to add a note or snooze longer.</p>` : null}
   </section>`;
 }

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { gql, live } from '../api.js';
 import { Chart } from '../chart.js';
-import { num, stars, time } from '../format.js';
+import { duration, num, stars, time } from '../format.js';
 import { html } from '../html.js';
 
 interface Bucket {
@@ -29,7 +29,17 @@ interface TickerRating {
   ratedAt: string;
   customer: { fullName: string; clubStatus: string | null };
 }
+interface ComplaintDay {
+  count: number;
+  acknowledged: number;
+  resolved: number;
+  medianSecondsToAcknowledge: number | null;
+  p90SecondsToAcknowledge: number | null;
+  medianSecondsToResolve: number | null;
+  p90SecondsToResolve: number | null;
+}
 interface Data {
+  complaintsToday: ComplaintDay[];
   ratingHistogram: Bucket[];
   byClub: Stat[];
   byChannel: Stat[];
@@ -45,7 +55,8 @@ type Range = (typeof RANGES)[number];
 
 const TICKER = 10;
 const RATING_FIELDS = 'id stars channel channelFamily message ratedAt customer { fullName clubStatus }';
-const QUERY = `query Overview($filter: RatingFilter, $interval: HistogramInterval) {
+const QUERY = `query Overview($filter: RatingFilter, $interval: HistogramInterval, $today: DateTime) {
+  complaintsToday: complaintStats(from: $today) { count acknowledged resolved medianSecondsToAcknowledge p90SecondsToAcknowledge medianSecondsToResolve p90SecondsToResolve }
   ratingHistogram(filter: $filter, interval: $interval) { start count averageStars }
   byClub: ratingStats(filter: $filter, groupBy: CLUB_STATUS) { key count averageStars }
   byChannel: ratingStats(filter: $filter, groupBy: CHANNEL) { key count averageStars }
@@ -83,6 +94,19 @@ function StatsTable({ caption, keyLabel, rows }: { caption: string; keyLabel: st
   </table>`;
 }
 
+const EMPTY_DAY: ComplaintDay = { count: 0, acknowledged: 0, resolved: 0, medianSecondsToAcknowledge: null, p90SecondsToAcknowledge: null, medianSecondsToResolve: null, p90SecondsToResolve: null };
+
+/** Today's complaints (UTC day, by rating time) and how fast they were handled; refreshed with the rest every minute. */
+function ComplaintsToday({ day }: { day: ComplaintDay | null }) {
+  const v = (s: string): string => (day === null ? '…' : s);
+  return html`<section class="kpis complaint-kpis" aria-labelledby="ct-h">
+    <h2 id="ct-h" class="sr-only">Complaints today</h2>
+    <div class=${`kpi${day && day.count > day.acknowledged ? ' kpi-alert' : ''}`}><span class="kpi-label">Complaints today (UTC)</span><span class="kpi-value">${v(num(day?.count))}</span><span class="kpi-sub">${day ? `${num(day.count - day.acknowledged)} open · ${num(day.resolved)} resolved` : ' '}</span></div>
+    <div class="kpi"><span class="kpi-label">Time to acknowledge</span><span class="kpi-value">${v(duration(day?.medianSecondsToAcknowledge))}</span><span class="kpi-sub">median · p90 ${day ? duration(day.p90SecondsToAcknowledge) : '…'}</span></div>
+    <div class="kpi"><span class="kpi-label">Time to resolve</span><span class="kpi-value">${v(duration(day?.medianSecondsToResolve))}</span><span class="kpi-sub">median · p90 ${day ? duration(day.p90SecondsToResolve) : '…'}</span></div>
+  </section>`;
+}
+
 export function Overview() {
   const [range, setRange] = useState<Range>(RANGES[0]);
   const [data, setData] = useState<Data | null>(null);
@@ -94,7 +118,9 @@ export function Overview() {
     setData(null);
     const load = (): void => {
       const t = Date.now();
-      gql<Data>(QUERY, { filter: { from: new Date(t - range.ms).toISOString() }, interval: range.interval })
+      // Complaint stats are per UTC day: today's.
+      const today = new Date(Math.floor(t / 86_400_000) * 86_400_000).toISOString();
+      gql<Data>(QUERY, { filter: { from: new Date(t - range.ms).toISOString() }, interval: range.interval, today })
         .then((d) => {
           if (cancelled) return;
           setError(null);
@@ -120,6 +146,7 @@ export function Overview() {
             hist[i] = { start: b.start, count: b.count + 1, averageStars: ((b.averageStars ?? 0) * b.count + r.stars) / (b.count + 1) };
           } else hist.push({ start, count: 1, averageStars: r.stars });
           return {
+            complaintsToday: d.complaintsToday,
             ratingHistogram: hist,
             byClub: addTo(d.byClub, r.customer.clubStatus ?? 'unknown', r.stars),
             byChannel: addTo(d.byChannel, r.channelFamily, r.stars),
@@ -168,6 +195,7 @@ export function Overview() {
       <div class="kpi"><span class="kpi-label">Average stars</span><span class="kpi-value">${avg === null ? '—' : num(avg, 2)}</span></div>
       <div class="kpi"><span class="kpi-label">Ratings per ${range.unit}</span><span class="kpi-value">${total === null ? '…' : num(total / (range.ms / range.stepMs), 1)}</span></div>
     </div>
+    <${ComplaintsToday} day=${data ? (data.complaintsToday.at(-1) ?? EMPTY_DAY) : null} />
     <div class="grid2">
       <figure class="panel">
         <figcaption>Ratings per ${range.unit}</figcaption>
