@@ -12,6 +12,7 @@
  * Socket Mode (SLACK_APP_TOKEN set): Slack delivers over a WebSocket the app
  * opens; `httpHandler` then answers 404.
  */
+import { Counter, type Registry } from 'prom-client';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { HTTPReceiver, HTTPReceiverDeferredRequestError, SocketModeReceiver, webApi, type App, type Receiver } from '@slack/bolt';
@@ -56,6 +57,8 @@ export interface SlackRoleOptions {
   /** Complaint messages link to `${dashboardUrl}/complaints/<id>` when set. */
   dashboardUrl: string | null;
   tuning?: SlackRoleTuning;
+  /** Where `slack_complaints_skipped_total` is registered (served by GET /metrics). */
+  registry?: Registry;
 }
 
 export type SlackRoleState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -81,7 +84,8 @@ export interface SlackRole {
 }
 
 export function createSlackRole(options: SlackRoleOptions): SlackRole {
-  const { config, slack, log, store, acknowledgements, dashboardUrl, tuning = {} } = options;
+  const { config, slack, log, store, acknowledgements, dashboardUrl, tuning = {}, registry } = options;
+  const skipped = registry ? slackSkippedCounter(registry) : null;
   const logger = options.logger.child({ role: 'slack' });
   const {
     postIntervalMs = DEFAULT_POST_INTERVAL_MS,
@@ -132,6 +136,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     claimTimeoutMs,
     claimPollMs,
     maxAgeMs: slack.postMaxAgeMs,
+    onTooOld: () => skipped?.inc({ reason: 'too_old' }),
   });
   const follower: AckFollower = createAckFollower({
     log,
@@ -273,4 +278,13 @@ function plain(res: ServerResponse, status: number, body: string): void {
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   res.end(body);
+}
+
+/** Complaints the poster did not post, by reason (`too_old`: raised before SLACK_POST_MAX_AGE_HOURS). One per registry. */
+export function slackSkippedCounter(registry: Registry): Counter<'reason'> {
+  const name = 'slack_complaints_skipped_total';
+  return (
+    (registry.getSingleMetric(name) as Counter<'reason'> | undefined) ??
+    new Counter({ name, help: 'Complaints not posted to Slack, by reason (too_old: raised before SLACK_POST_MAX_AGE_HOURS)', labelNames: ['reason'] as const, registers: [registry] })
+  );
 }
