@@ -84,11 +84,10 @@ describe('sink SIGKILLed mid-bulk', () => {
       });
     }
     sink = await startProduct(env(), { name: 'sink', readyTimeoutMs: 120_000 });
-    let atKill = 0;
-    await waitFor(async () => (atKill = await count()) >= 1_000, 'the sink to index part of the ratings', 180_000, 20);
+    await waitFor(async () => (await count()) >= 1_000, 'the sink to index part of the ratings', 180_000, 20);
     const { code } = await sink.stop('SIGKILL');
     expect(code).toBeNull(); // killed, not exited
-    atKill = await count();
+    const atKill = await count();
     expect(atKill).toBeLessThan(N); // killed in the middle, not after the end
 
     sink = await startProduct(env(), { name: 'sink-restarted', readyTimeoutMs: 120_000 });
