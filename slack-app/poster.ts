@@ -69,6 +69,8 @@ export interface PosterOptions {
    * is later (or after a snooze that ends later). 0: no reminders. @default 0
    */
   remindAfterMs?: number;
+  /** Called for each complaint skipped as older than `maxAgeMs` (the role counts them in `slack_complaints_skipped_total`). */
+  onTooOld?: () => void;
   now?: () => number;
 }
 
@@ -101,10 +103,12 @@ interface Loaded {
 }
 
 export function createPoster(o: PosterOptions): Poster {
-  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, maxAgeMs = 86_400_000, remindAfterMs = 0, now = Date.now } = o;
+  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, maxAgeMs = 86_400_000, remindAfterMs = 0, onTooOld, now = Date.now } = o;
   const logger = o.logger.child({ component: 'slack-poster', topic });
   claimTs(instanceId, 0); // validates the instance id at once
 
+  let skippedTooOld = 0;
+  let lastTooOldWarning: number | null = null;
   // eslint-disable-next-line prefer-const -- assigned below, after post() it calls
   let loop: RecordLoop;
 
@@ -140,7 +144,17 @@ export function createPoster(o: PosterOptions): Poster {
   async function post(rating: EnrichedRating, signal: AbortSignal = loop.signal()): Promise<PostOutcome> {
     const id = complaintId(rating);
     if (maxAgeMs > 0 && now() - rating.ratingTime > maxAgeMs) {
-      logger.debug({ complaintId: id, ratingTime: rating.ratingTime }, 'complaint older than the posting window; not posted');
+      onTooOld?.();
+      skippedTooOld++;
+      // Never silent, but one warning a minute at most: a first deploy on an old topic skips thousands.
+      if (lastTooOldWarning === null || now() - lastTooOldWarning >= 60_000) {
+        logger.warn(
+          { complaintId: id, ratingTime: rating.ratingTime, maxAgeHours: maxAgeMs / 3_600_000, skipped: skippedTooOld },
+          `complaint raised before the posting window (SLACK_POST_MAX_AGE_HOURS) not posted to Slack; ${skippedTooOld} skipped since the last warning (slack_complaints_skipped_total counts them; they stay in GraphQL)`,
+        );
+        lastTooOldWarning = now();
+        skippedTooOld = 0;
+      } else logger.debug({ complaintId: id, ratingTime: rating.ratingTime }, 'complaint older than the posting window; not posted');
       return 'too_old';
     }
     for (;;) {

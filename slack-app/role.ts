@@ -12,6 +12,7 @@
  * Socket Mode (SLACK_APP_TOKEN set): Slack delivers over a WebSocket the app
  * opens; `httpHandler` then answers 404.
  */
+import { Counter, type Registry } from 'prom-client';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { HTTPReceiver, HTTPReceiverDeferredRequestError, SocketModeReceiver, webApi, type App, type Receiver } from '@slack/bolt';
@@ -61,6 +62,8 @@ export interface SlackRoleOptions {
   /** Complaint messages link to `${dashboardUrl}/complaints/<id>` when set. */
   dashboardUrl: string | null;
   tuning?: SlackRoleTuning;
+  /** Where `slack_complaints_skipped_total` is registered (served by GET /metrics). */
+  registry?: Registry;
 }
 
 export type SlackRoleState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -88,7 +91,8 @@ export interface SlackRole {
 }
 
 export function createSlackRole(options: SlackRoleOptions): SlackRole {
-  const { config, slack, log, store, acknowledgements, dashboardUrl, tuning = {} } = options;
+  const { config, slack, log, store, acknowledgements, dashboardUrl, tuning = {}, registry } = options;
+  const skipped = registry ? slackSkippedCounter(registry) : null;
   const logger = options.logger.child({ role: 'slack' });
   const {
     postIntervalMs = DEFAULT_POST_INTERVAL_MS,
@@ -143,6 +147,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     claimPollMs,
     maxAgeMs: slack.postMaxAgeMs,
     remindAfterMs: lifecycle.remindAfterMs,
+    onTooOld: () => skipped?.inc({ reason: 'too_old' }),
     now,
   });
   const follower: AckFollower = createAckFollower({
@@ -305,4 +310,13 @@ function plain(res: ServerResponse, status: number, body: string): void {
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   res.end(body);
+}
+
+/** Complaints the poster did not post, by reason (`too_old`: raised before SLACK_POST_MAX_AGE_HOURS). One per registry. */
+export function slackSkippedCounter(registry: Registry): Counter<'reason'> {
+  const name = 'slack_complaints_skipped_total';
+  return (
+    (registry.getSingleMetric(name) as Counter<'reason'> | undefined) ??
+    new Counter({ name, help: 'Complaints not posted to Slack, by reason (too_old: raised before SLACK_POST_MAX_AGE_HOURS)', labelNames: ['reason'] as const, registers: [registry] })
+  );
 }

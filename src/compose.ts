@@ -27,7 +27,7 @@ import type { Logger } from './logger.js';
 import type { Complaint } from './domain/index.js';
 import type { EventLog } from './ports/event-log.js';
 import type { PipelineStatusSource, StreamRuntime } from './ports/stream-runtime.js';
-import { createApiServer, sinkStatusSource, type ApiServer, type ListenResult, type ReadinessCheck } from './server/index.js';
+import { createApiServer, registerStreamMetrics, sinkStatusSource, type ApiServer, type ListenResult, type ReadinessCheck } from './server/index.js';
 import { createAcknowledgementService } from './services/acknowledgements.js';
 import { createDemoGenerator, type DemoGenerator } from './services/demo-generator.js';
 import { createMariaDbCustomerDatabase } from './adapters/mariadb/customer-database.js';
@@ -117,6 +117,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       ? createKafkaStreamRuntime({ log: kafkaLog, groupPrefix, statusTopic, exactlyOnce: config.kafka?.exactlyOnce ?? true, logger: logger.child({ component: 'stream-runtime' }) })
       : createMemoryStreamRuntime({ log: memoryLog as MemoryEventLog, groupPrefix, logger: logger.child({ component: 'stream-runtime' }) });
     stream = createStreamLayer({ runtime, topics: config.topics, rule: config.complaintRule, joinGraceMs: config.joinGraceMs, logger, pendingTopic, codecs });
+    // Per-processor totals, failed (dead-lettered) and unmatched (dropped joins) in GET /metrics.
+    registerStreamMetrics(registry, runtime);
   }
 
   // Pipeline status for Query.pipeline: local in one process, from the status topic across processes.
@@ -150,7 +152,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
   let slack: SlackRole | null = null;
   if (has('slack')) {
     if (config.slack) {
-      slack = createSlackRole({ config, slack: config.slack, log, store: search, acknowledgements, logger: logger.child({ component: 'slack' }), dashboardUrl: config.dashboardUrl });
+      slack = createSlackRole({ config, slack: config.slack, log, store: search, acknowledgements, logger: logger.child({ component: 'slack' }), dashboardUrl: config.dashboardUrl, registry });
     } else {
       logger.info('Slack role off: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_CHANNEL to post complaints to Slack');
     }

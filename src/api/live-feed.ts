@@ -128,6 +128,8 @@ export interface LiveFeed {
   recentComplaint(id: string): Complaint | null;
   /** Attached subscribers (of one stream, or all). */
   subscriberCount(stream?: LiveStream): number;
+  /** Cursor replays holding a slot or waiting for one (metrics: `graphql_replay_slots_in_use`). */
+  replaysInUse(): number;
   /**
    * Lookups shared by all subscribers of one event: key them by the object
    * this feed delivered (a complaint event's `complaint`, an acknowledgement,
@@ -287,6 +289,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
       transitionsHub?.add(onTransition, () => queue.end());
       return queue;
     },
+    replaysInUse: () => replaySlots.inUse,
     subscriberCount(stream) {
       return stream ? hubs[stream].size : Object.values(hubs).reduce((n, h) => n + h.size, 0);
     },
@@ -653,6 +656,11 @@ class Slots {
   private readonly waiting: { grant: () => void; fail: (e: AppError) => void }[] = [];
 
   constructor(private readonly max: number) {}
+
+  /** Slots held plus waiters. */
+  get inUse(): number {
+    return this.used + this.waiting.length;
+  }
 
   /** Resolves with an idempotent release once a slot is free; rejects with `timeoutError()` after `timeoutMs`. */
   acquire(timeoutMs: number, timeoutError: () => AppError): Promise<() => void> {

@@ -40,7 +40,7 @@ import { createFormatError } from './error-mapping.js';
 import { DEFAULT_PAGE_SIZE } from '../../resolvers/args.js';
 import { PayloadTooLarge, createGraphQLHttpHandler, readBody, sendGraphQLError } from './http-graphql.js';
 import { createLimits } from './limits.js';
-import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import { createApiMetrics, registerWsGauges, type ApiMetrics } from './metrics.js';
 import { checkCost } from './query-cost.js';
 import { createRateLimiter, type Clock } from './rate-limit.js';
 import { buildSchema } from './schema.js';
@@ -208,6 +208,12 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     production: config.production,
     ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
     ...(slowCloseTimeoutMs === undefined ? {} : { slowCloseTimeoutMs }),
+  });
+  // What a connection holds, so a test (or an operator) sees it all released when peers vanish.
+  registerWsGauges(registry, {
+    graphql_ws_connections: ['Open GraphQL WebSocket connections', () => ws.connections()],
+    graphql_shared_executions: ['Subscription executions shared by subscribers now (one per distinct operation)', () => ws.sharedExecutions()],
+    graphql_replay_slots_in_use: ['complaintRaised(after:) replays holding or waiting for a replay slot', () => liveFeed.replaysInUse()],
   });
 
   let state: Lifecycle = 'created';

@@ -8,4 +8,5 @@ export { createLimits, LIMITS, type ApiLimits } from './limits.js';
 export { createApiMetrics, type ApiMetrics } from './metrics.js';
 export { buildSchema, loadTypeDefs } from './schema.js';
 export { sinkStatusSource } from './sink-status.js';
+export { registerStreamMetrics } from './stream-metrics.js';
 export { createLiveFeed, type LiveFeed } from '../api/live-feed.js';

@@ -91,3 +91,18 @@ export function createApiMetrics({ registry, subscribers, defaultMetrics = true 
     },
   };
 }
+
+/** Gauges read at scrape time; a name already on the registry is left as it is. */
+export function registerWsGauges(registry: Registry, gauges: Readonly<Record<string, readonly [help: string, read: () => number]>>): void {
+  for (const [name, [help, read]] of Object.entries(gauges)) {
+    if (registry.getSingleMetric(name)) continue;
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+}

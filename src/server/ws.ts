@@ -65,6 +65,8 @@ export interface WsServer {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Open WebSocket connections. */
   connections(): number;
+  /** Share keys of subscription executions with subscribers now (metrics: `graphql_shared_executions`). */
+  sharedExecutions(): number;
   /**
    * Closes every connection with 1001 and a reason (clients see their
    * subscriptions end), waits up to `timeoutMs` for the close handshakes,
@@ -254,6 +256,7 @@ export function createWsServer(o: WsServerOptions): WsServer {
       transport.handleUpgrade(request, socket, head);
     },
     connections: () => transport.clients.size,
+    sharedExecutions: () => sharedExecution.stats().keys,
     close(timeoutMs) {
       closing ??= (async () => {
         const sockets = [...transport.clients];

@@ -36,6 +36,8 @@ export interface HarnessOptions {
   readinessChecks?: readonly ReadinessCheck[];
   slackHandler?: SlackHandler;
   slowCloseTimeoutMs?: number;
+  /** WebSocket ping interval (a peer that misses a pong until the next ping is terminated). */
+  keepAliveMs?: number;
   /** The rate limiter's clock. */
   now?: () => number;
 }
@@ -68,6 +70,7 @@ export async function startApi(o: HarnessOptions = {}): Promise<Harness> {
     ...(o.readinessChecks ? { readinessChecks: o.readinessChecks } : {}),
     ...(o.slackHandler ? { slackHandler: o.slackHandler } : {}),
     ...(o.slowCloseTimeoutMs === undefined ? {} : { slowCloseTimeoutMs: o.slowCloseTimeoutMs }),
+    ...(o.keepAliveMs === undefined ? {} : { keepAliveMs: o.keepAliveMs }),
     ...(o.now ? { now: o.now } : {}),
     shutdownTimeoutMs: 2_000,
   });
