@@ -508,6 +508,11 @@ export interface DebeziumSourceOptions {
  * The article's Debezium source as connector settings: `demo.CUSTOMERS` into
  * `asgard.demo.CUSTOMERS`, an initial snapshot then the binlog, flattened with
  * `ExtractNewRecordState` (deletes become tombstones, so the table forgets the customer).
+ *
+ * `schema.name.adjustment.mode=avro`: Debezium names the key and value schemas after the
+ * topic (`<prefix>.demo.CUSTOMERS.Value`); a prefix with a `-` (e.g. `prod-asgard`) makes
+ * names that Avro forbids, which Connect's converters register anyway but Avro readers such
+ * as avsc refuse. Adjusted, every character Avro forbids becomes `_`.
  */
 export function debeziumCustomersSourceConfig(options: DebeziumSourceOptions): Record<string, string> {
   const {
@@ -532,6 +537,7 @@ export function debeziumCustomersSourceConfig(options: DebeziumSourceOptions): R
     'database.server.id': String(serverId),
     'database.ssl.mode': connector === 'mariadb' ? 'disable' : 'disabled',
     'topic.prefix': topicPrefix,
+    'schema.name.adjustment.mode': 'avro',
     'database.include.list': 'demo',
     'table.include.list': 'demo.CUSTOMERS',
     'snapshot.mode': 'initial',

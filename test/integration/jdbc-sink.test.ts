@@ -9,9 +9,7 @@
  *
  * - `product Avro output` reads the topic exactly as the product writes it with
  *   `ENRICHED_FORMAT=avro` (the product process, `node dist/src/main.js`, ROLES=stream),
- *   through Apicurio's Avro converter. It needs that product feature and a registry:
- *   it runs when `SCHEMA_REGISTRY_URL_TEST` is set (Apicurio's ccompat URL) and
- *   `JDBC_SINK_PRODUCT_AVRO=on`.
+ *   through Apicurio's Avro converter, with the run's Schema Registry (`schemaRegistryUrl()`).
  * - `schema envelope` writes the same columns in Kafka's JsonConverter envelope itself, and
  *   proves the connector settings, the table it creates and the upsert today.
  */
@@ -19,12 +17,10 @@ import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apicurioAvroConverterConfig, jdbcSinkConfig, startConnect, type ConnectServer } from '../../scripts/infra/connect.js';
 import { eventually } from '../contract/helpers.js';
-import { elasticsearchUrl, kafkaBrokers, uniqueName } from '../support/infra.js';
+import { elasticsearchUrl, kafkaBrokers, schemaRegistryUrl, uniqueName } from '../support/infra.js';
 import { POSTGRES, createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres.js';
 import { startProduct, type ProductProcess } from '../support/product-process.js';
 
-const registryCcompatUrl = process.env.SCHEMA_REGISTRY_URL_TEST?.trim() ?? '';
-const productAvro = process.env.JDBC_SINK_PRODUCT_AVRO === 'on' && registryCcompatUrl !== '';
 
 let connect: ConnectServer;
 let producer: Producer;
@@ -140,7 +136,8 @@ describe('JDBC sink into PostgreSQL', () => {
     await connect.deleteConnector(`${topic}-jdbc-sink`);
   }, 240_000);
 
-  it.runIf(productAvro)('product Avro output (ENRICHED_FORMAT=avro): every enriched rating lands once', async () => {
+  it('product Avro output (ENRICHED_FORMAT=avro): every enriched rating lands once', async () => {
+    const registryCcompatUrl = schemaRegistryUrl();
     const run = uniqueName('jdbc-avro');
     const topics = {
       TOPIC_RATINGS: `${run}.ratings`,
