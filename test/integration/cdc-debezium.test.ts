@@ -1,6 +1,6 @@
 /**
  * The article's CDC for real: a MariaDB holding `demo.CUSTOMERS`, Debezium's connector in
- * a Kafka Connect worker capturing it (snapshot, then binlog) into
+ * the run's Kafka Connect worker (test/global-setup.ts, shared with jdbc-sink.test.ts) capturing it (snapshot, then binlog) into
  * `<prefix>-asgard.demo.CUSTOMERS`, and the product's stream layer on real Kafka joining
  * ratings against it. SQL statements in MariaDB change what the join does:
  *
@@ -27,6 +27,7 @@ import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { createSchemaRegistry } from '../../src/adapters/schema-registry/client.js';
 import { createRecordDecoder } from '../../src/services/record-codec.js';
+import { connectClient } from '../../scripts/infra/connect.js';
 import { seedCustomers } from '../../scripts/infra/mariadb.js';
 import { projectRoot } from '../../scripts/infra/shared.js';
 import type { EventLog, LogRecord } from '../../src/ports/event-log.js';
@@ -34,7 +35,7 @@ import type { TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
 import { collect, eventually, text, type Collector } from '../contract/helpers.js';
 import { startCdcSource, type CdcFormat, type CdcSource, type CdcTimings } from '../support/cdc.js';
-import { kafkaBrokers, schemaRegistryUrl, uniqueName } from '../support/infra.js';
+import { kafkaBrokers, kafkaConnectUrl, schemaRegistryUrl, uniqueName } from '../support/infra.js';
 import { prefixedTopics, streamTestBed } from './kafka-stream-support.js';
 
 /** Long enough for a row inserted after its rating to travel MariaDB → Debezium → Kafka → table. */
@@ -93,7 +94,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
   const { log, runtimes, layers } = streamTestBed(10_000, 1_048_576);
   const id = uniqueName(`cdc-${format.name}`);
   const topics: TopicNames = { ...prefixedTopics(id), customersCdc: `${id}-asgard.demo.CUSTOMERS` };
-  const timings: CdcTimings = { mariadbMs: 0, connectMs: 0, connectorMs: 0 };
+  const timings: CdcTimings = { mariadbMs: 0, connectorMs: 0 };
   let cdc: CdcSource;
   let layer: StreamLayer;
   let enriched: Collector;
@@ -117,7 +118,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
 
   beforeAll(async () => {
     await log.ensureTopics(Object.values(topics).map((name) => ({ name, ...(name === topics.customersRekeyed ? { compacted: true } : {}) })));
-    cdc = await startCdcSource({ brokers: kafkaBrokers().join(','), topicPrefix: `${id}-asgard`, format, timings });
+    cdc = await startCdcSource({ brokers: kafkaBrokers().join(','), connect: connectClient(kafkaConnectUrl()), topicPrefix: `${id}-asgard`, format, timings });
     expect(cdc.topic).toBe(topics.customersCdc);
     // Debezium's snapshot: the 20 customers of data/, before the layer starts.
     const snapshot = await collect(log, topics.customersCdc);
@@ -150,7 +151,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
     enriched = await collect(log, topics.ratingsEnriched);
     complaints = await collect(log, topics.complaints);
     console.log(
-      `[cdc ${format.name}] MariaDB up in ${timings.mariadbMs} ms, Connect in ${timings.connectMs} ms, Debezium source RUNNING ${timings.connectorMs} ms later`,
+      `[cdc ${format.name}] MariaDB up in ${timings.mariadbMs} ms, Debezium source RUNNING ${timings.connectorMs} ms later (the run's Connect worker)`,
     );
   }, 300_000);
 

@@ -15,28 +15,31 @@
  */
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apicurioAvroConverterConfig, jdbcSinkConfig, startConnect, type ConnectServer } from '../../scripts/infra/connect.js';
+import { apicurioAvroConverterConfig, connectClient, jdbcSinkConfig, type ConnectClient } from '../../scripts/infra/connect.js';
 import { eventually } from '../contract/helpers.js';
-import { elasticsearchUrl, kafkaBrokers, schemaRegistryUrl, uniqueName } from '../support/infra.js';
+import { elasticsearchUrl, kafkaBrokers, kafkaConnectUrl, schemaRegistryUrl, uniqueName } from '../support/infra.js';
 import { POSTGRES, createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres.js';
 import { startProduct, type ProductProcess } from '../support/product-process.js';
 
 
-let connect: ConnectServer;
+let connect: ConnectClient;
 let producer: Producer;
 const databases: ThrowawayDatabase[] = [];
 const processes: ProductProcess[] = [];
+/** Connectors this file created on the shared worker, deleted at the end. */
+const connectors: string[] = [];
 
 beforeAll(async () => {
   const kafka = new Kafka({ clientId: uniqueName('jdbc-sink'), brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   await producer.connect();
-  connect = await startConnect({ bootstrapServers: kafkaBrokers().join(','), groupId: uniqueName('jdbc-sink-connect') });
+  // The run's Kafka Connect worker (test/global-setup.ts), shared with cdc-debezium.test.ts.
+  connect = connectClient(kafkaConnectUrl());
 }, 300_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
-  await connect?.stop();
+  await Promise.all(connectors.map((name) => connect?.deleteConnector(name).catch(() => undefined)));
   await producer?.disconnect();
   await Promise.all(databases.map((db) => db.drop()));
 }, 60_000);
@@ -115,6 +118,7 @@ describe('JDBC sink into PostgreSQL', () => {
     // Rating 7 twice: first with 1 star, then (a replay of a corrected record) with 4.
     await producer.send({ topic, messages: [enriched(7, 1), ...Array.from({ length: COUNT }, (_, i) => enriched(i + 1, 1 + (i % 5)))] });
     await producer.send({ topic, messages: [enriched(7, 4)] });
+    connectors.push(`${topic}-jdbc-sink`);
     await connect.createConnector(
       `${topic}-jdbc-sink`,
       jdbcSinkConfig({
@@ -175,6 +179,7 @@ describe('JDBC sink into PostgreSQL', () => {
         value: JSON.stringify({ rating_id: i + 1, user_id: 1 + (i % 2), stars: 1 + (i % 5), route_id: 7, rating_time: 1_528_800_000_000 + i, channel: 'web', message: `rating ${i + 1}` }),
       })),
     });
+    connectors.push(`${run}-jdbc-sink`);
     await connect.createConnector(
       `${run}-jdbc-sink`,
       jdbcSinkConfig({
