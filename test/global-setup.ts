@@ -6,7 +6,8 @@
  *
  * A Schema Registry (Apicurio, see scripts/infra/apicurio.ts) is started too, in parallel,
  * only when the run includes a test file that calls `schemaRegistryUrl()`: runs of other
- * files do not pay for it.
+ * files do not pay for it. Likewise one Kafka Connect worker (Debezium, JDBC sink, Apicurio's
+ * converter; scripts/infra/connect.ts), once Kafka is up, for files calling `kafkaConnectUrl()`.
  *
  * Environment:
  * - `KAFKA_BROKERS_TEST` / `ELASTICSEARCH_URL_TEST`: reuse an already running server
@@ -16,6 +17,8 @@
  *   running secured broker (SASL_SSL, SCRAM-SHA-512) instead of starting the second one.
  * - `SCHEMA_REGISTRY_URL_TEST`: reuse a running Schema Registry (its Confluent-compatible
  *   endpoint) instead of starting one.
+ * - `KAFKA_CONNECT_URL_TEST`: reuse a running Kafka Connect worker (with the plugins of
+ *   scripts/infra/connect.ts, on the same Kafka) instead of starting one.
  * - `INFRA=off`: start nothing and provide empty strings, for unit-only runs; tests that
  *   need a server then fail with a message saying so.
  *
@@ -25,6 +28,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
+import { startConnect, type ConnectServer } from '../scripts/infra/connect.js';
 import { startInfra, startKafka, type Infra, type KafkaClientSecurity, type KafkaServer } from '../scripts/infra/index.js';
 
 /** The secured broker as tests receive it: bootstrap servers plus how to authenticate. */
@@ -42,35 +46,47 @@ declare module 'vitest' {
     secureKafka: SecureKafkaInfo | null;
     /** Confluent-compatible Schema Registry URL; empty when no test of the run needs one. */
     schemaRegistryUrl: string;
+    /** Kafka Connect worker's REST URL (Debezium and JDBC plugins); empty when no test of the run needs one. */
+    kafkaConnectUrl: string;
   }
 }
 
 /** What a test file that needs the registry contains (see `test/support/infra.ts`). */
 const REGISTRY_MARKER = 'schemaRegistryUrl()';
+/** What a test file that needs the Kafka Connect worker contains. */
+const CONNECT_MARKER = 'kafkaConnectUrl()';
 
 /**
- * Whether a test file of this run calls `schemaRegistryUrl()`. The run's file filters are
- * Vitest-internal (`filenamePattern`); when they cannot be read, every file counts.
+ * Which of the on-demand servers the test files of this run call for (`schemaRegistryUrl()`,
+ * `kafkaConnectUrl()`). The run's file filters are Vitest-internal (`filenamePattern`); when
+ * they cannot be read, every file counts.
  */
-async function runNeedsRegistry(project: TestProject): Promise<boolean> {
+async function runNeeds(project: TestProject): Promise<{ registry: boolean; connect: boolean }> {
   const filters = (project.vitest as unknown as { filenamePattern?: unknown }).filenamePattern;
   const { testFiles } = await project.globTestFiles(
     Array.isArray(filters) ? filters.filter((filter): filter is string => typeof filter === 'string') : [],
   );
   const contents = await Promise.all(testFiles.map((file) => readFile(file, 'utf8').catch(() => '')));
-  return contents.some((content) => content.includes(REGISTRY_MARKER));
+  return {
+    registry: contents.some((content) => content.includes(REGISTRY_MARKER)),
+    connect: contents.some((content) => content.includes(CONNECT_MARKER)),
+  };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const reusedBrokers = process.env.KAFKA_BROKERS_TEST?.trim() ?? '';
   const reusedUrl = process.env.ELASTICSEARCH_URL_TEST?.trim() ?? '';
   const reusedRegistry = process.env.SCHEMA_REGISTRY_URL_TEST?.trim() ?? '';
+  const reusedConnect = process.env.KAFKA_CONNECT_URL_TEST?.trim() ?? '';
   const off = process.env.INFRA === 'off';
   const reusedSecure = reusedSecureKafka();
-  const needsRegistry = !off && reusedRegistry === '' && (await runNeedsRegistry(project));
+  const needs = off ? { registry: false, connect: false } : await runNeeds(project);
+  const needsRegistry = needs.registry && reusedRegistry === '';
+  const needsConnect = needs.connect && reusedConnect === '';
   const startedAt = Date.now();
   let infra: Infra;
   let secureServer: KafkaServer | undefined;
+  let connectServer: ConnectServer | undefined;
   try {
     // The secured broker is small (its heap, its own internal topics) and starts beside the others.
     const [plain, secured] = await Promise.allSettled([
@@ -84,11 +100,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     infra = plain.value;
     secureServer = secured.value;
+    // One Kafka Connect worker (~300 MB, 35-80 s to start) for every file of the run that
+    // needs one (Debezium sources and JDBC sinks, each with its own connector names).
+    if (needsConnect) {
+      try {
+        connectServer = await startConnect({ bootstrapServers: infra.kafka?.brokers ?? reusedBrokers, groupId: `test-connect-${Date.now().toString(36)}` });
+      } catch (error) {
+        await Promise.all([infra.stop(), secureServer?.stop()]);
+        throw error;
+      }
+    }
   } catch (error) {
     throw new Error(
-      'Test infrastructure (Kafka, Elasticsearch, Schema Registry) could not start, so the run fails. ' +
+      'Test infrastructure (Kafka, Elasticsearch, Schema Registry, Kafka Connect) could not start, so the run fails. ' +
         'Fix its cause (below), or set INFRA=off for unit tests only, or point ' +
-        'KAFKA_BROKERS_TEST / ELASTICSEARCH_URL_TEST / SCHEMA_REGISTRY_URL_TEST at running servers.',
+        'KAFKA_BROKERS_TEST / ELASTICSEARCH_URL_TEST / SCHEMA_REGISTRY_URL_TEST / KAFKA_CONNECT_URL_TEST at running servers.',
       { cause: error },
     );
   }
@@ -101,6 +127,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('secureKafka', secureKafka);
   const schemaRegistryUrl = off ? '' : (infra.apicurio?.schemaRegistryUrl ?? reusedRegistry);
   project.provide('schemaRegistryUrl', schemaRegistryUrl);
+  const kafkaConnectUrl = off ? '' : (connectServer?.url ?? reusedConnect);
+  project.provide('kafkaConnectUrl', kafkaConnectUrl);
 
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   if (off) {
@@ -114,12 +142,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
       : reusedRegistry
         ? `, Schema Registry (reused) at ${reusedRegistry}`
         : '';
-    console.log(`[infra] ${kafkaNote} at ${kafkaBrokers}, ${secureNote}, ${esNote} at ${elasticsearchUrl}${registryNote} (${seconds} s)`);
+    const connectNote = connectServer ? `, Kafka Connect at ${kafkaConnectUrl}` : reusedConnect ? `, Kafka Connect (reused) at ${reusedConnect}` : '';
+    console.log(`[infra] ${kafkaNote} at ${kafkaBrokers}, ${secureNote}, ${esNote} at ${elasticsearchUrl}${registryNote}${connectNote} (${seconds} s)`);
   }
 
   const started = infra;
   const startedSecure = secureServer;
+  const startedConnect = connectServer;
   return async () => {
+    // Connect first: it uses the Kafka broker.
+    await startedConnect?.stop();
     await Promise.all([started.stop(), startedSecure?.stop()]);
   };
 }

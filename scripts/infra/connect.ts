@@ -426,50 +426,15 @@ async function startOnce(options: ConnectOptions): Promise<ConnectServer> {
       isReady: async () => (await rest(`${url}/connectors`, 'GET')).status === 200,
     });
 
-    const connectorStatus = async (name: string): Promise<ConnectorStatus> => {
-      const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}/status`, 'GET');
-      if (status !== 200) throw new Error(`Kafka Connect: no status for connector ${name} (HTTP ${status}): ${JSON.stringify(json)}`);
-      return json as ConnectorStatus;
-    };
-
+    const client = connectClient(url, {
+      timeoutMs: startupTimeoutMs,
+      exited: () => (proc.hasExited() ? (proc.exitDescription() ?? 'exited') : null),
+      logTail: () => readTail(logFile, 4096),
+    });
     return {
-      url,
+      ...client,
       groupId,
       version: kafkaVersion,
-      connectorStatus,
-      createConnector: async (name, config, { timeoutMs = startupTimeoutMs, minTasks = 1 } = {}) => {
-        const body = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, String(value)]));
-        // PUT /config creates or updates; it may answer 409 while the worker rebalances.
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}/config`, 'PUT', body);
-          if (status === 200 || status === 201) break;
-          if (status !== 409 || Date.now() > deadline) {
-            throw new Error(`Kafka Connect: creating connector ${name} failed (HTTP ${status}): ${JSON.stringify(json)}`);
-          }
-          await sleep(500);
-        }
-        let last: ConnectorStatus | undefined;
-        for (;;) {
-          last = await connectorStatus(name).catch(() => undefined);
-          const failed = last && [last.connector, ...last.tasks].find((entry) => entry.state === 'FAILED');
-          if (failed) {
-            throw new Error(`Kafka Connect: connector ${name} FAILED:\n${failed.trace ?? JSON.stringify(last)}\n${await readTail(logFile, 4096)}`);
-          }
-          if (last && last.connector.state === 'RUNNING' && last.tasks.length >= minTasks && last.tasks.every((task) => task.state === 'RUNNING')) {
-            return last;
-          }
-          if (proc.hasExited()) throw new Error(`Kafka Connect exited (${proc.exitDescription() ?? ''}):\n${await readTail(logFile, 4096)}`);
-          if (Date.now() > deadline) {
-            throw new Error(`Kafka Connect: connector ${name} not RUNNING within ${Math.round(timeoutMs / 1000)} s: ${JSON.stringify(last)}`);
-          }
-          await sleep(500);
-        }
-      },
-      deleteConnector: async (name) => {
-        const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}`, 'DELETE');
-        if (status !== 204 && status !== 404) throw new Error(`Kafka Connect: deleting ${name} failed (HTTP ${status}): ${JSON.stringify(json)}`);
-      },
       stop: () => proc.stop(),
     };
   } catch (error) {
@@ -477,6 +442,66 @@ async function startOnce(options: ConnectOptions): Promise<ConnectServer> {
     await rm(root, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** A running worker's connector API, by its REST URL (for a worker started elsewhere, e.g. by the test set-up). */
+export type ConnectClient = Pick<ConnectServer, 'url' | 'createConnector' | 'connectorStatus' | 'deleteConnector'>;
+
+/**
+ * The connector API of the worker at `url`. `exited` and `logTail`, when the caller runs
+ * the worker, make a failure say why (its exit, the tail of its log).
+ */
+export function connectClient(
+  url: string,
+  { timeoutMs: defaultTimeoutMs = 120_000, exited = () => null, logTail = async () => '' }: {
+    readonly timeoutMs?: number;
+    readonly exited?: () => string | null;
+    readonly logTail?: () => Promise<string>;
+  } = {},
+): ConnectClient {
+  const connectorStatus = async (name: string): Promise<ConnectorStatus> => {
+    const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}/status`, 'GET');
+    if (status !== 200) throw new Error(`Kafka Connect: no status for connector ${name} (HTTP ${status}): ${JSON.stringify(json)}`);
+    return json as ConnectorStatus;
+  };
+  return {
+    url,
+    connectorStatus,
+    createConnector: async (name, config, { timeoutMs = defaultTimeoutMs, minTasks = 1 } = {}) => {
+      const body = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, String(value)]));
+      // PUT /config creates or updates; it may answer 409 while the worker rebalances.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}/config`, 'PUT', body);
+        if (status === 200 || status === 201) break;
+        if (status !== 409 || Date.now() > deadline) {
+          throw new Error(`Kafka Connect: creating connector ${name} failed (HTTP ${status}): ${JSON.stringify(json)}`);
+        }
+        await sleep(500);
+      }
+      let last: ConnectorStatus | undefined;
+      for (;;) {
+        last = await connectorStatus(name).catch(() => undefined);
+        const failed = last && [last.connector, ...last.tasks].find((entry) => entry.state === 'FAILED');
+        if (failed) {
+          throw new Error(`Kafka Connect: connector ${name} FAILED:\n${failed.trace ?? JSON.stringify(last)}\n${await logTail()}`);
+        }
+        if (last && last.connector.state === 'RUNNING' && last.tasks.length >= minTasks && last.tasks.every((task) => task.state === 'RUNNING')) {
+          return last;
+        }
+        const exit = exited();
+        if (exit !== null) throw new Error(`Kafka Connect exited (${exit}):\n${await logTail()}`);
+        if (Date.now() > deadline) {
+          throw new Error(`Kafka Connect: connector ${name} not RUNNING within ${Math.round(timeoutMs / 1000)} s: ${JSON.stringify(last)}`);
+        }
+        await sleep(500);
+      }
+    },
+    deleteConnector: async (name) => {
+      const { status, json } = await rest(`${url}/connectors/${encodeURIComponent(name)}`, 'DELETE');
+      if (status !== 204 && status !== 404) throw new Error(`Kafka Connect: deleting ${name} failed (HTTP ${status}): ${JSON.stringify(json)}`);
+    },
+  };
 }
 
 /** Options for {@link debeziumCustomersSourceConfig}. */
@@ -508,6 +533,11 @@ export interface DebeziumSourceOptions {
  * The article's Debezium source as connector settings: `demo.CUSTOMERS` into
  * `asgard.demo.CUSTOMERS`, an initial snapshot then the binlog, flattened with
  * `ExtractNewRecordState` (deletes become tombstones, so the table forgets the customer).
+ *
+ * `schema.name.adjustment.mode=avro`: Debezium names the key and value schemas after the
+ * topic (`<prefix>.demo.CUSTOMERS.Value`); a prefix with a `-` (e.g. `prod-asgard`) makes
+ * names that Avro forbids, which Connect's converters register anyway but Avro readers such
+ * as avsc refuse. Adjusted, every character Avro forbids becomes `_`.
  */
 export function debeziumCustomersSourceConfig(options: DebeziumSourceOptions): Record<string, string> {
   const {
@@ -532,6 +562,7 @@ export function debeziumCustomersSourceConfig(options: DebeziumSourceOptions): R
     'database.server.id': String(serverId),
     'database.ssl.mode': connector === 'mariadb' ? 'disable' : 'disabled',
     'topic.prefix': topicPrefix,
+    'schema.name.adjustment.mode': 'avro',
     'database.include.list': 'demo',
     'table.include.list': 'demo.CUSTOMERS',
     'snapshot.mode': 'initial',

@@ -1,6 +1,6 @@
 /**
  * The article's CDC for real: a MariaDB holding `demo.CUSTOMERS`, Debezium's connector in
- * a Kafka Connect worker capturing it (snapshot, then binlog) into
+ * the run's Kafka Connect worker (test/global-setup.ts, shared with jdbc-sink.test.ts) capturing it (snapshot, then binlog) into
  * `<prefix>-asgard.demo.CUSTOMERS`, and the product's stream layer on real Kafka joining
  * ratings against it. SQL statements in MariaDB change what the join does:
  *
@@ -10,18 +10,24 @@
  *   be enriched;
  * - a DELETE makes later ratings from that customer unmatched.
  *
- * The CDC topic format is a parameter (see test/support/cdc.ts). `json` (Kafka's
- * JsonConverter, schemas off) runs always. `avro` (Apicurio's converter, Confluent wire
- * format) runs when `CDC_AVRO_REGISTRY_URL` points at an Apicurio Registry (its base or
- * Confluent-compatible URL), once the stream layer decodes Avro through the registry: then
- * give the layer a customers decoder with that registry (`codecs.customers`).
+ * The CDC topic format is a parameter (see test/support/cdc.ts). `avro` (Apicurio's
+ * converter, Confluent wire format, in the run's Schema Registry: `schemaRegistryUrl()`) is
+ * the article's real input; the layer reads it with a customers decoder on that registry
+ * (`codecs.customers`, `CUSTOMERS_FORMAT=auto`), as src/compose.ts wires it. `json` (Kafka's
+ * JsonConverter, schemas off) runs too. Topic prefixes hold `-`, as real ones may: Debezium's
+ * `schema.name.adjustment.mode=avro` keeps the schema names valid Avro.
+ *
+ * `LOG_LEVEL=debug` logs the layer and the registry adapter.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { createMariaDbCustomerDatabase } from '../../src/adapters/mariadb/customer-database.js';
 import { createDemoGenerator } from '../../src/services/demo-generator.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
+import { createSchemaRegistry } from '../../src/adapters/schema-registry/client.js';
+import { createRecordDecoder } from '../../src/services/record-codec.js';
+import { connectClient } from '../../scripts/infra/connect.js';
 import { seedCustomers } from '../../scripts/infra/mariadb.js';
 import { projectRoot } from '../../scripts/infra/shared.js';
 import type { EventLog, LogRecord } from '../../src/ports/event-log.js';
@@ -29,14 +35,15 @@ import type { TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
 import { collect, eventually, text, type Collector } from '../contract/helpers.js';
 import { startCdcSource, type CdcFormat, type CdcSource, type CdcTimings } from '../support/cdc.js';
-import { kafkaBrokers, uniqueName } from '../support/infra.js';
+import { kafkaBrokers, kafkaConnectUrl, schemaRegistryUrl, uniqueName } from '../support/infra.js';
 import { prefixedTopics, streamTestBed } from './kafka-stream-support.js';
 
 /** Long enough for a row inserted after its rating to travel MariaDB → Debezium → Kafka → table. */
 const JOIN_GRACE_MS = 20_000;
 
-const avroRegistryUrl = process.env.CDC_AVRO_REGISTRY_URL?.trim() ?? '';
-const formats: CdcFormat[] = [{ name: 'json' }, ...(avroRegistryUrl ? [{ name: 'avro' as const, registryUrl: avroRegistryUrl }] : [])];
+/** Debug logs of the layer and the registry adapter with `LOG_LEVEL=debug`; silent otherwise. */
+const logger = process.env.LOG_LEVEL ? createLogger({ level: process.env.LOG_LEVEL }) : silentLogger;
+const formats: CdcFormat[] = [{ name: 'avro', registryUrl: schemaRegistryUrl() }, { name: 'json' }];
 
 /** Every record of `topic` up to its current (read_committed) end offsets. */
 async function readToEnd(log: EventLog, topic: string): Promise<LogRecord[]> {
@@ -87,7 +94,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
   const { log, runtimes, layers } = streamTestBed(10_000, 1_048_576);
   const id = uniqueName(`cdc-${format.name}`);
   const topics: TopicNames = { ...prefixedTopics(id), customersCdc: `${id}-asgard.demo.CUSTOMERS` };
-  const timings: CdcTimings = { mariadbMs: 0, connectMs: 0, connectorMs: 0 };
+  const timings: CdcTimings = { mariadbMs: 0, connectorMs: 0 };
   let cdc: CdcSource;
   let layer: StreamLayer;
   let enriched: Collector;
@@ -111,15 +118,32 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
 
   beforeAll(async () => {
     await log.ensureTopics(Object.values(topics).map((name) => ({ name, ...(name === topics.customersRekeyed ? { compacted: true } : {}) })));
-    cdc = await startCdcSource({ brokers: kafkaBrokers().join(','), topicPrefix: `${id}-asgard`, format, timings });
+    cdc = await startCdcSource({ brokers: kafkaBrokers().join(','), connect: connectClient(kafkaConnectUrl()), topicPrefix: `${id}-asgard`, format, timings });
     expect(cdc.topic).toBe(topics.customersCdc);
     // Debezium's snapshot: the 20 customers of data/, before the layer starts.
     const snapshot = await collect(log, topics.customersCdc);
     await snapshot.atLeast(20, 120_000);
     await snapshot.stop();
 
-    const runtime = createKafkaStreamRuntime({ log, groupPrefix: id, statusIntervalMs: 0, retryInitialDelayMs: 50, logger: silentLogger });
-    layer = createStreamLayer({ runtime, topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs: JOIN_GRACE_MS, logger: silentLogger, pendingTopic: `${id}-join-pending` });
+    const runtime = createKafkaStreamRuntime({ log, groupPrefix: id, statusIntervalMs: 0, retryInitialDelayMs: 50, logger });
+    // As src/compose.ts wires CUSTOMERS_FORMAT=auto with a registry: Avro when framed, JSON otherwise.
+    const customers =
+      format.name === 'avro'
+        ? createRecordDecoder({
+            format: 'auto',
+            registry: createSchemaRegistry({ url: format.registryUrl, requestTimeoutMs: 2_000, logger }),
+            setting: 'CUSTOMERS_FORMAT',
+          })
+        : undefined;
+    layer = createStreamLayer({
+      runtime,
+      topics,
+      rule: DEFAULT_COMPLAINT_RULE,
+      joinGraceMs: JOIN_GRACE_MS,
+      logger,
+      pendingTopic: `${id}-join-pending`,
+      codecs: customers ? { customers } : {},
+    });
     runtimes.push(runtime);
     layers.push(layer);
     await layer.start();
@@ -127,7 +151,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
     enriched = await collect(log, topics.ratingsEnriched);
     complaints = await collect(log, topics.complaints);
     console.log(
-      `[cdc ${format.name}] MariaDB up in ${timings.mariadbMs} ms, Connect in ${timings.connectMs} ms, Debezium source RUNNING ${timings.connectorMs} ms later`,
+      `[cdc ${format.name}] MariaDB up in ${timings.mariadbMs} ms, Debezium source RUNNING ${timings.connectorMs} ms later (the run's Connect worker)`,
     );
   }, 300_000);
 

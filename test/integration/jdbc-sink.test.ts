@@ -9,38 +9,37 @@
  *
  * - `product Avro output` reads the topic exactly as the product writes it with
  *   `ENRICHED_FORMAT=avro` (the product process, `node dist/src/main.js`, ROLES=stream),
- *   through Apicurio's Avro converter. It needs that product feature and a registry:
- *   it runs when `SCHEMA_REGISTRY_URL_TEST` is set (Apicurio's ccompat URL) and
- *   `JDBC_SINK_PRODUCT_AVRO=on`.
+ *   through Apicurio's Avro converter, with the run's Schema Registry (`schemaRegistryUrl()`).
  * - `schema envelope` writes the same columns in Kafka's JsonConverter envelope itself, and
  *   proves the connector settings, the table it creates and the upsert today.
  */
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apicurioAvroConverterConfig, jdbcSinkConfig, startConnect, type ConnectServer } from '../../scripts/infra/connect.js';
+import { apicurioAvroConverterConfig, connectClient, jdbcSinkConfig, type ConnectClient } from '../../scripts/infra/connect.js';
 import { eventually } from '../contract/helpers.js';
-import { elasticsearchUrl, kafkaBrokers, uniqueName } from '../support/infra.js';
+import { elasticsearchUrl, kafkaBrokers, kafkaConnectUrl, schemaRegistryUrl, uniqueName } from '../support/infra.js';
 import { POSTGRES, createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres.js';
 import { startProduct, type ProductProcess } from '../support/product-process.js';
 
-const registryCcompatUrl = process.env.SCHEMA_REGISTRY_URL_TEST?.trim() ?? '';
-const productAvro = process.env.JDBC_SINK_PRODUCT_AVRO === 'on' && registryCcompatUrl !== '';
 
-let connect: ConnectServer;
+let connect: ConnectClient;
 let producer: Producer;
 const databases: ThrowawayDatabase[] = [];
 const processes: ProductProcess[] = [];
+/** Connectors this file created on the shared worker, deleted at the end. */
+const connectors: string[] = [];
 
 beforeAll(async () => {
   const kafka = new Kafka({ clientId: uniqueName('jdbc-sink'), brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   await producer.connect();
-  connect = await startConnect({ bootstrapServers: kafkaBrokers().join(','), groupId: uniqueName('jdbc-sink-connect') });
+  // The run's Kafka Connect worker (test/global-setup.ts), shared with cdc-debezium.test.ts.
+  connect = connectClient(kafkaConnectUrl());
 }, 300_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
-  await connect?.stop();
+  await Promise.all(connectors.map((name) => connect?.deleteConnector(name).catch(() => undefined)));
   await producer?.disconnect();
   await Promise.all(databases.map((db) => db.drop()));
 }, 60_000);
@@ -119,6 +118,7 @@ describe('JDBC sink into PostgreSQL', () => {
     // Rating 7 twice: first with 1 star, then (a replay of a corrected record) with 4.
     await producer.send({ topic, messages: [enriched(7, 1), ...Array.from({ length: COUNT }, (_, i) => enriched(i + 1, 1 + (i % 5)))] });
     await producer.send({ topic, messages: [enriched(7, 4)] });
+    connectors.push(`${topic}-jdbc-sink`);
     await connect.createConnector(
       `${topic}-jdbc-sink`,
       jdbcSinkConfig({
@@ -140,7 +140,8 @@ describe('JDBC sink into PostgreSQL', () => {
     await connect.deleteConnector(`${topic}-jdbc-sink`);
   }, 240_000);
 
-  it.runIf(productAvro)('product Avro output (ENRICHED_FORMAT=avro): every enriched rating lands once', async () => {
+  it('product Avro output (ENRICHED_FORMAT=avro): every enriched rating lands once', async () => {
+    const registryCcompatUrl = schemaRegistryUrl();
     const run = uniqueName('jdbc-avro');
     const topics = {
       TOPIC_RATINGS: `${run}.ratings`,
@@ -178,6 +179,7 @@ describe('JDBC sink into PostgreSQL', () => {
         value: JSON.stringify({ rating_id: i + 1, user_id: 1 + (i % 2), stars: 1 + (i % 5), route_id: 7, rating_time: 1_528_800_000_000 + i, channel: 'web', message: `rating ${i + 1}` }),
       })),
     });
+    connectors.push(`${run}-jdbc-sink`);
     await connect.createConnector(
       `${run}-jdbc-sink`,
       jdbcSinkConfig({

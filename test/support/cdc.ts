@@ -1,6 +1,7 @@
 /**
  * The article's CDC source for integration tests: a throw-away MariaDB holding
- * `demo.CUSTOMERS` and a Kafka Connect worker running Debezium's connector on it, writing
+ * `demo.CUSTOMERS` and Debezium's connector on it in the run's Kafka Connect worker
+ * (`kafkaConnectUrl()`, started once by test/global-setup.ts), writing
  * `<topicPrefix>.demo.CUSTOMERS` to the test Kafka, in one of two formats:
  *
  * - `json`: Kafka's JsonConverter without schemas (flat rows, `{"id":1}` keys), what the
@@ -8,14 +9,14 @@
  * - `avro`: Apicurio's Avro converter in Confluent wire format, registered in the
  *   Schema Registry at `registryUrl` (Apicurio Registry 3, `scripts/infra/apicurio.ts`).
  *
- * Started once per test file (beforeAll) and always stopped (afterAll).
+ * Started per test suite (beforeAll: its own MariaDB, a few seconds, as the tests change its
+ * rows; its own connector name) and always stopped (afterAll: connector deleted, MariaDB stopped).
  */
 import {
   apicurioAvroConverterConfig,
   debeziumCustomersSourceConfig,
   plainJsonConverterConfig,
-  startConnect,
-  type ConnectServer,
+  type ConnectClient,
 } from '../../scripts/infra/connect.js';
 import { DEBEZIUM_DB_USER, startMariaDb, type MariaDbServer } from '../../scripts/infra/mariadb.js';
 
@@ -31,54 +32,48 @@ export function convertersFor(format: CdcFormat): Record<string, string> {
 
 export interface CdcSource {
   readonly mariadb: MariaDbServer;
-  readonly connect: ConnectServer;
+  readonly connect: ConnectClient;
+  /** The Debezium source connector's name. */
+  readonly connector: string;
   /** The topic Debezium writes: `<topicPrefix>.demo.CUSTOMERS`. */
   readonly topic: string;
-  /** Stops Connect and MariaDB (in parallel). Never rejects. */
+  /** Deletes the connector and stops MariaDB. Never rejects. */
   stop(): Promise<void>;
 }
 
-/** What the two servers took to start (ms), for the notes. */
+/** What MariaDB took to start and the connector to run (ms), for the notes. */
 export interface CdcTimings {
   mariadbMs: number;
-  connectMs: number;
   connectorMs: number;
 }
 
 /**
- * Starts MariaDB and Connect in parallel, then the Debezium source (snapshot, then binlog)
+ * Starts MariaDB, then the Debezium source (snapshot, then binlog) in the worker `connect`,
  * and waits until it and its task are RUNNING. Stops what started if anything fails.
  */
 export async function startCdcSource(options: {
   readonly brokers: string;
+  readonly connect: ConnectClient;
   readonly topicPrefix: string;
   readonly format: CdcFormat;
   readonly timings?: CdcTimings;
 }): Promise<CdcSource> {
-  const { brokers, topicPrefix, format, timings } = options;
+  const { brokers, connect, topicPrefix, format, timings } = options;
   const startedAt = Date.now();
-  const [mariadb, connect] = await Promise.allSettled([
-    startMariaDb().then((server) => {
-      if (timings) timings.mariadbMs = Date.now() - startedAt;
-      return server;
-    }),
-    startConnect({ bootstrapServers: brokers, groupId: `${topicPrefix}-connect` }).then((server) => {
-      if (timings) timings.connectMs = Date.now() - startedAt;
-      return server;
-    }),
-  ]);
+  const mariadb = await startMariaDb();
+  if (timings) timings.mariadbMs = Date.now() - startedAt;
+  const connector = `${topicPrefix}-customers-source`;
   const stop = async (): Promise<void> => {
-    await Promise.all([mariadb, connect].map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)));
+    await connect.deleteConnector(connector).catch(() => undefined);
+    await mariadb.stop();
   };
   try {
-    if (mariadb.status === 'rejected') throw mariadb.reason;
-    if (connect.status === 'rejected') throw connect.reason;
     const connectorAt = Date.now();
-    await connect.value.createConnector(
-      `${topicPrefix}-customers-source`,
+    await connect.createConnector(
+      connector,
       debeziumCustomersSourceConfig({
-        host: mariadb.value.host,
-        port: mariadb.value.port,
+        host: mariadb.host,
+        port: mariadb.port,
         ...DEBEZIUM_DB_USER,
         bootstrapServers: brokers,
         topicPrefix,
@@ -86,7 +81,7 @@ export async function startCdcSource(options: {
       }),
     );
     if (timings) timings.connectorMs = Date.now() - connectorAt;
-    return { mariadb: mariadb.value, connect: connect.value, topic: `${topicPrefix}.demo.CUSTOMERS`, stop };
+    return { mariadb, connect, connector, topic: `${topicPrefix}.demo.CUSTOMERS`, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -81,6 +81,18 @@ export function schemaRegistryUrl(): string {
 }
 
 /**
+ * REST URL of the run's Kafka Connect worker (Debezium's MariaDB/MySQL sources, the JDBC
+ * sink, Apicurio's Avro converter), shared by every file of the run: use unique connector
+ * names and delete them. `test/global-setup.ts` starts it for runs including a file that
+ * calls this function. Use it with `connectClient()` of scripts/infra/connect.ts.
+ *
+ * @throws Error explaining why when the run has none (e.g. `INFRA=off`)
+ */
+export function kafkaConnectUrl(): string {
+  return required(inject('kafkaConnectUrl'), 'a Kafka Connect worker', 'KAFKA_CONNECT_URL_TEST');
+}
+
+/**
  * A name no other test (or earlier run against a reused server) has used, for topics,
  * indices, consumer groups and transactional ids: `<prefix>-<base36 time>-<random hex>`,
  * lower-case, so it is a valid Elasticsearch index name when the prefix is one.

@@ -128,6 +128,12 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
         if (isResponseError(error) && error.status === 404) {
           throw new InvalidRecordError('', `schema id ${id} is unknown to the schema registry`, { cause: error });
         }
+        // The registry answered with the schema (kept by the middleware), but it is not one avsc accepts (e.g. a record name with a `-`,
+        // as Debezium writes for a topic prefix with one unless `schema.name.adjustment.mode=avro`):
+        // retrying cannot help, so the record is the problem and is dead-lettered with the reason.
+        if (rawSchemas.has(id) && !isResponseError(error) && !(error instanceof AppError) && error instanceof Error) {
+          throw new InvalidRecordError('', `schema id ${id} of the schema registry is not a valid Avro schema: ${error.message}`, { cause: error });
+        }
         const e = translate(error, `for schema id ${id}`);
         logger?.debug({ err: e, schemaId: id }, 'schema registry unavailable');
         throw e;
