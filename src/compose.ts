@@ -31,7 +31,7 @@ import { createApiServer, registerStreamMetrics, sinkStatusSource, type ApiServe
 import { createAcknowledgementService } from './services/acknowledgements.js';
 import { createDemoGenerator, type DemoGenerator } from './services/demo-generator.js';
 import { createMariaDbCustomerDatabase } from './adapters/mariadb/customer-database.js';
-import { createEnrichedEncoder, createRecordDecoder } from './services/record-codec.js';
+import { createEnrichedEncoder, createRatingEncoder, createRecordDecoder } from './services/record-codec.js';
 import { createSink, type Sink } from './sink/sink.js';
 import { createSlackRole, type SlackRole } from '../slack-app/index.js';
 import { createStreamLayer, type StreamLayer } from '../stream/index.js';
@@ -203,6 +203,8 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
         logger: logger.child({ component: 'demo' }),
         ratingsPerSecond: config.demo.ratingsPerSecond,
         ...(customerDb ? { customerDb } : {}),
+        // With a schema registry (as `npm run stack -- --cdc` sets up), ratings are Avro, as the article's were.
+        ...(schemaRegistry && config.formats.ratings !== 'json' ? { encodeRating: createRatingEncoder(schemaRegistry, config.topics.ratings) } : {}),
       })
     : null;
 

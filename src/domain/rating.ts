@@ -74,3 +74,23 @@ export function normalizeChannel(channel: string): string {
   if (c.startsWith('web')) return 'web';
   return c || 'unknown';
 }
+
+/**
+ * The article's ratings as an Avro producer registers them (its data generator wrote
+ * `ratings` with `VALUE_FORMAT='AVRO'`): the contract's fields, `route_id` optional.
+ * The demo generator writes ratings with it when a schema registry is configured.
+ */
+export const RATING_AVRO_SCHEMA = {
+  type: 'record',
+  name: 'Rating',
+  namespace: 'feedback.ratings',
+  fields: [
+    { name: 'rating_id', type: 'long' },
+    { name: 'user_id', type: 'int' },
+    { name: 'stars', type: 'int' },
+    { name: 'route_id', type: ['null', 'int'], default: null },
+    { name: 'rating_time', type: 'long' },
+    { name: 'channel', type: 'string' },
+    { name: 'message', type: 'string' },
+  ],
+} as const;

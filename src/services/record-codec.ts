@@ -13,7 +13,7 @@
  * registry that cannot be asked makes `prepare` throw a retriable
  * `UnavailableError`, so the batch is retried and nothing is dead-lettered.
  */
-import { ENRICHED_AVRO_SCHEMA, decodeJson, decodeKey, isConfluentFramed, type Json, type OutputFormat, type RecordFormat } from '../domain/index.js';
+import { ENRICHED_AVRO_SCHEMA, RATING_AVRO_SCHEMA, decodeJson, decodeKey, isConfluentFramed, type Json, type OutputFormat, type RecordFormat } from '../domain/index.js';
 import { AppError, ErrorCode, InvalidRecordError } from '../errors.js';
 import type { LogRecord } from '../ports/event-log.js';
 import type { AvroEncoder, SchemaRegistry } from '../ports/schema-registry.js';
@@ -144,5 +144,22 @@ export function createEnrichedEncoder({ format, registry = null, topic }: Enrich
       if (encoder === null) throw new AppError(ErrorCode.Internal, `the Avro schema of ${subject} was used before it was registered`);
       return encoder.encode(columns);
     },
+  };
+}
+
+/**
+ * Encodes ratings as Avro in the wire format, registered under `<topic>-value`
+ * the first time (as the article's Avro producer did): what the demo generator
+ * writes when a schema registry is configured.
+ * @throws UnavailableError (retriable) while the registry cannot be asked
+ */
+export function createRatingEncoder(registry: SchemaRegistry, topic: string): (rating: Readonly<Record<string, unknown>>) => Promise<Buffer> {
+  let encoder: Promise<AvroEncoder> | null = null;
+  return async (rating) => {
+    encoder ??= registry.encoder(`${topic}-value`, RATING_AVRO_SCHEMA).catch((error: unknown) => {
+      encoder = null;
+      throw error;
+    });
+    return (await encoder).encode(rating);
   };
 }

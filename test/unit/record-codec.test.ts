@@ -11,7 +11,7 @@ import { enrichedToRecord, frame, isConfluentFramed, schemaIdOf } from '../../sr
 import { InvalidRecordError, UnavailableError } from '../../src/errors.js';
 import type { AvroSchema, SchemaRegistry } from '../../src/ports/schema-registry.js';
 import { createLiveFeed } from '../../src/api/live-feed.js';
-import { createEnrichedEncoder, createRecordDecoder } from '../../src/services/record-codec.js';
+import { createEnrichedEncoder, createRatingEncoder, createRecordDecoder } from '../../src/services/record-codec.js';
 import { DEFAULT_TOPICS } from '../../src/topics.js';
 import { customer, rating } from './api/harness.js';
 
@@ -108,6 +108,26 @@ describe('enriched encoder', () => {
     expect(registry.subjects.get('ratings-with-customer-data-value')).toMatchObject({ name: 'KsqlDataSourceSchema' });
     expect(isConfluentFramed(encoder.encode({ RATING_ID: 1 }) as Buffer)).toBe(true);
     expect(createEnrichedEncoder({ format: 'json', topic: 't' }).encode({ RATING_ID: 1 })).toBe('{"RATING_ID":1}');
+  });
+});
+
+describe('rating encoder (the demo generator with a schema registry)', () => {
+  it('registers <topic>-value once, retries after the registry was away, and writes ratings that the auto decoder reads back', async () => {
+    const registry = memoryRegistry();
+    const encode = createRatingEncoder(registry, 'ratings');
+    const rating = { rating_id: 7, user_id: 3, stars: 1, route_id: 2777, rating_time: 1_528_800_546_808, channel: 'ios', message: 'late again' };
+    registry.available = false;
+    await expect(encode(rating)).rejects.toMatchObject({ retriable: true });
+    registry.available = true;
+    const bytes = await encode(rating);
+    await encode({ ...rating, rating_id: 8 });
+    expect([...registry.subjects.keys()]).toEqual(['ratings-value']);
+    expect(registry.subjects.get('ratings-value')).toMatchObject({ name: 'Rating' });
+    expect(isConfluentFramed(bytes)).toBe(true);
+    const decoder = createRecordDecoder({ format: 'auto', registry });
+    const record = { topic: 'ratings', partition: 0, offset: '0', key: null, value: bytes, timestamp: 0, headers: {} };
+    await decoder.prepare([record]);
+    expect(decoder.value(record)).toEqual(rating);
   });
 });
 
