@@ -265,9 +265,11 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
         ]);
       }
       if (remoteStatus) await remoteStatus.start();
-      if (slack && !sink) {
-        // The reminder search needs the complaints index's mapping (keyword status, date next_reminder_at);
-        // without a sink in this process nothing else creates the templates before the poster writes.
+      if (slack) {
+        // The reminder search needs the complaints index's mapping (keyword status, date next_reminder_at),
+        // and the poster may create a complaint document before the sink has: the templates must exist
+        // first, or Elasticsearch auto-creates the index with dynamic mappings (status as text, never
+        // matched by the OPEN filter). The sink starts without being awaited, so do it here too (idempotent).
         await search.ensureIndices().catch((err: unknown) => logger.warn({ err }, 'could not create the Elasticsearch indices yet; the sink will'));
       }
       if (slack) await slack.start();

@@ -34,6 +34,11 @@ import type { ComplaintStore, DocVersion } from '../ports/search.js';
 import { retry } from '../retry.js';
 
 /** The longest snooze accepted. @default 86_400_000 // 24 hours */
+/** How long this process trusts its own recent publish of a transition over a stale outbox flag. */
+const RECENTLY_PUBLISHED_MS = 60_000;
+/** Transitions remembered as recently published, at most. */
+const RECENTLY_PUBLISHED_MAX = 10_000;
+
 export const MAX_SNOOZE_MS = 86_400_000;
 
 export interface AcknowledgeInput {
@@ -163,6 +168,14 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
     });
   }
 
+  /** Transitions this process published lately (`kind:complaintId` → epoch ms), bounded. */
+  const recentlyPublished = new Map<string, number>();
+  function rememberPublished(key: string): void {
+    recentlyPublished.delete(key);
+    recentlyPublished.set(key, now().getTime());
+    if (recentlyPublished.size > RECENTLY_PUBLISHED_MAX) recentlyPublished.delete(recentlyPublished.keys().next().value as string);
+  }
+
   /**
    * Publishes a stored transition and clears its outbox flag; true when
    * published. A failure is logged, not thrown: the flag stays false and the
@@ -172,9 +185,15 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
     const key = `${kind}:${t.complaintId}`;
     const running = publishing.get(key);
     if (running) return running;
+    // A caller that read the complaint before our mark landed would publish it again:
+    // not from this process, while the publish is recent (other instances may still
+    // repeat it; subscribers deduplicate).
+    const publishedAt = recentlyPublished.get(key);
+    if (publishedAt !== undefined && now().getTime() - publishedAt < RECENTLY_PUBLISHED_MS) return Promise.resolve(true);
     const p = (async () => {
       try {
         await publish(kind, t);
+        rememberPublished(key);
       } catch (err) {
         logger.warn({ err, complaintId: t.complaintId, kind }, 'transition stored but not published yet; the sweeper will publish it');
         return false;
