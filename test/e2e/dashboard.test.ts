@@ -389,6 +389,8 @@ describe('the dashboard in a browser', () => {
     await searchable(id!, 'RESOLVED');
     await agentPage.getByRole('button', { name: 'Resolved', exact: true }).click();
     await row(agentPage, id!).waitFor();
+    // The filtered page may still be replacing the rows: wait for it to settle.
+    await expect.poll(async () => (await agentPage.locator('tr[data-complaint-id] .badge').allTextContents()).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     const badges = await agentPage.locator('tr[data-complaint-id] .badge').allTextContents();
     expect(badges.length).toBeGreaterThanOrEqual(2);
     expect(new Set(badges)).toEqual(new Set(['Resolved']));

@@ -58,7 +58,7 @@ describe(`${N} subscribers of one event`, () => {
     subs = Array.from({ length: N }, (_, i) =>
       collect(client, `subscription { complaintRaised { s${i}: complaint { id status customer { fullName } rating { customer { id } } } } }`),
     );
-    await until(() => h.server.liveFeed.subscriberCount('complaints') === N, 'subscribers to attach');
+    await until(() => h.server.liveFeed.subscriberCount('complaints') === N, 'subscribers to attach', 60_000);
     counter.reset();
     await raise(h, [rating(600, alice)]);
     const got = await Promise.all(subs.map((s) => s.waitFor(1)));
@@ -72,7 +72,7 @@ describe(`${N} subscribers of one event`, () => {
   it('complaintUpdated: one complaint lookup and one customer lookup per acknowledgement', async () => {
     const client = wsClient(h);
     subs = Array.from({ length: N }, (_, i) => collect(client, `subscription { complaintUpdated { u${i}: id status acknowledgement { by } customer { fullName } } }`));
-    await until(() => h.server.liveFeed.subscriberCount('acknowledgements') === N, 'subscribers to attach');
+    await until(() => h.server.liveFeed.subscriberCount('acknowledgements') === N, 'subscribers to attach', 60_000);
     counter.reset();
     const res = await gql(h, 'mutation { acknowledgeComplaint(id: "700") { outcome } }', undefined, AGENT_KEY);
     expect(res.body.data).toEqual({ acknowledgeComplaint: { outcome: 'ACKNOWLEDGED' } });
@@ -86,7 +86,7 @@ describe(`${N} subscribers of one event`, () => {
   it('ratingAdded: one customer lookup and one complaint lookup per rating', async () => {
     const client = wsClient(h);
     subs = Array.from({ length: N }, (_, i) => collect(client, `subscription { ratingAdded { r${i}: id customer { fullName } complaint { id } } }`));
-    await until(() => h.server.liveFeed.subscriberCount('ratings') === N, 'subscribers to attach');
+    await until(() => h.server.liveFeed.subscriberCount('ratings') === N, 'subscribers to attach', 60_000);
     counter.reset();
     await h.log.produce([{ topic: h.config.topics.ratingsEnriched, key: '1', value: JSON.stringify(enrichedToRecord(rating(500, alice))) }]);
     const got = await Promise.all(subs.map((s) => s.waitFor(1)));
