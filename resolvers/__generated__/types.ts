@@ -103,7 +103,11 @@ export type ComplaintEdge = {
 /** One raised complaint, as `complaintRaised` delivers it. */
 export type ComplaintRaisedEvent = {
   readonly __typename?: 'ComplaintRaisedEvent';
-  /** The complaint, with its current state where known. */
+  /**
+   * The complaint. Live events carry it as raised (OPEN, with the customer joined
+   * into the rating); later changes come through `complaintUpdated`. Replayed
+   * events carry its current state where the index knows it.
+   */
   readonly complaint: Complaint;
   /**
    * Opaque position just after this event. Pass it to `complaintRaised(after:)`
