@@ -50,4 +50,4 @@ export function compareOffsets(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
+export { nextOffset } from '../domain/offsets.js';

@@ -16,7 +16,7 @@
  * Where the replacement starts is the caller's: a group consumer resumes from
  * its committed offsets, a tail seeks to the positions it tracked.
  */
-import type { Consumer } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../../logger.js';
 import { backoffDelay, sleep } from '../../retry.js';
 
@@ -183,4 +183,44 @@ export async function withHeartbeats<T>(heartbeat: () => Promise<void>, everyMs:
   } finally {
     clearInterval(timer);
   }
+}
+
+/** The consumer settings every consumer of a KafkaEventLog is created with. */
+export interface ConsumerDefaults {
+  readonly sessionTimeout: number;
+  readonly heartbeatInterval: number;
+  readonly maxWaitTimeInMs: number;
+  readonly maxBytesPerPartition: number;
+}
+
+/** What a tail or a group consumer uses of the KafkaEventLog that runs it. */
+export interface ConsumerHost {
+  readonly client: Kafka;
+  readonly logger: Logger;
+  readonly consumerDefaults: ConsumerDefaults;
+  /** First redelivery delay after a consume handler threw, and first delay before a crashed consumer's replacement. */
+  readonly retryInitialDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  /** Partitions of one group consumer handled at the same time. */
+  readonly concurrency: number;
+  /** How often a long handler heartbeats. */
+  heartbeatEveryMs(): number;
+  /** Records a consumer's health, for the log's `ping`. */
+  consumerHealth(id: string, healthy: boolean, error?: unknown): void;
+}
+
+/** The supervisor options a consumer of `host` shares with the others: its backoff, its drain, its health under `healthId`. */
+export function supervisedBy(
+  host: ConsumerHost,
+  logger: Logger,
+  healthId: string,
+  inflight: InFlight,
+): Pick<SupervisedConsumerOptions, 'logger' | 'retryInitialDelayMs' | 'retryMaxDelayMs' | 'drain' | 'onHealth'> {
+  return {
+    logger,
+    retryInitialDelayMs: host.retryInitialDelayMs,
+    retryMaxDelayMs: host.retryMaxDelayMs,
+    drain: () => inflight.idle(),
+    onHealth: (healthy, err) => host.consumerHealth(healthId, healthy, err),
+  };
 }
