@@ -20,7 +20,7 @@ import { createMemorySearch, type MemorySearch } from './adapters/memory/search-
 import { createMemoryStreamRuntime } from '../stream/runtime/memory-runtime.js';
 import { createSchemaRegistry } from './adapters/schema-registry/client.js';
 import { redactUrl, type Config, type ElasticsearchConfig, type Role } from './config.js';
-import { EVENT_TIME_TOPIC_RETENTION_MS } from './topics.js';
+import { EVENT_TIME_TOPIC_RETENTION_MS, internalTopics } from './topics.js';
 import type { AccessFailure } from './adapters/elasticsearch/client.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -61,8 +61,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
   const registry = new Registry();
   // Internal topics are named after the group prefix, so two deployments (or
   // test runs) sharing one Kafka never read each other's join state or status.
-  const pendingTopic = `_${groupPrefix}-join-pending`;
-  const statusTopic = `_${groupPrefix}-pipeline-status`;
+  const { joinPending: pendingTopic, pipelineStatus: statusTopic } = internalTopics(groupPrefix);
 
   // Backends.
   let kafkaLog: KafkaEventLog | null = null;

@@ -13,6 +13,25 @@ export const DEFAULT_TOPICS = Object.freeze({
 
 export type TopicNames = { readonly [K in keyof typeof DEFAULT_TOPICS]: string };
 
+/** The product's own topics, besides the configured ones. */
+export interface InternalTopicNames {
+  /** Ratings whose customer the join has not seen yet. */
+  readonly joinPending: string;
+  /** Compacted status reports of the stream processors. */
+  readonly pipelineStatus: string;
+}
+
+/**
+ * The one builder of internal topic names: `_<prefix>-join-pending` and
+ * `_<prefix>-pipeline-status`. The product names them after its group prefix,
+ * so two deployments (or test runs) sharing one Kafka never read each other's
+ * join state or status; the stream layer's and the runtime's defaults use the
+ * prefix `feedback`.
+ */
+export function internalTopics(prefix: string): InternalTopicNames {
+  return { joinPending: `_${prefix}-join-pending`, pipelineStatus: `_${prefix}-pipeline-status` };
+}
+
 /**
  * Derived topics whose record timestamp is the rating's `rating_time` (event
  * time, as KSQL sets it): `ratings-with-customer-data`, `UNHAPPY_PLATINUM_CUSTOMERS`

@@ -19,14 +19,14 @@ import type { Logger } from '../src/logger.js';
 import type { LogRecord } from '../src/ports/event-log.js';
 import type { GlobalTable, ProcessorDefinition, ProcessorFailure, ProcessorHandle, ProcessorStatus, StreamRuntime } from '../src/ports/stream-runtime.js';
 import { jsonDecoder, type EnrichedEncoder, type RecordDecoder } from '../src/services/record-codec.js';
-import { EVENT_TIME_TOPIC_RETENTION_MS, type TopicNames } from '../src/topics.js';
+import { EVENT_TIME_TOPIC_RETENTION_MS, internalTopics, type TopicNames } from '../src/topics.js';
 import { createCustomersTable, type CustomersTable } from './customers-table.js';
 import { deadLettered } from './dead-letter.js';
 import { ENRICH_RATINGS, enrichRatingStep } from './processors/enrich-ratings.js';
 import { REKEY_CUSTOMERS, rekeyCustomer } from './processors/rekey-customers.js';
 
 /** Default internal topic of ratings waiting for their customer. */
-export const DEFAULT_PENDING_TOPIC = '_feedback-join-pending';
+export const DEFAULT_PENDING_TOPIC = internalTopics('feedback').joinPending;
 export const CUSTOMERS_TABLE = 'customers';
 
 export interface StreamLayerOptions {

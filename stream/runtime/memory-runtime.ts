@@ -7,19 +7,10 @@
  * runtime's transactions.
  */
 import { silentLogger, type Logger } from '../../src/logger.js';
-import type { TopicSpec } from '../../src/ports/event-log.js';
-import {
-  ProcessorState,
-  type GlobalTable,
-  type ProcessorDefinition,
-  type ProcessorHandle,
-  type ProcessorFailure,
-  type ProcessorStatus,
-  type StreamRuntime,
-  type TableDefinition,
-} from '../../src/ports/stream-runtime.js';
+import { ProcessorState, type ProcessorDefinition, type ProcessorHandle, type StreamRuntime } from '../../src/ports/stream-runtime.js';
 import { backoffDelay } from '../../src/retry.js';
-import { ProcessorMeter, StepFailure, instanceStatus, runSteps, startTrackedTable, checkRunnable } from './tasks.js';
+import { ProcessorMeter, StepFailure, runSteps } from './tasks.js';
+import { RuntimeBase } from './runtime-base.js';
 import type { MemoryEventLog } from '../../src/adapters/memory/event-log.js';
 
 export interface MemoryStreamRuntimeOptions {
@@ -197,21 +188,13 @@ class MemoryProcessor {
   }
 }
 
-export class MemoryStreamRuntime implements StreamRuntime {
+export class MemoryStreamRuntime extends RuntimeBase<MemoryProcessor, MemoryEventLog> implements StreamRuntime {
   readonly kind = 'memory' as const;
   readonly exactlyOnce = true;
-  private readonly log: MemoryEventLog;
-  private readonly groupPrefix: string;
-  private readonly logger: Logger;
   private readonly cfg: ConstructorParameters<typeof MemoryProcessor>[2];
-  private readonly processors = new Map<string, MemoryProcessor>();
-  private readonly tables: { stop(): Promise<void> }[] = [];
-  private closed = false;
 
   constructor(o: MemoryStreamRuntimeOptions) {
-    this.log = o.log;
-    this.groupPrefix = o.groupPrefix ?? 'feedback-gateway';
-    this.logger = o.logger ?? silentLogger;
+    super(o.log, o.groupPrefix ?? 'feedback-gateway', o.logger ?? silentLogger, o.now ?? Date.now);
     this.cfg = {
       log: o.log,
       logger: this.logger,
@@ -222,46 +205,16 @@ export class MemoryStreamRuntime implements StreamRuntime {
     };
   }
 
-  groupId(processorName: string): string {
-    return `${this.groupPrefix}-${processorName}`;
-  }
-
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    await this.log.ensureTopics(specs);
-  }
-
-  table(definition: TableDefinition): Promise<GlobalTable> {
-    return startTrackedTable(this.log, definition, this.logger, this.tables);
-  }
-
   async run(definition: ProcessorDefinition): Promise<ProcessorHandle> {
-    checkRunnable(definition, this.closed, this.processors.get(definition.name));
-    const p = new MemoryProcessor(definition, this.groupId(definition.name), this.cfg);
-    this.processors.set(definition.name, p);
+    const p = this.admit(definition, (groupId) => new MemoryProcessor(definition, groupId, this.cfg));
     p.start();
     let stopped: Promise<void> | null = null;
     return { name: definition.name, stop: () => (stopped ??= p.stop()) };
   }
 
-  failing(): readonly ProcessorFailure[] {
-    return [...this.processors.values()].filter((p) => p.meter.state === ProcessorState.Error).map((p) => ({ name: p.def.name, lastError: p.meter.lastError }));
-  }
-
-  async status(): Promise<readonly ProcessorStatus[]> {
-    const now = this.cfg.now();
-    return Promise.all(
-      [...this.processors.values()].map(async (p) => {
-        let lag = 0;
-        for (const s of p.def.sources) lag += await this.log.lag(p.groupId, s);
-        return { ...instanceStatus(p.def, p.groupId, p.meter, now), consumerLag: lag, instances: p.meter.state === ProcessorState.Stopped ? 0 : 1 };
-      }),
-    );
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.processors.values()].map((p) => p.stop()));
-    await Promise.all(this.tables.splice(0).map((t) => t.stop()));
+    await this.stopAll();
   }
 }

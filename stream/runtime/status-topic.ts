@@ -1,39 +1,140 @@
 /**
- * The pipeline status for `Query.pipeline` in any process: tails the compacted
- * status topic the stream runtimes publish to (one record per processor and
- * instance, every couple of seconds), keeps the latest report of each, and
- * adds the live consumer lag from the event log.
+ * The pipeline status topic, both ends.
  *
- * Reports older than `staleAfterMs` belong to instances that stopped without
- * a last word (crashed); they are left out while a fresh instance runs the
- * processor, and shown STOPPED when none does. The reader keeps only what it
- * can show: stale reports are dropped, except the newest of each processor
- * (a stopped processor's last totals), so its memory is bounded by the
- * processors and their live instances, not by every instance that ever ran.
+ * Writing: every `statusIntervalMs` the Kafka stream runtime publishes each
+ * running processor's status ({@link StatusPublisher}) to a compacted topic,
+ * keyed `<processor>@<instance>`. The instance id is new in every process, so
+ * when a processor stops (its handle, or `close`) the runtime tombstones its
+ * `<processor>@<instance>` key and leaves one last word, STOPPED with its
+ * totals, under the key `<processor>` (one per processor, whichever instance
+ * stopped last). Keys of crashed instances are never tombstoned: the topic is
+ * `compact,delete` with a one-day retention ({@link statusTopicSpec}), and
+ * readers drop reports gone stale.
+ *
+ * Reading, for `Query.pipeline` in any process
+ * ({@link createKafkaPipelineStatusSource}): tails the topic, keeps the latest
+ * report of each processor and instance, and adds the live consumer lag from
+ * the event log. Reports older than `staleAfterMs` belong to instances that
+ * stopped without a last word (crashed); they are left out while a fresh
+ * instance runs the processor, and shown STOPPED when none does. The reader
+ * keeps only what it can show: stale reports are dropped, except the newest of
+ * each processor (a stopped processor's last totals), so its memory is bounded
+ * by the processors and their live instances, not by every instance that ever
+ * ran.
  */
 import { silentLogger, type Logger } from '../../src/logger.js';
-import type { EventLog, LogRecord, Stoppable } from '../../src/ports/event-log.js';
+import type { EventLog, LogRecord, OutRecord, Stoppable, TopicSpec } from '../../src/ports/event-log.js';
 import { ProcessorState, type PipelineStatusSource, type ProcessorStatus } from '../../src/ports/stream-runtime.js';
 import { isObject } from '../../src/domain/fields.js';
-import { DEFAULT_STATUS_TOPIC, groupLag, statusTopicSpec } from './kafka-runtime.js';
+import { internalTopics } from '../../src/topics.js';
+import { instanceStatus, type InstanceStatus } from './tasks.js';
+import { groupLag, type MeteredProcessor } from './runtime-base.js';
 
-/** One instance's report of one processor, as published. */
-export interface StatusReport {
-  readonly name: string;
+/** Default compacted topic of processor status reports. */
+export const DEFAULT_STATUS_TOPIC = internalTopics('feedback').pipelineStatus;
+
+/** How long status reports stay in the status topic at most (left by crashed instances, or last words). */
+export const STATUS_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The status topic: compacted (the latest report per key) and deleted after a
+ * day (keys of instances that crashed without tombstoning theirs), with
+ * hourly segments so compaction and deletion reach recent records.
+ */
+export function statusTopicSpec(name: string): TopicSpec {
+  return { name, partitions: 1, compacted: true, retentionMs: STATUS_RETENTION_MS, segmentMs: 60 * 60 * 1000 };
+}
+
+export interface StatusPublisherOptions {
+  readonly log: Pick<EventLog, 'ensureTopics' | 'produce'>;
+  readonly topic: string;
+  /** 0 publishes nothing. */
+  readonly intervalMs: number;
+  readonly instanceId: string;
+  readonly logger: Logger;
+  /** The runtime was killed: nothing more is published. */
+  readonly killed: () => boolean;
+  /** The processors to report on each tick. */
+  readonly processors: () => readonly MeteredProcessor[];
+}
+
+/** Publishes one runtime instance's processor reports, in order (one publication at a time). */
+export class StatusPublisher {
+  private timer: NodeJS.Timeout | null = null;
+  private topicReady: Promise<void> | null = null;
+  private publishing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: StatusPublisherOptions) {}
+
+  /** Starts the periodic reports, with one at once (a no-op once started, or when the interval is 0). */
+  start(): void {
+    if (this.timer || this.o.intervalMs <= 0) return;
+    const tick = (): void => {
+      this.publishing = this.publishing.then(() => this.publish(this.o.processors()));
+    };
+    this.timer = setInterval(tick, this.o.intervalMs);
+    this.timer.unref();
+    tick();
+  }
+
+  /** Ends the periodic reports (for good: {@link start} does not restart them). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** After the reports under way: stopped processors' STOPPED report under the processor's own key, and a tombstone for the instance key. */
+  lastWord(processors: readonly MeteredProcessor[]): Promise<void> {
+    this.publishing = this.publishing.then(() => {
+      const now = Date.now();
+      return this.produce(
+        processors.flatMap((p) => [
+          { topic: this.o.topic, key: p.def.name, value: this.report(p, now) },
+          { topic: this.o.topic, key: this.key(p), value: null },
+        ]),
+      );
+    });
+    return this.publishing;
+  }
+
+  /** The running processors' reports, under their instance keys. */
+  private publish(processors: readonly MeteredProcessor[]): Promise<void> {
+    const now = Date.now();
+    return this.produce(
+      processors
+        .filter((p) => p.meter.state !== ProcessorState.Stopped)
+        .map((p) => ({ topic: this.o.topic, key: this.key(p), value: this.report(p, now) })),
+    );
+  }
+
+  private key(p: MeteredProcessor): string {
+    return `${p.def.name}@${this.o.instanceId}`;
+  }
+
+  private report(p: MeteredProcessor, now: number): string {
+    return JSON.stringify({ ...instanceStatus(p.def, p.groupId, p.meter, now), instance: this.o.instanceId, updatedAt: now });
+  }
+
+  private async produce(records: readonly OutRecord[]): Promise<void> {
+    if (this.o.intervalMs <= 0 || this.o.killed() || records.length === 0) return;
+    try {
+      this.topicReady ??= this.o.log.ensureTopics([statusTopicSpec(this.o.topic)]).catch((e: unknown) => {
+        this.topicReady = null;
+        throw e;
+      });
+      await this.topicReady;
+      await this.o.log.produce(records);
+    } catch (err) {
+      this.o.logger.debug({ err, topic: this.o.topic }, 'could not publish the pipeline status');
+    }
+  }
+}
+
+/** One instance's report of one processor, as published: its status without the lag, and who reported it when. */
+export type StatusReport = InstanceStatus & {
   readonly instance: string;
-  readonly sources: readonly string[];
-  readonly sinks: readonly string[];
-  readonly state: ProcessorState;
-  readonly messagesPerSecond: number;
-  readonly totalMessages: number;
-  readonly failedMessages: number;
-  readonly unmatchedMessages: number;
-  readonly lastMessageTime: number | null;
-  readonly consumerGroup: string;
-  readonly lastError: string | null;
   /** Epoch ms of the report. */
   readonly updatedAt: number;
-}
+};
 
 const STATES = new Set<string>(Object.values(ProcessorState));
 

@@ -3,8 +3,9 @@
  * processor's steps over one partition's batch, and the per-processor meter
  * behind the status. Internal to the adapters; nothing here does I/O.
  */
-import { BadInputError, UnavailableError } from '../../src/errors.js';
+import { UnavailableError } from '../../src/errors.js';
 import { backoffDelay, sleep } from '../../src/retry.js';
+import { MinuteRate } from '../../src/rate.js';
 import type { Logger } from '../../src/logger.js';
 import type { EventLog, LogRecord, OutRecord } from '../../src/ports/event-log.js';
 import {
@@ -76,12 +77,9 @@ function step(def: ProcessorDefinition, record: LogRecord, ctx: { now: number })
 /** The next offset after a record (offsets are decimal strings). */
 export { nextOffset } from '../../src/domain/offsets.js';
 
-const WINDOW_SECONDS = 60;
-
 /**
- * Counters and a one-minute rate for one processor in one runtime instance.
- * The rate is exact over a sliding window of 60 one-second buckets (divided by
- * the time since start while that is shorter than a minute).
+ * Counters and a one-minute rate ({@link MinuteRate}) for one processor in one
+ * runtime instance.
  */
 export class ProcessorMeter {
   total = 0;
@@ -90,12 +88,10 @@ export class ProcessorMeter {
   lastMessageTime: number | null = null;
   lastError: string | null = null;
   state: ProcessorState = ProcessorState.Bootstrapping;
-  private readonly buckets = new Float64Array(WINDOW_SECONDS);
-  private readonly bucketSecond = new Float64Array(WINDOW_SECONDS).fill(-1);
-  private readonly startedAt: number;
+  private readonly window: MinuteRate;
 
   constructor(now = Date.now()) {
-    this.startedAt = now;
+    this.window = new MinuteRate(now);
   }
 
   /** Counts a committed batch. */
@@ -105,24 +101,11 @@ export class ProcessorMeter {
     this.failed += failed;
     this.unmatched += unmatched;
     this.lastMessageTime = now;
-    const second = Math.floor(now / 1000);
-    const i = second % WINDOW_SECONDS;
-    if (this.bucketSecond[i] !== second) {
-      this.bucketSecond[i] = second;
-      this.buckets[i] = 0;
-    }
-    this.buckets[i] = (this.buckets[i] ?? 0) + processed;
+    this.window.add(processed, now);
   }
 
   rate(now = Date.now()): number {
-    const second = Math.floor(now / 1000);
-    let sum = 0;
-    for (let i = 0; i < WINDOW_SECONDS; i++) {
-      const s = this.bucketSecond[i] ?? -1;
-      if (s > second - WINDOW_SECONDS && s <= second) sum += this.buckets[i] ?? 0;
-    }
-    const span = Math.min(WINDOW_SECONDS, Math.max(1, (now - this.startedAt) / 1000));
-    return Math.round((sum / span) * 1000) / 1000;
+    return this.window.perSecond(now);
   }
 
   failure(error: unknown): void {
@@ -371,21 +354,4 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * What both stream runtimes check before running a processor.
- * @throws BadInputError when the runtime is closed, the processor has no source, or one of that name still runs
- */
-export function checkRunnable(definition: ProcessorDefinition, closed: boolean, existing: { readonly meter: ProcessorMeter } | undefined): void {
-  if (closed) throw new BadInputError('the stream runtime is closed');
-  if (definition.sources.length === 0) throw new BadInputError(`processor ${definition.name} needs at least one source topic`);
-  if (existing && existing.meter.state !== ProcessorState.Stopped) throw new BadInputError(`processor ${definition.name} is already running`);
-}
-
-/** Starts a global table and adds it to `tables`, which the runtime stops on close. */
-export async function startTrackedTable(log: EventLog, definition: TableDefinition, logger: Logger, tables: { stop(): Promise<void> }[]): Promise<GlobalTable> {
-  const t = await startGlobalTable(log, definition, logger);
-  tables.push(t);
-  return t.table;
 }

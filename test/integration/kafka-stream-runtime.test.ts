@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafkaPipelineStatusSource } from '../../stream/runtime/status-topic.js';
-import { createKafkaStreamRuntime, STATUS_RETENTION_MS, type KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
+import { createKafkaPipelineStatusSource, STATUS_RETENTION_MS } from '../../stream/runtime/status-topic.js';
+import { createKafkaStreamRuntime, type KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { silentLogger } from '../../src/logger.js';
 import type { EventLog } from '../../src/ports/event-log.js';
 import type { ProcessorDefinition } from '../../src/ports/stream-runtime.js';
