@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_INDICES, type IndexNames } from '../topics.js';
-import { int, readTextFile, secret, str, type Env } from './env.js';
+import { int, name, readTextFile, secret, str, type Env } from './env.js';
 
 /** How the product authenticates to Elasticsearch (never logged). */
 export type ElasticsearchAuth =
@@ -102,10 +102,8 @@ function credentials(apiKey: string | undefined, username: string | undefined, p
   return null;
 }
 
-function indexName(env: Env, name: string, def: string): string {
-  const v = str(env, name) ?? def;
-  if (!/^[a-z0-9][a-z0-9._-]{0,200}$/.test(v)) throw new ConfigError(name, `not a valid Elasticsearch index name (lower case, no spaces): ${JSON.stringify(v)}`);
-  return v;
+function indexName(env: Env, variable: string, def: string): string {
+  return name(env, variable, def, /^[a-z0-9][a-z0-9._-]{0,200}$/, 'Elasticsearch index name (lower case, no spaces)');
 }
 
 /** INDEX_*: the Elasticsearch indices the product writes and reads. */

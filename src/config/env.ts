@@ -53,6 +53,13 @@ export function oneOf<T extends string>(env: Env, name: string, allowed: readonl
   return v as T;
 }
 
+/** A name (topic, index) that must match `pattern`, or `def`; otherwise `not a valid <what>: "<value>"`. */
+export function name(env: Env, variable: string, def: string, pattern: RegExp, what: string): string {
+  const v = str(env, variable) ?? def;
+  if (!pattern.test(v)) throw new ConfigError(variable, `not a valid ${what}: ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** A URL fit for logs: user and password replaced by `***`. */
 export function redactUrl(raw: string): string {
   try {

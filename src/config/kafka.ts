@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { DEFAULT_TOPICS, type TopicNames } from '../topics.js';
-import { hidden, int, onOff, readTextFile, secret, str, type Env } from './env.js';
+import { hidden, int, name, onOff, readTextFile, secret, str, type Env } from './env.js';
 
 /**
  * KAFKA_CLIENT_ID's default, and so the default prefix of consumer groups,
@@ -129,10 +129,8 @@ export function kafkaSsl(env: Env): KafkaSslConfig | null {
   return hidden({ ca, cert }, 'key', key);
 }
 
-function topicName(env: Env, name: string, def: string): string {
-  const v = str(env, name) ?? def;
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(v)) throw new ConfigError(name, `not a valid Kafka topic name: ${JSON.stringify(v)}`);
-  return v;
+function topicName(env: Env, variable: string, def: string): string {
+  return name(env, variable, def, /^[A-Za-z0-9._-]{1,249}$/, 'Kafka topic name');
 }
 
 /** TOPIC_*: every topic the product reads or writes. */
