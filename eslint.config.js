@@ -17,9 +17,9 @@ export default tseslint.config(
   },
   {
     files: ['src/**', 'resolvers/**', 'stream/**', 'slack-app/**'],
-    ignores: ['src/config.ts'],
+    ignores: ['src/config/index.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.ts, the only reader of process.env.' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config/ (loadConfig), the only reader of process.env.' }],
     },
   },
 );

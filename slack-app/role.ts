@@ -16,7 +16,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { HTTPReceiver, HTTPReceiverDeferredRequestError, SocketModeReceiver, webApi, type App, type Receiver } from '@slack/bolt';
-import type { Config, SlackConfig } from '../src/config.js';
+import { DEFAULT_GROUP_PREFIX, type Config, type SlackConfig } from '../src/config.js';
 import { AppError, ErrorCode } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
 import type { EventLog } from '../src/ports/event-log.js';
@@ -105,7 +105,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     now = Date.now,
   } = tuning;
   const lifecycle = config.lifecycle ?? { remindAfterMs: 0, remindMax: 0, escalationChannel: null, escalationMention: null };
-  const groupPrefix = config.kafka?.groupPrefix ?? 'feedback-gateway';
+  const groupPrefix = config.kafka?.groupPrefix ?? DEFAULT_GROUP_PREFIX;
   const mode: SlackRole['mode'] = slack.appToken ? 'socket' : 'http';
 
   const clientOptions = slackClientOptions(slack, logger, callTimeoutMs);

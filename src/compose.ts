@@ -19,7 +19,7 @@ import { createMemoryEventLog, type MemoryEventLog } from './adapters/memory/eve
 import { createMemorySearch, type MemorySearch } from './adapters/memory/search-index.js';
 import { createMemoryStreamRuntime } from '../stream/runtime/memory-runtime.js';
 import { createSchemaRegistry } from './adapters/schema-registry/client.js';
-import { redactUrl, type Config, type ElasticsearchConfig, type Role } from './config.js';
+import { DEFAULT_GROUP_PREFIX, redactUrl, type Config, type ElasticsearchConfig, type Role } from './config.js';
 import { EVENT_TIME_TOPIC_RETENTION_MS, internalTopics } from './topics.js';
 import type { AccessFailure } from './adapters/elasticsearch/client.js';
 import { ConfigError } from './errors.js';
@@ -57,7 +57,7 @@ export function defaultDataDir(): string {
 
 export async function createProduct(config: Config, logger: Logger): Promise<Product> {
   const has = (r: Role): boolean => config.roles.has(r);
-  const groupPrefix = config.kafka?.groupPrefix ?? 'feedback-gateway';
+  const groupPrefix = config.kafka?.groupPrefix ?? DEFAULT_GROUP_PREFIX;
   const registry = new Registry();
   // Internal topics are named after the group prefix, so two deployments (or
   // test runs) sharing one Kafka never read each other's join state or status.

@@ -1,8 +1,10 @@
 /**
  * The sink role (replaces the Kafka Connect Elasticsearch sink): consumes
  * `ratings-with-customer-data`, `UNHAPPY_PLATINUM_CUSTOMERS` and
- * `CUSTOMERS_SRC_REKEY` and writes them through the {@link SearchWriter}
- * port, batched by count, bytes and time.
+ * `CUSTOMERS_SRC_REKEY`, turns each record into a write operation and hands
+ * them to the bulk writer (`bulk-writer.ts`), which batches them by count,
+ * bytes and time and writes them through the {@link SearchWriter} port.
+ * Records that do not parse, and those the index rejects, go to dead-letters.
  *
  * Guarantees (docs/architecture.md, "Sink"):
  * - Offsets are committed only after the search index accepted every record
@@ -22,14 +24,15 @@
  *   records that do not parse go to `dead-letters` with the reason.
  */
 import { buildDeadLetter, customerIdFromKey, DeadLetterHeader, decodeJson, decodeKey, openComplaint, parseEnrichedRecord, parseRekeyedCustomer } from '../domain/index.js';
-import { AppError, ErrorCode, InvalidRecordError, UnavailableError, isRetriable, toAppError } from '../errors.js';
+import { AppError, ErrorCode, InvalidRecordError, UnavailableError, isRetriable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { EventLog, LogRecord, OutRecord, Stoppable } from '../ports/event-log.js';
-import type { SearchWriter, WriteOp, WriteResult } from '../ports/search.js';
-import { backoffDelay, retry, sleep } from '../retry.js';
+import type { SearchWriter, WriteOp } from '../ports/search.js';
+import { retry } from '../retry.js';
 import type { TopicNames } from '../topics.js';
 import { jsonDecoder, type RecordDecoder } from '../services/record-codec.js';
+import { createBulkWriter } from './bulk-writer.js';
 
 export const SINK_PROCESSOR = 'sink';
 
@@ -115,9 +118,6 @@ export interface Sink {
 /** What one record asks of the index, or why it cannot. */
 type Conversion = { readonly op: WriteOp } | { readonly error: AppError };
 
-/** null: accepted; a string: rejected for its content (the reason). */
-type Outcome = string | null;
-
 export function createSink(options: SinkOptions): Sink {
   const {
     log,
@@ -133,18 +133,35 @@ export function createSink(options: SinkOptions): Sink {
     decoder = jsonDecoder,
   } = options;
   const logger = (options.logger ?? silentLogger).child({ processor: SINK_PROCESSOR, groupId });
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new AppError(ErrorCode.Config, `sink batchSize must be a positive integer, got ${batchSize}`);
-  if (!(flushMs >= 0)) throw new AppError(ErrorCode.Config, `sink flushMs must be >= 0, got ${flushMs}`);
+  let state: SinkState = 'stopped';
+  let lastError: string | null = null;
+  const bulk = createBulkWriter({
+    writer,
+    batchSize,
+    flushMs,
+    maxBatchBytes,
+    maxRetryMs,
+    retryInitialDelayMs,
+    retryMaxDelayMs,
+    logger,
+    onFailure(reason, retrying) {
+      lastError = reason;
+      if (retrying && state === 'running') state = 'retrying';
+    },
+    onSuccess(attempt) {
+      if (state === 'retrying') {
+        state = 'running';
+        logger.info({ attempt }, 'search index accepts writes again');
+      }
+    },
+  });
   if (!groupId) throw new AppError(ErrorCode.Config, 'sink groupId is required');
 
   const sourceTopics = [topics.ratingsEnriched, topics.complaints, topics.customersRekeyed];
 
   // ---- stats ----------------------------------------------------------------
-  let state: SinkState = 'stopped';
-  const counters = { received: 0, indexed: 0, failed: 0, retries: 0, batches: 0 };
-  let lastBatchAt: number | null = null;
+  const counters = { received: 0, indexed: 0, failed: 0 };
   let lastMessageAt: number | null = null;
-  let lastError: string | null = null;
   const perTopic = new Map<string, { received: number; indexed: number; failed: number }>(sourceTopics.map((t) => [t, { received: 0, indexed: 0, failed: 0 }]));
   /** Indexed records per second (epoch seconds → count), last 60 seconds. */
   const perSecond = new Map<number, number>();
@@ -164,145 +181,6 @@ export function createSink(options: SinkOptions): Sink {
   let starting: Promise<void> | null = null;
   let abort = new AbortController();
   let stopping = false;
-
-  // ---- batching -------------------------------------------------------------
-  interface Job {
-    readonly outcomes: Outcome[];
-    remaining: number;
-    settled: boolean;
-    readonly resolve: (outcomes: Outcome[]) => void;
-    readonly reject: (e: unknown) => void;
-  }
-  interface Entry {
-    readonly op: WriteOp;
-    readonly bytes: number;
-    readonly job: Job;
-    readonly index: number;
-  }
-  let buffer: Entry[] = [];
-  let bufferBytes = 0;
-  /** When the oldest buffered entry arrived: its delivery's retry budget runs from there. */
-  let bufferSince = 0;
-  let timer: NodeJS.Timeout | null = null;
-  /** Bulk requests run one at a time, in order: two writes of one document never race. */
-  let chain: Promise<void> = Promise.resolve();
-
-  function submit(items: ReadonlyArray<{ op: WriteOp; bytes: number }>): Promise<Outcome[]> {
-    if (items.length === 0) return Promise.resolve([]);
-    return new Promise<Outcome[]>((resolve, reject) => {
-      const job: Job = { outcomes: new Array<Outcome>(items.length).fill(null), remaining: items.length, settled: false, resolve, reject };
-      items.forEach(({ op, bytes }, index) => {
-        if (buffer.length === 0) bufferSince = Date.now();
-        buffer.push({ op, bytes, job, index });
-        bufferBytes += bytes;
-        if (buffer.length >= batchSize || bufferBytes >= maxBatchBytes) flush();
-      });
-      if (buffer.length > 0) {
-        if (stopping) flush();
-        else timer ??= setTimeout(flush, flushMs);
-      }
-    });
-  }
-
-  function flush(): void {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (buffer.length === 0) return;
-    const chunk = buffer;
-    // A chunk queued behind a failing one does not get a budget of its own:
-    // every delivery settles within about maxRetryMs.
-    const deadline = bufferSince + maxRetryMs;
-    buffer = [];
-    bufferBytes = 0;
-    chain = chain.then(() => writeChunk(chunk, deadline));
-  }
-
-  async function writeChunk(chunk: readonly Entry[], deadline: number): Promise<void> {
-    try {
-      const outcomes = await writeWithRetry(chunk.map((e) => e.op), deadline);
-      counters.batches++;
-      lastBatchAt = Date.now();
-      chunk.forEach((e, i) => {
-        const job = e.job;
-        job.outcomes[e.index] = outcomes[i] ?? null;
-        if (--job.remaining === 0 && !job.settled) {
-          job.settled = true;
-          job.resolve(job.outcomes);
-        }
-      });
-    } catch (err) {
-      for (const { job } of chunk) {
-        if (!job.settled) {
-          job.settled = true;
-          job.reject(err);
-        }
-      }
-    }
-  }
-
-  /**
-   * Writes `ops` (deduplicated), retrying retriable failures item by item
-   * until they succeed, the retry budget is spent (`deadline`, epoch ms) or
-   * the sink stops. Always makes one attempt.
-   */
-  async function writeWithRetry(ops: readonly WriteOp[], deadline: number): Promise<Outcome[]> {
-    const { unique, slot } = dedupe(ops);
-    const outcomes = new Array<Outcome>(unique.length).fill(null);
-    let pending = unique.map((_, i) => i);
-    for (let attempt = 1; ; attempt++) {
-      const results = await writeSplitting(pending.map((i) => unique[i]!));
-      const again: number[] = [];
-      let reason = '';
-      results.forEach((r, k) => {
-        const i = pending[k]!;
-        if (r.ok) return;
-        if (r.retriable) {
-          again.push(i);
-          reason = r.reason;
-        } else outcomes[i] = r.reason;
-      });
-      if (again.length === 0) {
-        if (state === 'retrying') {
-          state = 'running';
-          logger.info({ attempt }, 'search index accepts writes again');
-        }
-        return slot.map((u) => outcomes[u] ?? null);
-      }
-      lastError = reason;
-      const delay = backoffDelay(attempt, { initialDelayMs: retryInitialDelayMs, maxDelayMs: retryMaxDelayMs });
-      if (stopping || Date.now() + delay > deadline) {
-        throw new UnavailableError(`the search index did not accept ${again.length} of ${ops.length} documents${stopping ? ' before the sink stopped' : ` within ${maxRetryMs} ms`}: ${reason}`);
-      }
-      if (state === 'running') state = 'retrying';
-      counters.retries++;
-      logger.warn({ attempt, failed: again.length, of: unique.length, delayMs: delay, reason }, 'search index write failed; retrying the failed items');
-      await sleep(delay, abort.signal).catch(() => undefined);
-      pending = again;
-    }
-  }
-
-  /**
-   * One bulk request. A request refused as a whole for its content (400,
-   * 413: too large) is split in halves until the culprit is alone; any other
-   * failure of the whole request (unreachable, timeout, 5xx, a bug) makes
-   * every item retriable: better to stall and say so than to drop records.
-   */
-  async function writeSplitting(ops: readonly WriteOp[]): Promise<readonly WriteResult[]> {
-    try {
-      return await writer.write(ops);
-    } catch (e) {
-      const err = toAppError(e);
-      const contentFault = !isRetriable(err) && (err.code === ErrorCode.BadInput || err.code === ErrorCode.InvalidRecord);
-      if (contentFault && ops.length > 1) {
-        const half = Math.ceil(ops.length / 2);
-        return [...(await writeSplitting(ops.slice(0, half))), ...(await writeSplitting(ops.slice(half)))];
-      }
-      if (contentFault) return [{ ok: false, retriable: false, reason: err.message }];
-      // 401/403 (credentials revoked, privileges missing) are the cluster's state too: retried.
-      if (!isRetriable(err) && err.code !== ErrorCode.Unavailable) logger.error({ err }, 'search index write failed unexpectedly; retrying');
-      return ops.map(() => ({ ok: false, retriable: true, reason: err.message }));
-    }
-  }
 
   // ---- records --------------------------------------------------------------
 
@@ -349,7 +227,7 @@ export function createSink(options: SinkOptions): Sink {
       else dead.push(deadLetter(record, c.error));
     });
 
-    const outcomes = await submit(writes);
+    const outcomes = await bulk.submit(writes);
     let indexed = 0;
     outcomes.forEach((reason, i) => {
       const { record } = writes[i]!;
@@ -443,6 +321,7 @@ export function createSink(options: SinkOptions): Sink {
       if (!starting) {
         stopping = false;
         abort = new AbortController();
+        bulk.resume();
         starting = doStart().catch((err: unknown) => {
           starting = null;
           throw err;
@@ -455,24 +334,28 @@ export function createSink(options: SinkOptions): Sink {
       if (!starting && !consumer) return;
       stopping = true;
       abort.abort(new UnavailableError('the sink is stopping', { retriable: false }));
-      flush();
+      bulk.stop();
       await starting?.catch(() => undefined);
       await consumer?.stop();
       consumer = null;
-      flush();
-      await chain;
+      bulk.flush();
+      await bulk.idle();
       starting = null;
       state = 'stopped';
-      logger.info(counters, 'sink stopped');
+      const { retries, batches } = bulk.stats();
+      logger.info({ ...counters, retries, batches }, 'sink stopped');
     },
 
     stats() {
       const now = Math.floor(Date.now() / 1000);
       let last60 = 0;
       for (const [s, n] of perSecond) if (s > now - 60) last60 += n;
+      const { retries, batches, lastBatchAt } = bulk.stats();
       return {
         state,
         ...counters,
+        retries,
+        batches,
         ratePerSecond: last60 / 60,
         lastBatchAt,
         lastMessageAt,
@@ -486,43 +369,6 @@ export function createSink(options: SinkOptions): Sink {
       return lags.reduce((a, b) => a + b, 0);
     },
   };
-}
-
-/**
- * Keeps one operation per document: the last for upserts and deletes (the
- * latest state wins, as it would have in order), the first for complaints
- * (create-once). `slot[i]` is the unique operation standing for `ops[i]`.
- */
-function dedupe(ops: readonly WriteOp[]): { unique: WriteOp[]; slot: number[] } {
-  const byDoc = new Map<string, number>();
-  const unique: WriteOp[] = [];
-  const slot: number[] = [];
-  for (const op of ops) {
-    const key = docKey(op);
-    const seen = byDoc.get(key);
-    if (seen === undefined) {
-      byDoc.set(key, unique.length);
-      slot.push(unique.length);
-      unique.push(op);
-    } else {
-      slot.push(seen);
-      if (op.kind !== 'createComplaint') unique[seen] = op;
-    }
-  }
-  return { unique, slot };
-}
-
-function docKey(op: WriteOp): string {
-  switch (op.kind) {
-    case 'upsertRating':
-      return `r/${op.rating.ratingId}`;
-    case 'createComplaint':
-      return `c/${op.complaint.id}`;
-    case 'upsertCustomer':
-      return `u/${op.customer.id}`;
-    case 'deleteCustomer':
-      return `u/${op.id}`;
-  }
 }
 
 /** An index rejection as an InvalidRecordError, naming the field when Elasticsearch does (`failed to parse field [channel]`). */
