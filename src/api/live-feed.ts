@@ -10,7 +10,7 @@
  * duplicate).
  *
  * Each replay is a reader of its own (a Kafka consumer), so at most
- * `maxConcurrentReplays` run at once per instance (the replay slots below):
+ * `maxConcurrentReplays` run at once per instance (`src/api/replay-slots.ts`):
  * after a restart, the many clients resuming at once queue for a slot (before
  * joining the hub, so the seam is wherever the hub is when their turn comes),
  * and one that waited `replayQueueTimeoutMs` in vain is refused with a
@@ -37,6 +37,7 @@ import { ComplaintSubscription, type ComplaintEvent } from './complaint-subscrip
 import { createEventMemo, type EventMemo } from './event-memo.js';
 import { decodeCursor } from './feed-cursor.js';
 import { Hub, type Delivery, type Listener, type LiveStream } from './feed-hub.js';
+import { ReplaySlots } from './replay-slots.js';
 import { jsonDecoder, type RecordDecoder } from '../services/record-codec.js';
 
 export { LIVE_STREAMS, type LiveStream } from './feed-hub.js';
@@ -141,7 +142,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
   } = options;
   if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new BadInputError(`bufferSize must be a positive integer, got ${bufferSize}`);
   if (!Number.isInteger(maxConcurrentReplays) || maxConcurrentReplays < 1) throw new BadInputError(`maxConcurrentReplays must be a positive integer, got ${maxConcurrentReplays}`);
-  const replaySlots = new Slots(maxConcurrentReplays);
+  const replaySlots = new ReplaySlots(maxConcurrentReplays, replayQueueTimeoutMs);
 
   // Complaints seen lately, so one can be acknowledged before the sink has indexed it.
   const recent = new Map<string, Complaint>();
@@ -216,7 +217,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     await startHubs(complaintsHub);
     let release = (): void => undefined;
     if (after !== null) {
-      release = await replaySlots.acquire(replayQueueTimeoutMs, () => {
+      release = await replaySlots.acquire(() => {
         logger.warn({ maxConcurrentReplays, replayQueueTimeoutMs }, 'no replay slot came free in time; resuming subscriber refused');
         return new AppError(
           ErrorCode.Unavailable,
@@ -280,61 +281,4 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
       await Promise.all(Object.values(hubs).map((h) => h.stop()));
     },
   };
-}
-
-// ---- replay slots ------------------------------------------------------------
-
-/** A counting semaphore with a FIFO queue and a deadline per waiter. */
-class Slots {
-  private used = 0;
-  private readonly waiting: { grant: () => void; fail: (e: AppError) => void }[] = [];
-
-  constructor(private readonly max: number) {}
-
-  /** Slots held plus waiters. */
-  get inUse(): number {
-    return this.used + this.waiting.length;
-  }
-
-  /** Resolves with an idempotent release once a slot is free; rejects with `timeoutError()` after `timeoutMs`. */
-  acquire(timeoutMs: number, timeoutError: () => AppError): Promise<() => void> {
-    if (this.used < this.max) {
-      this.used++;
-      return Promise.resolve(this.releaser());
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        grant: () => {
-          clearTimeout(timer);
-          resolve(this.releaser());
-        },
-        fail: (e: AppError) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        const i = this.waiting.indexOf(waiter);
-        if (i >= 0) this.waiting.splice(i, 1);
-        reject(timeoutError());
-      }, timeoutMs);
-      this.waiting.push(waiter);
-    });
-  }
-
-  rejectWaiting(error: () => AppError): void {
-    for (const w of this.waiting.splice(0)) w.fail(error());
-  }
-
-  private releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      // The slot goes straight to the next waiter, if any.
-      const next = this.waiting.shift();
-      if (next) next.grant();
-      else this.used--;
-    };
-  }
 }
