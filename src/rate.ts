@@ -1,7 +1,7 @@
 /**
  * Events per second over the last minute: the one rate calculation behind
  * every `messagesPerSecond` of `Query.pipeline` (a stream processor's
- * ProcessorMeter, stream/runtime/tasks.ts; meant for the sink's too).
+ * ProcessorMeter in stream/runtime/tasks.ts, and the sink's in src/sink/sink.ts).
  *
  * Exact over a sliding window of 60 one-second buckets, divided by the time
  * since the meter started while that is shorter than a minute (a meter one

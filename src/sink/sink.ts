@@ -23,6 +23,7 @@
  * - Only records the index rejects for their content (mapping, parsing) and
  *   records that do not parse go to `dead-letters` with the reason.
  */
+import { MinuteRate } from '../rate.js';
 import { buildDeadLetter, customerIdFromKey, DeadLetterHeader, decodeJson, decodeKey, openComplaint, parseEnrichedRecord, parseRekeyedCustomer } from '../domain/index.js';
 import { AppError, ErrorCode, InvalidRecordError, UnavailableError, isRetriable } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -163,17 +164,15 @@ export function createSink(options: SinkOptions): Sink {
   const counters = { received: 0, indexed: 0, failed: 0 };
   let lastMessageAt: number | null = null;
   const perTopic = new Map<string, { received: number; indexed: number; failed: number }>(sourceTopics.map((t) => [t, { received: 0, indexed: 0, failed: 0 }]));
-  /** Indexed records per second (epoch seconds → count), last 60 seconds. */
-  const perSecond = new Map<number, number>();
+  /** Indexed records per second over the last minute (the same calculation as the stream processors'). */
+  const indexedRate = new MinuteRate();
   const topicStats = (t: string): { received: number; indexed: number; failed: number } => {
     let s = perTopic.get(t);
     if (!s) perTopic.set(t, (s = { received: 0, indexed: 0, failed: 0 }));
     return s;
   };
-  function countIndexed(n: number, now = Date.now()): void {
-    const second = Math.floor(now / 1000);
-    perSecond.set(second, (perSecond.get(second) ?? 0) + n);
-    for (const s of perSecond.keys()) if (s <= second - 60) perSecond.delete(s);
+  function countIndexed(n: number): void {
+    indexedRate.add(n);
   }
 
   // ---- lifecycle ------------------------------------------------------------
@@ -347,16 +346,13 @@ export function createSink(options: SinkOptions): Sink {
     },
 
     stats() {
-      const now = Math.floor(Date.now() / 1000);
-      let last60 = 0;
-      for (const [s, n] of perSecond) if (s > now - 60) last60 += n;
       const { retries, batches, lastBatchAt } = bulk.stats();
       return {
         state,
         ...counters,
         retries,
         batches,
-        ratePerSecond: last60 / 60,
+        ratePerSecond: indexedRate.perSecond(),
         lastBatchAt,
         lastMessageAt,
         lastError,

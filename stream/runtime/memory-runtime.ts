@@ -6,6 +6,7 @@
  * visible with its offset or not at all: the in-memory equivalent of the Kafka
  * runtime's transactions.
  */
+import { DEFAULT_GROUP_PREFIX } from '../../src/config.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
 import { ProcessorState, type ProcessorDefinition, type ProcessorHandle, type StreamRuntime } from '../../src/ports/stream-runtime.js';
 import { backoffDelay } from '../../src/retry.js';
@@ -194,7 +195,7 @@ export class MemoryStreamRuntime extends RuntimeBase<MemoryProcessor, MemoryEven
   private readonly cfg: ConstructorParameters<typeof MemoryProcessor>[2];
 
   constructor(o: MemoryStreamRuntimeOptions) {
-    super(o.log, o.groupPrefix ?? 'feedback-gateway', o.logger ?? silentLogger, o.now ?? Date.now);
+    super(o.log, o.groupPrefix ?? DEFAULT_GROUP_PREFIX, o.logger ?? silentLogger, o.now ?? Date.now);
     this.cfg = {
       log: o.log,
       logger: this.logger,
