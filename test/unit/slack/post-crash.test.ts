@@ -43,6 +43,18 @@ function capturingLogger(): { logger: Logger; lines: LogLine[] } {
   return { logger: pino({ level: 'debug' }, sink), lines };
 }
 
+const slackApi = (b: Backends): SlackApi =>
+  createSlackApi({ client: new webApi.WebClient(b.slack.botToken, slackClientOptions(b.slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 });
+
+/** Stores the complaint of `rating` with `ts` as its Slack message (a claim, an unknown message); its id. */
+async function withSlackTs(b: Backends, rating: EnrichedRating, ts: string, nextReminderAt?: string): Promise<string> {
+  const id = complaintId(rating);
+  await b.search.createIfAbsent(openComplaint(rating));
+  const { version } = (await b.search.get(id))!;
+  expect(await b.search.setSlackMessage(id, { channel: CHANNEL, ts }, version, nextReminderAt === undefined ? {} : { nextReminderAt })).toBe('ok');
+  return id;
+}
+
 describe('posted, then killed before the message reference is stored', () => {
   let b: Backends;
   let now: number;
@@ -52,7 +64,7 @@ describe('posted, then killed before the message reference is stored', () => {
   });
   afterEach(() => b.close());
 
-  const api = (): SlackApi => createSlackApi({ client: new webApi.WebClient(b.slack.botToken, slackClientOptions(b.slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 });
+  const api = (): SlackApi => slackApi(b);
   const common = () => ({ log: b.log, logger: silentLogger, topic: b.config.topics.complaints, groupId: 'g', channel: CHANNEL, dashboardUrl: null, maxAgeMs: 0, claimTimeoutMs: 60_000, claimPollMs: 10, now: () => now });
   /** The store of a process killed at the first write `dies` matches (the write does not happen). */
   const killedAt = (dies: (ref: SlackMessageRef | null) => boolean): ComplaintStore =>
@@ -137,11 +149,8 @@ describe('posted, then killed before the message reference is stored', () => {
   it('the role counts it in slack_complaints_skipped_total{reason="uncertain"}', async () => {
     historyUnreadable();
     const rating = complaintRating();
-    const id = complaintId(rating);
     // What a poster killed after its post leaves behind, handed back long ago.
-    await b.search.createIfAbsent(openComplaint(rating));
-    const { version } = (await b.search.get(id))!;
-    expect(await b.search.setSlackMessage(id, { channel: CHANNEL, ts: 'pending:dead1:sending:0' }, version)).toBe('ok');
+    const id = await withSlackTs(b, rating, 'pending:dead1:sending:0');
     const registry = new Registry();
     const role = await runRole(b, { registry });
     try {
@@ -201,11 +210,7 @@ describe('posted, then killed before the message reference is stored', () => {
 
   it('a claim written by an older version (no phase) reads as sending: the channel is searched before posting', async () => {
     const rating = complaintRating();
-    const id = complaintId(rating);
-    await b.search.createIfAbsent(openComplaint(rating));
-    const { version } = (await b.search.get(id))!;
-    expect(await b.search.setSlackMessage(id, { channel: CHANNEL, ts: `pending:old1:${now - 120_000}` }, version)).toBe('ok');
-
+    await withSlackTs(b, rating, `pending:old1:${now - 120_000}`);
     const poster = createPoster({ ...common(), api: api(), store: b.search, instanceId: 'new1' });
     expect(await poster.post(rating)).toBe('posted');
     await poster.stop();
@@ -221,16 +226,9 @@ describe('a complaint recorded as posted to an unknown message', () => {
   });
   afterEach(() => b.close());
 
-  const api = (): SlackApi => createSlackApi({ client: new webApi.WebClient(b.slack.botToken, slackClientOptions(b.slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 });
+  const api = (): SlackApi => slackApi(b);
 
-  async function unknownMessage(nextReminderAt?: string): Promise<string> {
-    const rating = complaintRating();
-    const id = complaintId(rating);
-    await b.search.createIfAbsent(openComplaint(rating));
-    const { version } = (await b.search.get(id))!;
-    expect(await b.search.setSlackMessage(id, { channel: CHANNEL, ts: 'unknown:1700000000000' }, version, nextReminderAt === undefined ? {} : { nextReminderAt })).toBe('ok');
-    return id;
-  }
+  const unknownMessage = (nextReminderAt?: string): Promise<string> => withSlackTs(b, complaintRating(), 'unknown:1700000000000', nextReminderAt);
 
   it('the acknowledgement follower updates no message', async () => {
     const id = await unknownMessage();
