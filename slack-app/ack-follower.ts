@@ -12,7 +12,7 @@
  * acknowledged state when it records the message. Updating is idempotent, so
  * a redelivered batch only repeats the same update.
  */
-import { AckVia, ComplaintStatus, TransitionKind, isSlackClaim, parseAcknowledgement, parseTransition, type Acknowledgement, type Complaint, type SlackMessageRef, type Transition } from '../src/domain/index.js';
+import { AckVia, ComplaintStatus, TransitionKind, isKnownMessageTs, isSlackClaim, parseAcknowledgement, parseTransition, type Acknowledgement, type Complaint, type SlackMessageRef, type Transition } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { EventLog } from '../src/ports/event-log.js';
 import type { ComplaintStore } from '../src/ports/search.js';
@@ -37,7 +37,7 @@ export interface AckFollowerOptions {
 }
 
 /** What happened to one acknowledgement. */
-export type FollowOutcome = 'updated' | 'via_slack' | 'not_posted' | 'unknown_complaint' | 'update_refused';
+export type FollowOutcome = 'updated' | 'via_slack' | 'not_posted' | 'unknown_complaint' | 'update_refused' | 'unknown_message';
 
 export interface AckFollower {
   start(): Promise<void>;
@@ -72,7 +72,11 @@ export function createAckFollower(o: AckFollowerOptions): AckFollower {
     if (t.via === AckVia.Slack && escalationRef === null) return 'via_slack';
     if (ref === null || isSlackClaim(ref)) return 'not_posted';
     const message = complaintMessage(after(current.complaint, t), { dashboardUrl });
-    const targets: SlackMessageRef[] = escalationRef ? [ref, escalationRef] : [ref];
+    // Maybe posted, but which message is unknown (the history was unreadable): nothing to update there.
+    const known = isKnownMessageTs(ref.ts);
+    if (!known) logger.debug({ complaintId: t.complaintId, channel: ref.channel, ts: ref.ts }, 'the Slack message of the complaint is unknown; not updated');
+    const targets: SlackMessageRef[] = [...(known ? [ref] : []), ...(escalationRef ? [escalationRef] : [])];
+    if (targets.length === 0) return 'unknown_message';
     try {
       for (const target of targets) {
         await withSlackRetry(() => api.updateMessage({ channel: target.channel, ts: target.ts, ...message }, signal), {

@@ -7,20 +7,26 @@
  * - The complaint document says where its message lives; a complaint whose
  *   document already names a message is skipped.
  * - Before posting, the poster claims the complaint: it writes
- *   `pending:<instance>:<epochMs>` as the message ts at the version it read
- *   (optimistic concurrency), so of two instances only one posts. The claim is
- *   renewed before every retry; a claim not renewed for `claimTimeoutMs`
- *   belongs to a dead instance and is taken over.
+ *   `pending:<instance>:claimed:<epochMs>` as the message ts at the version it
+ *   read (optimistic concurrency), so of two instances only one posts.
+ *   Immediately before each chat.postMessage call it marks the claim
+ *   `sending` (renewing it, at the version it holds); a claim not renewed for
+ *   `claimTimeoutMs` belongs to a dead instance and is taken over.
  * - A post whose outcome is unknown (timeout, 5xx, `internal_error`), or a
- *   claim taken over from a dead instance, may have produced a message: the
- *   channel history is searched for the complaint's metadata before posting
- *   again.
+ *   `sending` claim taken over from a dead instance, may have produced a
+ *   message: the channel history is searched for the complaint's metadata
+ *   before posting again. A `claimed` claim is taken over without searching.
+ * - When the history cannot be read (no `channels:history`), the complaint is
+ *   recorded as posted to an unknown message (`unknown:<epochMs>`, outcome
+ *   `uncertain`, a warning, `slack_complaints_skipped_total{reason="uncertain"}`):
+ *   no second message rather than a possible duplicate.
  * - Offsets are committed only when the batch handler resolves, that is after
  *   every message of the batch exists and is recorded.
  */
 import {
   ComplaintStatus,
   complaintId,
+  isKnownMessageTs,
   openComplaint,
   parseEnrichedRecord,
   type Complaint,
@@ -33,7 +39,7 @@ import type { EventLog } from '../src/ports/event-log.js';
 import type { ComplaintStore, DocVersion } from '../src/ports/search.js';
 import { retry, sleep } from '../src/retry.js';
 import { complaintMessage, complaintMetadata } from './blocks/complaint-message.js';
-import { claimTs, parseClaim } from './claims.js';
+import { claimTs, parseClaim, unknownMessageTs, type ClaimPhase } from './claims.js';
 import { DEFAULT_CLAIM_TIMEOUT_MS } from './constants.js';
 import { SlackApiError } from './errors.js';
 import { createRecordLoop, type RecordLoop } from './record-loop.js';
@@ -71,6 +77,8 @@ export interface PosterOptions {
   remindAfterMs?: number;
   /** Called for each complaint skipped as older than `maxAgeMs` (the role counts them in `slack_complaints_skipped_total`). */
   onTooOld?: () => void;
+  /** Called for each complaint recorded as posted to an unknown message (the role counts them in `slack_complaints_skipped_total{reason="uncertain"}`). */
+  onUncertain?: () => void;
   now?: () => number;
 }
 
@@ -86,7 +94,13 @@ export type PostOutcome =
   /** Slack refused the message for its content; logged and skipped. */
   | 'rejected'
   /** Raised longer ago than `maxAgeMs`; not posted. */
-  | 'too_old';
+  | 'too_old'
+  /**
+   * An earlier attempt may have posted it, and the channel history cannot be
+   * read (missing_scope, not_in_channel): recorded as posted to an unknown
+   * message rather than posted a second time.
+   */
+  | 'uncertain';
 
 export interface Poster {
   /** Idempotent. */
@@ -103,7 +117,7 @@ interface Loaded {
 }
 
 export function createPoster(o: PosterOptions): Poster {
-  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, maxAgeMs = 86_400_000, remindAfterMs = 0, onTooOld, now = Date.now } = o;
+  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, maxAgeMs = 86_400_000, remindAfterMs = 0, onTooOld, onUncertain, now = Date.now } = o;
   const logger = o.logger.child({ component: 'slack-poster', topic });
   claimTs(instanceId, 0); // validates the instance id at once
 
@@ -170,10 +184,11 @@ export function createPoster(o: PosterOptions): Poster {
           await sleep(claimPollMs, signal);
           continue;
         }
-        // Abandoned, or ours from an attempt that failed midway: it may have posted.
-        mayExist = { channel: ref.channel, since: claim.at };
+        // Abandoned, or ours from an attempt that failed midway: it may have posted unless it never started sending.
+        if (claim.phase === 'sending') mayExist = { channel: ref.channel, since: claim.at };
       }
-      const claim = claimTs(instanceId, now());
+      // Taking over a claim that may have a message keeps it `sending`, so whoever comes next searches too.
+      const claim = claimTs(instanceId, now(), mayExist === null ? 'claimed' : 'sending');
       const outcome = await store.setSlackMessage(id, { channel, ts: claim }, current.version);
       if (outcome === 'ok') return postClaimed(current.complaint, claim, mayExist, signal);
       // conflict or not_found: somebody changed the document; look again.
@@ -185,25 +200,31 @@ export function createPoster(o: PosterOptions): Poster {
     let claim = firstClaim;
     let mayExist = firstMayExist;
     let content = complaint;
-    let result: { ref: SlackMessageRef; rendered: ComplaintStatus | null; found: boolean };
+    /** Replaces our claim by one in `phase` dated now (a renewal); the complaint as it was then. */
+    const mark = async (phase: ClaimPhase): Promise<Complaint> => {
+      const next = claimTs(instanceId, now(), phase);
+      const latest = await replaceClaim(id, claim, { channel, ts: next });
+      if (latest === null) throw new ClaimLostError(id);
+      claim = next;
+      return latest;
+    };
+    let result: { ref: SlackMessageRef; rendered: ComplaintStatus | null; outcome: 'posted' | 'recovered' | 'uncertain'; unreadable?: SlackApiError };
     try {
       result = await withSlackRetry(
         async (attempt) => {
-          if (attempt > 1) {
-            // Renew the claim so nobody takes it over while we wait out a rate limit or an outage.
-            const renewed = claimTs(instanceId, now());
-            const latest = await replaceClaim(id, claim, { channel, ts: renewed });
-            if (latest === null) throw new ClaimLostError(id);
-            claim = renewed;
-            content = latest;
-          }
           if (mayExist !== null) {
+            // A retry renews the claim before searching too (a rate limit on the history can be long).
+            if (attempt > 1) content = await mark('sending');
             const found = await findPosted(id, mayExist, signal);
-            if (found) return { ref: found, rendered: null, found: true };
+            if (found instanceof SlackApiError) return { ref: { channel: mayExist.channel, ts: unknownMessageTs(now()) }, rendered: null, outcome: 'uncertain', unreadable: found };
+            if (found) return { ref: found, rendered: null, outcome: 'recovered' };
           }
+          // A send may start from here on; this write also renews the claim before a retry, so nobody
+          // takes it over while we wait out a rate limit or an outage.
+          content = await mark('sending');
           const message = complaintMessage(content, { dashboardUrl });
           const ref = await api.postMessage({ channel, ...message, metadata: complaintMetadata(id) }, signal);
-          return { ref, rendered: content.status, found: false };
+          return { ref, rendered: content.status, outcome: 'posted' };
         },
         {
           logger,
@@ -211,8 +232,11 @@ export function createPoster(o: PosterOptions): Poster {
           signal,
           maxDelayMs: 60_000,
           waitForConfigFix: true,
-          onError: (e) => {
-            if (e.method === 'chat.postMessage' && e.ambiguous) mayExist = { channel, since: parseClaim(claim)?.at ?? now() };
+          onError: async (e) => {
+            if (e.method !== 'chat.postMessage') return;
+            if (e.ambiguous) mayExist = { channel, since: parseClaim(claim)?.at ?? now() };
+            // Slack surely posted nothing and no earlier attempt may have: until the retry, a taker need not search.
+            else if (mayExist === null && (e.retriable || e.kind === 'config')) content = await mark('claimed');
           },
         },
       );
@@ -230,16 +254,22 @@ export function createPoster(o: PosterOptions): Poster {
         // Stopping: hand the complaint back at once rather than after the claim timeout. A claim
         // dated 0 reads as abandoned, so whoever takes it searches the channel first; that is only
         // needed when a post may have gone through.
-        const handBack = mayExist === null ? null : { channel, ts: claimTs(instanceId, 0) };
+        const handBack = mayExist === null ? null : { channel, ts: claimTs(instanceId, 0, 'sending') };
         await replaceClaim(id, claim, handBack).catch((err: unknown) => logger.warn({ err, complaintId: id }, 'could not hand the claim back'));
       }
       // Otherwise the store failed: the claim stays; whoever handles the redelivery takes it
-      // over and searches the channel before posting again.
+      // over and, if it is `sending`, searches the channel before posting again.
       throw e;
     }
     await record(complaint.id, claim, result.ref, result.rendered);
-    logger.info({ complaintId: id, channel: result.ref.channel, ts: result.ref.ts, recovered: result.found }, result.found ? 'found the complaint message of an earlier attempt' : 'complaint posted to Slack');
-    return result.found ? 'recovered' : 'posted';
+    if (result.outcome === 'uncertain') {
+      logger.warn(
+        { err: result.unreadable, complaintId: id, channel: result.ref.channel },
+        `cannot search the channel history (${result.unreadable?.slackError ?? 'refused'}): grant channels:history (groups:history for a private channel) so the poster can tell; complaint ${id} may or may not have been posted; not posting it twice`,
+      );
+      onUncertain?.();
+    } else logger.info({ complaintId: id, channel: result.ref.channel, ts: result.ref.ts, recovered: result.outcome === 'recovered' }, result.outcome === 'recovered' ? 'found the complaint message of an earlier attempt' : 'complaint posted to Slack');
+    return result.outcome;
   }
 
   /** When the first reminder is due, or undefined to schedule none (off, no longer OPEN, or scheduled already). */
@@ -249,15 +279,12 @@ export function createPoster(o: PosterOptions): Poster {
     return new Date(Math.max(Math.max(c.rating.ratingTime, now()) + remindAfterMs, snoozed)).toISOString();
   }
 
-  /** The message an earlier attempt may have posted, or null; a history that cannot be read counts as none. */
-  async function findPosted(id: string, where: { channel: string; since: number }, signal: AbortSignal): Promise<SlackMessageRef | null> {
+  /** The message an earlier attempt may have posted, null when there is none, or the error when the history cannot be read. */
+  async function findPosted(id: string, where: { channel: string; since: number }, signal: AbortSignal): Promise<SlackMessageRef | SlackApiError | null> {
     try {
       return await api.findComplaintMessage(where.channel, id, where.since, signal);
     } catch (e) {
-      if (e instanceof SlackApiError && !e.retriable) {
-        logger.warn({ err: e, complaintId: id }, 'cannot search the channel history (grant channels:history to avoid duplicates after timeouts); posting again');
-        return null;
-      }
+      if (e instanceof SlackApiError && !e.retriable) return e;
       throw e;
     }
   }
@@ -274,7 +301,8 @@ export function createPoster(o: PosterOptions): Poster {
       logger.error({ complaintId: id, ts: ref.ts }, 'the claim was taken over while posting; the complaint may have been posted twice');
       return;
     }
-    if (before.status !== ComplaintStatus.Open && rendered !== before.status) {
+    // An unknown message cannot be updated; the dashboard and GraphQL show the status.
+    if (before.status !== ComplaintStatus.Open && rendered !== before.status && isKnownMessageTs(ref.ts)) {
       const message = complaintMessage({ ...before, slackMessage: ref }, { dashboardUrl });
       await withSlackRetry(() => api.updateMessage({ channel: ref.channel, ts: ref.ts, ...message }), { logger, what: `updating complaint ${id}`, maxAttempts: 5 }).catch((err: unknown) =>
         logger.error({ err, complaintId: id }, 'could not show the acknowledgement on the Slack message'),

@@ -21,7 +21,7 @@
  *   update that changes the status, and the status is read again just before
  *   each post: nothing is posted after it.
  */
-import { ComplaintStatus, NO_REMINDERS, isSlackClaim, type Complaint, type ReminderState, type SlackMessageRef } from '../src/domain/index.js';
+import { ComplaintStatus, NO_REMINDERS, isKnownMessageTs, isSlackClaim, type Complaint, type ReminderState, type SlackMessageRef } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { ComplaintStore, ReminderPatch } from '../src/ports/search.js';
 import { retry } from '../src/retry.js';
@@ -163,10 +163,13 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
     let mayExist = firstMayExist;
     let found = false;
     const target = step === 'e' ? escalation!.channel : ref.channel;
+    // A complaint message that is unknown (maybe posted, history unreadable) has no thread: remind at the channel's top level.
+    const thread = step !== 'e' && isKnownMessageTs(ref.ts) ? { threadTs: ref.ts } : {};
+    const since = Math.max(0, complaint.rating.ratingTime - 86_400_000);
     const where: MessageQuery =
       step === 'e'
-        ? { channel: target, sinceMs: Math.max(0, complaint.rating.ratingTime - 86_400_000), eventType: ESCALATION_METADATA_EVENT_TYPE, match: { complaint_id: id } }
-        : { channel: target, threadTs: ref.ts, sinceMs: 0, eventType: REMINDER_METADATA_EVENT_TYPE, match: { complaint_id: id, reminder: step } };
+        ? { channel: target, sinceMs: since, eventType: ESCALATION_METADATA_EVENT_TYPE, match: { complaint_id: id } }
+        : { channel: target, ...thread, sinceMs: thread.threadTs ? 0 : since, eventType: REMINDER_METADATA_EVENT_TYPE, match: { complaint_id: id, reminder: step } };
     let posted: SlackMessageRef;
     try {
       posted = await withSlackRetry(
@@ -192,7 +195,7 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
               ? escalationMessage(latest.complaint, { dashboardUrl, mention: escalation!.mention, reminders: remindMax })
               : reminderMessage(latest.complaint, step, remindMax);
           const metadata = step === 'e' ? escalationMetadata(id) : reminderMetadata(id, step);
-          return api.postMessage({ channel: target, ...message, metadata, ...(step === 'e' ? {} : { threadTs: ref.ts }) }, signal);
+          return api.postMessage({ channel: target, ...message, metadata, ...thread }, signal);
         },
         {
           logger,

@@ -148,6 +148,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     maxAgeMs: slack.postMaxAgeMs,
     remindAfterMs: lifecycle.remindAfterMs,
     onTooOld: () => skipped?.inc({ reason: 'too_old' }),
+    onUncertain: () => skipped?.inc({ reason: 'uncertain' }),
     now,
   });
   const follower: AckFollower = createAckFollower({
@@ -312,11 +313,15 @@ function plain(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-/** Complaints the poster did not post, by reason (`too_old`: raised before SLACK_POST_MAX_AGE_HOURS). One per registry. */
+/**
+ * Complaints the poster did not post, by reason (`too_old`: raised before SLACK_POST_MAX_AGE_HOURS;
+ * `uncertain`: an attempt that died may have posted it and the channel history cannot be read, so it
+ * was not posted again). One per registry.
+ */
 export function slackSkippedCounter(registry: Registry): Counter<'reason'> {
   const name = 'slack_complaints_skipped_total';
   return (
     (registry.getSingleMetric(name) as Counter<'reason'> | undefined) ??
-    new Counter({ name, help: 'Complaints not posted to Slack, by reason (too_old: raised before SLACK_POST_MAX_AGE_HOURS)', labelNames: ['reason'] as const, registers: [registry] })
+    new Counter({ name, help: 'Complaints not posted to Slack, by reason (too_old: raised before SLACK_POST_MAX_AGE_HOURS; uncertain: maybe posted by an attempt that died, channel history unreadable, not posted again)', labelNames: ['reason'] as const, registers: [registry] })
   );
 }

@@ -58,6 +58,18 @@ export const SLACK_CLAIM_PREFIX = 'pending:';
 /** Whether `ref` is a poster's claim rather than a posted message. */
 export const isSlackClaim = (ref: SlackMessageRef | null | undefined): boolean => ref !== null && ref !== undefined && ref.ts.startsWith(SLACK_CLAIM_PREFIX);
 
+/**
+ * A {@link SlackMessageRef} whose `ts` starts with this names no message
+ * (`unknown:<epochMs>`): an attempt that died may have posted the complaint
+ * to `channel`, the poster could not read the channel history to find out
+ * (no `channels:history`), and posted nothing again rather than twice.
+ * Readers count it as posted but never update it or reply in its thread.
+ */
+export const SLACK_UNKNOWN_MESSAGE_PREFIX = 'unknown:';
+
+/** Whether `ts` is a real Slack message ts (neither a claim nor an unknown message). */
+export const isKnownMessageTs = (ts: string): boolean => !ts.startsWith(SLACK_CLAIM_PREFIX) && !ts.startsWith(SLACK_UNKNOWN_MESSAGE_PREFIX);
+
 /** Who resolved a complaint, when, how, with an optional note; the same shape as an acknowledgement. */
 export type Resolution = Acknowledgement;
 

@@ -39,6 +39,14 @@ export const COMPLAINT_FIELDS = `id status raisedAt
   slackMessage { channel ts }
   remindersSent nextReminderAt escalatedAt snoozedUntil`;
 
+/**
+ * The Slack line of a complaint. A ts starting `unknown:` (src/domain SLACK_UNKNOWN_MESSAGE_PREFIX)
+ * names no message: an attempt that died may have posted it, and the app cannot read the channel
+ * history to tell, so it did not post it again.
+ */
+export const slackLine = (ref: Complaint['slackMessage']): string =>
+  ref === null ? 'not posted' : ref.ts.startsWith('unknown:') ? `maybe posted in ${ref.channel} (the Slack app cannot read the channel history to tell)` : `posted in ${ref.channel}`;
+
 /** How each status reads; `tone` picks the colour (only what needs action is red). */
 export type Tone = 'alert' | 'warn' | 'done' | 'muted';
 export const STATUS: Readonly<Record<string, { label: string; tone: Tone }>> = {

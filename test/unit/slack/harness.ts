@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { createMemoryEventLog, type MemoryEventLog } from '../../../src/adapters/memory/event-log.js';
 import { createMemorySearch, type MemorySearch } from '../../../src/adapters/memory/search-index.js';
 import { loadConfig, type Config, type SlackConfig } from '../../../src/config.js';
@@ -116,7 +117,7 @@ export interface RunningRole {
 /** A role over `b`, its httpHandler on a free port. Not started unless `start` is true. */
 export async function runRole(
   b: Backends,
-  { tuning = {}, start = true, groupPrefix }: { tuning?: SlackRoleTuning; start?: boolean; groupPrefix?: string } = {},
+  { tuning = {}, start = true, groupPrefix, registry }: { tuning?: SlackRoleTuning; start?: boolean; groupPrefix?: string; registry?: Registry } = {},
 ): Promise<RunningRole> {
   const config =
     groupPrefix === undefined
@@ -131,6 +132,7 @@ export async function runRole(
     logger: silentLogger,
     dashboardUrl: b.config.dashboardUrl,
     tuning: { postIntervalMs: 20, claimPollMs: 20, initWaitMs: 5_000, ...tuning },
+    ...(registry ? { registry } : {}),
   });
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/slack/')) return role.httpHandler(req, res);

@@ -1,7 +1,7 @@
 /** One complaint at `/complaints/<id>` (Slack messages link here): details, live changes, actions with a note. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, live } from '../api.js';
-import { COMPLAINT_FIELDS, actionsFor, ackLine, isSnoozed, type Acknowledgement, type Complaint, type ComplaintAction } from '../complaint-model.js';
+import { COMPLAINT_FIELDS, actionsFor, ackLine, isSnoozed, slackLine, type Acknowledgement, type Complaint, type ComplaintAction } from '../complaint-model.js';
 import { dateTime, stars } from '../format.js';
 import { html } from '../html.js';
 import { ActionButtons, StatusBadge } from './complaints.js';
@@ -56,7 +56,7 @@ export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
       <dt>Note</dt><dd>${c.acknowledgement?.note ?? '—'}</dd>
       <dt>Resolved</dt><dd>${handled(c.resolution)}</dd>
       ${c.resolution ? html`<dt>Resolution note</dt><dd>${c.resolution.note ?? '—'}</dd>` : null}
-      <dt>Slack</dt><dd>${c.slackMessage ? `posted in ${c.slackMessage.channel}` : 'not posted'}</dd>
+      <dt>Slack</dt><dd>${slackLine(c.slackMessage)}</dd>
       <dt>Reminders sent</dt><dd>${c.remindersSent}${c.status === 'OPEN' && c.nextReminderAt ? html` · next <time datetime=${c.nextReminderAt}>${dateTime(c.nextReminderAt)}</time>` : null}</dd>
       <dt>Escalated</dt><dd>${c.escalatedAt ? html`<time datetime=${c.escalatedAt}>${dateTime(c.escalatedAt)}</time>` : 'No'}</dd>
       <dt>Snoozed until</dt><dd>${c.snoozedUntil ? html`<time datetime=${c.snoozedUntil}>${dateTime(c.snoozedUntil)}</time>${isSnoozed(c) ? null : ' (over)'}` : '—'}</dd>
