@@ -509,9 +509,15 @@ export type ResolveOutcome =
   /** This call resolved the complaint. */
   | 'RESOLVED';
 
+/** Where the complaint's Slack message lives. */
 export type SlackMessage = {
   readonly __typename?: 'SlackMessage';
   readonly channel: Scalars['String']['output'];
+  /**
+   * The message's Slack timestamp. `pending:…` while a poster is posting it;
+   * `unknown:<epoch ms>` when a poster may have posted it but could not tell
+   * (its token lacks channels:history): it is not posted a second time.
+   */
   readonly ts: Scalars['String']['output'];
 };
 
