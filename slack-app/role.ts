@@ -93,7 +93,10 @@ export interface SlackRole {
 export function createSlackRole(options: SlackRoleOptions): SlackRole {
   const { config, slack, log, store, acknowledgements, dashboardUrl, tuning = {}, registry } = options;
   const skipped = registry ? slackSkippedCounter(registry) : null;
-  const logger = options.logger.child({ role: 'slack' });
+  // `component` is set once per logger: 'slack' for the role's own lines; each part
+  // below (poster, follower, reminders, Bolt, listeners) names itself on the base.
+  const base = options.logger;
+  const logger = base.child({ component: 'slack' });
   const {
     postIntervalMs = DEFAULT_POST_INTERVAL_MS,
     claimTimeoutMs = slack.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS,
@@ -116,7 +119,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
   if (slack.appToken) {
     receiver = new SocketModeReceiver({
       appToken: slack.appToken,
-      logger: boltLogger(logger),
+      logger: boltLogger(base),
       // apps.connections.open goes to the same Web API as everything else.
       installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
     });
@@ -127,17 +130,17 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
       signatureVerification: true,
       // Listeners ack() first and work afterwards; Slack gets its answer within 3 seconds.
       processBeforeResponse: false,
-      logger: boltLogger(logger),
+      logger: boltLogger(base),
     });
     receiver = httpReceiver;
   }
-  const app: App = createApp({ slack, receiver, logger, deps: { acknowledgements, api, logger, dashboardUrl, now }, clientOptions });
+  const app: App = createApp({ slack, receiver, logger, deps: { acknowledgements, api, logger: base, dashboardUrl, now }, clientOptions });
 
   const poster: Poster = createPoster({
     log,
     store,
     api,
-    logger,
+    logger: base,
     topic: config.topics.complaints,
     groupId: `${groupPrefix}-slack-poster`,
     channel: slack.channel,
@@ -155,7 +158,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
     log,
     store,
     api,
-    logger,
+    logger: base,
     topic: config.topics.acknowledgements,
     groupId: `${groupPrefix}-slack-ack-follower`,
     transitionsTopic: config.topics.transitions,
@@ -167,7 +170,7 @@ export function createSlackRole(options: SlackRoleOptions): SlackRole {
       ? createReminderScheduler({
           store,
           api,
-          logger,
+          logger: base,
           remindAfterMs: lifecycle.remindAfterMs,
           remindMax: lifecycle.remindMax,
           escalation: lifecycle.escalationChannel ? { channel: lifecycle.escalationChannel, mention: lifecycle.escalationMention } : null,

@@ -151,7 +151,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
   let slack: SlackRole | null = null;
   if (has('slack')) {
     if (config.slack) {
-      slack = createSlackRole({ config, slack: config.slack, log, store: search, acknowledgements, logger: logger.child({ component: 'slack' }), dashboardUrl: config.dashboardUrl, registry });
+      slack = createSlackRole({ config, slack: config.slack, log, store: search, acknowledgements, logger, dashboardUrl: config.dashboardUrl, registry });
     } else {
       logger.info('Slack role off: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_CHANNEL to post complaints to Slack');
     }

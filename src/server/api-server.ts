@@ -177,7 +177,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     validationRules: [...limits.apolloValidationRules],
     formatError: createFormatError({ production: config.production }),
     stopOnTerminationSignals: false,
-    logger: logger.child({ component: 'apollo' }),
+    logger: baseLogger.child({ component: 'apollo' }),
     plugins: [
       apiMetrics.apolloPlugin(logger),
       {

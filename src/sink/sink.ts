@@ -133,7 +133,7 @@ export function createSink(options: SinkOptions): Sink {
     retryMaxDelayMs = 5_000,
     decoder = jsonDecoder,
   } = options;
-  const logger = (options.logger ?? silentLogger).child({ processor: SINK_PROCESSOR, groupId });
+  const logger = (options.logger ?? silentLogger).child({ groupId });
   let state: SinkState = 'stopped';
   let lastError: string | null = null;
   const bulk = createBulkWriter({

@@ -78,8 +78,9 @@ const EXPECTED = [
   'The group is rebalancing',
 ];
 
+/** kafkajs' own log lines, on the event log's logger (its `component`), with kafkajs' `namespace` (Consumer, Producer, Runner…). */
 export function kafkaLogCreator(logger: Logger): logCreator {
-  const log = logger.child({ component: 'kafkajs' });
+  const log = logger;
   return () =>
     ({ namespace, level, log: entry }: LogEntry) => {
       const { message, timestamp: _t, ...extra } = entry;
