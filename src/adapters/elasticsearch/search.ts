@@ -43,17 +43,8 @@ import {
   type CustomerDoc,
   type RatingDoc,
 } from './documents.js';
-import {
-  COMPLAINT_SORT,
-  RATING_SORTS,
-  checkFirst,
-  decodeCursor,
-  encodeCursor,
-  histogramAggregation,
-  ratingFilterQuery,
-  statsAggregation,
-  toEsSort,
-} from './queries.js';
+import { checkFirst, decodeCursor, encodeCursor } from '../page-cursor.js';
+import { COMPLAINT_SORT, RATING_SORTS, histogramAggregation, ratingFilterQuery, statsAggregation, toEsSort } from './queries.js';
 import { classifyItemRejection } from './rejections.js';
 import { deleteIndices, ensureIndices } from './templates.js';
 import { acknowledgingDoc, createLifecycleStore } from './lifecycle.js';
