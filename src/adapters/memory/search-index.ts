@@ -5,7 +5,9 @@
  * tiebreaker, opaque cursors, stats, histogram, create-if-absent complaints,
  * optimistic concurrency with a sequence number per write). Writes are
  * visible at once; `refresh()` does nothing. One contract suite
- * (test/contract/search.contract.ts) runs against both.
+ * (test/contract/search.contract.ts) runs against both. Filters match with
+ * the domain's ratingMatcher (src/domain/rating-filter.ts); sorting and pages
+ * are in search-paging.ts, the aggregations in search-stats.ts.
  */
 import {
   ComplaintStatus,
