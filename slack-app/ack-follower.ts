@@ -13,27 +13,19 @@
  * a redelivered batch only repeats the same update.
  */
 import { AckVia, ComplaintStatus, TransitionKind, isKnownMessageTs, isSlackClaim, parseAcknowledgement, parseTransition, type Acknowledgement, type Complaint, type SlackMessageRef, type Transition } from '../src/domain/index.js';
-import type { Logger } from '../src/logger.js';
-import type { EventLog } from '../src/ports/event-log.js';
-import type { ComplaintStore } from '../src/ports/search.js';
 import { complaintMessage } from './blocks/complaint-message.js';
+import type { ComplaintConsumerOptions } from './complaint-consumer.js';
 import { SlackApiError } from './errors.js';
 import { createRecordLoop, type RecordLoop } from './record-loop.js';
-import { withSlackRetry, type SlackApi } from './slack-api.js';
+import { withSlackRetry } from './slack-api.js';
 
-export interface AckFollowerOptions {
-  log: EventLog;
-  store: ComplaintStore;
-  api: SlackApi;
-  logger: Logger;
+export interface AckFollowerOptions extends ComplaintConsumerOptions {
   /** `complaint-acknowledgements` (config.topics.acknowledgements). */
   topic: string;
-  groupId: string;
   /** `complaint-transitions` (config.topics.transitions): resolutions are followed too when set. */
   transitionsTopic?: string;
   /** @default `${groupId}-transitions` */
   transitionsGroupId?: string;
-  dashboardUrl: string | null;
 }
 
 /** What happened to one acknowledgement. */

@@ -34,28 +34,21 @@ import {
   type SlackMessageRef,
 } from '../src/domain/index.js';
 import { UnavailableError } from '../src/errors.js';
-import type { Logger } from '../src/logger.js';
-import type { EventLog } from '../src/ports/event-log.js';
-import type { ComplaintStore, DocVersion } from '../src/ports/search.js';
+import type { DocVersion } from '../src/ports/search.js';
 import { retry, sleep } from '../src/retry.js';
 import { complaintMessage, complaintMetadata } from './blocks/complaint-message.js';
 import { claimTs, parseClaim, unknownMessageTs, type ClaimPhase } from './claims.js';
+import type { ComplaintConsumerOptions } from './complaint-consumer.js';
 import { DEFAULT_CLAIM_TIMEOUT_MS } from './constants.js';
 import { SlackApiError } from './errors.js';
 import { createRecordLoop, type RecordLoop } from './record-loop.js';
-import { withSlackRetry, type SlackApi } from './slack-api.js';
+import { withSlackRetry } from './slack-api.js';
 
-export interface PosterOptions {
-  log: EventLog;
-  store: ComplaintStore;
-  api: SlackApi;
-  logger: Logger;
+export interface PosterOptions extends ComplaintConsumerOptions {
   /** `UNHAPPY_PLATINUM_CUSTOMERS` (config.topics.complaints). */
   topic: string;
-  groupId: string;
   /** Where complaints are posted (SLACK_CHANNEL). */
   channel: string;
-  dashboardUrl: string | null;
   /** Names this process in claims; no `:`. */
   instanceId: string;
   /** @default 60_000 // ms */

@@ -13,7 +13,8 @@
 import { createServer, type Server } from 'node:http';
 import type { estypes } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../../src/adapters/elasticsearch/client.js';
-import { RATING_SORTS, encodeCursor, ratingFilterQuery, statsAggregation, toEsSort } from '../../src/adapters/elasticsearch/queries.js';
+import { RATING_SORTS, ratingFilterQuery, statsAggregation, toEsSort } from '../../src/adapters/elasticsearch/queries.js';
+import { encodeCursor } from '../../src/adapters/page-cursor.js';
 import type { RatingDimension, RatingFilter } from '../../src/ports/search.js';
 import { serve } from '../lib/worker.js';
 

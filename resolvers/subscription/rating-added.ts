@@ -1,5 +1,4 @@
-import type { EnrichedRating } from '../../src/domain/index.js';
-import { ratingMatcher } from '../../src/api/rating-filter.js';
+import { ratingMatcher, type EnrichedRating } from '../../src/domain/index.js';
 import type { SubscriptionResolvers } from '../__generated__/types.js';
 import { ratingFilter } from '../args.js';
 

@@ -1,7 +1,7 @@
 import { InvalidRecordError } from '../errors.js';
 import type { EnrichedRating } from './enriched-rating.js';
 import { isObject, readOptionalString, readString, type Json } from './fields.js';
-import { ok, type Result } from './result.js';
+import { tryRead, type Result } from './result.js';
 
 /** Which enriched ratings are complaints. Configured, so it can change without touching notification. */
 export interface ComplaintRule {
@@ -152,46 +152,38 @@ export function transitionToRecord(t: Transition): Json {
 }
 
 export function parseTransition(value: unknown): Result<Transition> {
-  try {
+  return tryRead(() => {
     if (!isObject(value)) throw new InvalidRecordError('', 'a transition must be a JSON object');
     const kind = readString(value, 'transition', 32);
     if (kind !== TransitionKind.Acknowledged && kind !== TransitionKind.Resolved) throw new InvalidRecordError('transition', `must be acknowledged or resolved, got ${JSON.stringify(kind)}`);
-    const via = readString(value, 'via', 16);
-    if (via !== AckVia.GraphQL && via !== AckVia.Slack) throw new InvalidRecordError('via', `must be graphql or slack, got ${JSON.stringify(via)}`);
-    const at = readString(value, 'at', 64);
-    if (Number.isNaN(Date.parse(at))) throw new InvalidRecordError('at', 'must be an ISO-8601 time');
-    return ok({
-      kind,
-      complaintId: readString(value, 'complaint_id', 64),
-      by: readString(value, 'by', 256),
-      byName: readOptionalString(value, 'by_name', 256),
-      at,
-      via,
-      note: readOptionalString(value, 'note', MAX_NOTE_LENGTH),
-    });
-  } catch (e) {
-    if (e instanceof InvalidRecordError) return { ok: false, error: e };
-    throw e;
-  }
+    const via = readVia(value);
+    const at = readTime(value, 'at');
+    return { kind, ...readWho(value, 'by', 'by_name'), at, via, note: readOptionalString(value, 'note', MAX_NOTE_LENGTH) };
+  });
 }
 
 export function parseAcknowledgement(value: unknown): Result<Acknowledgement> {
-  try {
+  return tryRead(() => {
     if (!isObject(value)) throw new InvalidRecordError('', 'an acknowledgement must be a JSON object');
-    const via = readString(value, 'via', 16);
-    if (via !== AckVia.GraphQL && via !== AckVia.Slack) throw new InvalidRecordError('via', `must be graphql or slack, got ${JSON.stringify(via)}`);
-    const at = readString(value, 'acknowledged_at', 64);
-    if (Number.isNaN(Date.parse(at))) throw new InvalidRecordError('acknowledged_at', 'must be an ISO-8601 time');
-    return ok({
-      complaintId: readString(value, 'complaint_id', 64),
-      by: readString(value, 'acknowledged_by', 256),
-      byName: readOptionalString(value, 'acknowledged_by_name', 256),
-      at,
-      via,
-      note: readOptionalString(value, 'note', MAX_NOTE_LENGTH),
-    });
-  } catch (e) {
-    if (e instanceof InvalidRecordError) return { ok: false, error: e };
-    throw e;
-  }
+    const via = readVia(value);
+    const at = readTime(value, 'acknowledged_at');
+    return { ...readWho(value, 'acknowledged_by', 'acknowledged_by_name'), at, via, note: readOptionalString(value, 'note', MAX_NOTE_LENGTH) };
+  });
+}
+
+function readVia(o: Json): AckVia {
+  const via = readString(o, 'via', 16);
+  if (via !== AckVia.GraphQL && via !== AckVia.Slack) throw new InvalidRecordError('via', `must be graphql or slack, got ${JSON.stringify(via)}`);
+  return via;
+}
+
+function readTime(o: Json, key: string): string {
+  const at = readString(o, key, 64);
+  if (Number.isNaN(Date.parse(at))) throw new InvalidRecordError(key, 'must be an ISO-8601 time');
+  return at;
+}
+
+/** The complaint and who changed it, read in this order (the first broken field is the one reported). */
+function readWho(o: Json, byKey: string, byNameKey: string): Pick<Acknowledgement, 'complaintId' | 'by' | 'byName'> {
+  return { complaintId: readString(o, 'complaint_id', 64), by: readString(o, byKey, 256), byName: readOptionalString(o, byNameKey, 256) };
 }

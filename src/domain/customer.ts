@@ -1,6 +1,6 @@
 import { InvalidRecordError } from '../errors.js';
 import { isObject, readInt, readOptionalString, type Json } from './fields.js';
-import { ok, type Result } from './result.js';
+import { ok, tryRead, type Result } from './result.js';
 
 /** A customer row from the `demo.CUSTOMERS` table, as captured by CDC. */
 export interface Customer {
@@ -28,12 +28,7 @@ export type CustomerChange = { readonly kind: 'upsert'; readonly customer: Custo
  * `key` is the decoded key (`{"id":1}`, `{"payload":{"id":1}}`, `1`, or null).
  */
 export function parseCustomerChange(key: unknown, value: unknown): Result<CustomerChange> {
-  try {
-    return ok(readChange(key, value));
-  } catch (e) {
-    if (e instanceof InvalidRecordError) return { ok: false, error: e };
-    throw e;
-  }
+  return tryRead(() => readChange(key, value));
 }
 
 /** The customer id a CDC key names, or null. */

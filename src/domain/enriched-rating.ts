@@ -2,7 +2,7 @@ import { InvalidRecordError } from '../errors.js';
 import type { Customer } from './customer.js';
 import { isObject, readInt, readOptionalInt, readOptionalString, type Json } from './fields.js';
 import { MAX_MESSAGE_LENGTH, type Rating } from './rating.js';
-import { ok, type Result } from './result.js';
+import { tryRead, type Result } from './result.js';
 
 /** A rating joined with its customer: a record of `ratings-with-customer-data`. */
 export interface EnrichedRating extends Rating {
@@ -67,13 +67,10 @@ export const ENRICHED_AVRO_SCHEMA = {
 } as const;
 
 export function parseEnrichedRecord(value: unknown): Result<EnrichedRating> {
-  try {
+  return tryRead(() => {
     if (!isObject(value)) throw new InvalidRecordError('', 'an enriched rating must be a JSON object');
-    return ok(read(value));
-  } catch (e) {
-    if (e instanceof InvalidRecordError) return { ok: false, error: e };
-    throw e;
-  }
+    return read(value);
+  });
 }
 
 function read(o: Json): EnrichedRating {

@@ -1,6 +1,6 @@
 import { InvalidRecordError } from '../errors.js';
 import { isObject, readInt, readOptionalInt, readOptionalString, type Json } from './fields.js';
-import { ok, type Result } from './result.js';
+import { tryRead, type Result } from './result.js';
 
 /** user_id of ratings from people who are not logged in. */
 export const ANONYMOUS_USER_ID = -1;
@@ -25,13 +25,10 @@ export interface Rating {
  * timestamp) stands in for a missing `rating_time`.
  */
 export function parseRating(value: unknown, fallbackTime?: number): Result<Rating> {
-  try {
+  return tryRead(() => {
     if (!isObject(value)) throw new InvalidRecordError('', `a rating must be a JSON object, got ${value === null ? 'null' : typeof value}`);
-    return ok(readRating(value, fallbackTime));
-  } catch (e) {
-    if (e instanceof InvalidRecordError) return { ok: false, error: e };
-    throw e;
-  }
+    return readRating(value, fallbackTime);
+  });
 }
 
 function readRating(o: Json, fallbackTime?: number): Rating {

@@ -6,6 +6,16 @@ export type Result<T, E = InvalidRecordError> = { readonly ok: true; readonly va
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
 export const fail = (field: string, message: string): Result<never> => ({ ok: false, error: new InvalidRecordError(field, message) });
 
+/** Runs a reader that throws InvalidRecordError for a record breaking the contract: that error as a failed Result, any other thrown on. */
+export function tryRead<T>(read: () => T): Result<T> {
+  try {
+    return ok(read());
+  } catch (e) {
+    if (e instanceof InvalidRecordError) return { ok: false, error: e };
+    throw e;
+  }
+}
+
 /**
  * Decodes a record value (UTF-8 JSON) and hands it to a domain parser: one
  * Result for "not JSON" and "JSON that breaks the contract" alike. A null
@@ -13,12 +23,6 @@ export const fail = (field: string, message: string): Result<never> => ({ ok: fa
  */
 export function parseRecordValue<T>(value: Buffer | null, parse: (v: unknown) => Result<T>): Result<T> {
   if (value === null) return parse(null);
-  let json: unknown;
-  try {
-    json = decodeJson(value);
-  } catch (e) {
-    if (e instanceof InvalidRecordError) return { ok: false, error: e };
-    throw e;
-  }
-  return parse(json);
+  const json = tryRead(() => decodeJson(value));
+  return json.ok ? parse(json.value) : json;
 }

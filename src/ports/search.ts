@@ -3,23 +3,11 @@
  * complaint store. Implemented by the Elasticsearch adapter and the in-memory
  * adapter; one contract test suite runs against both.
  */
-import type { Complaint, Customer, EnrichedRating, SlackMessageRef, Acknowledgement, ComplaintStatus, ReminderState, Resolution } from '../domain/index.js';
+import type { Complaint, Customer, EnrichedRating, SlackMessageRef, Acknowledgement, ComplaintStatus, RatingFilter, ReminderState, Resolution } from '../domain/index.js';
 import type { AppError } from '../errors.js';
 
-export interface RatingFilter {
-  readonly starsMin?: number;
-  readonly starsMax?: number;
-  /** Matched case-insensitively against the raw channel (`iOS` matches `ios`). */
-  readonly channels?: readonly string[];
-  readonly clubStatuses?: readonly string[];
-  readonly customerId?: number;
-  /** Full-text match in the message. */
-  readonly text?: string;
-  /** Epoch ms, inclusive. */
-  readonly from?: number;
-  /** Epoch ms, exclusive. */
-  readonly to?: number;
-}
+/** The filter type and its semantics live in the domain (src/domain/rating-filter.ts). */
+export type { RatingFilter };
 
 export type RatingSort = 'NEWEST' | 'OLDEST' | 'STARS_ASC' | 'STARS_DESC';
 export type RatingDimension = 'CLUB_STATUS' | 'CHANNEL' | 'STARS';

@@ -1,12 +1,13 @@
 /**
  * The complaint-lifecycle part of the Elasticsearch complaint store:
- * resolution (with its outbox flag), reminder state under optimistic
+ * resolution, the outbox flags (markPublished and searchUnpublished serve
+ * acknowledgements too), reminder state under optimistic
  * concurrency, the due-reminder search and the per-day complaint statistics.
  * Partial-document updates, filters and core aggregations only (terms,
  * date_histogram, stats, percentiles): no scripts.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { ComplaintStatus, type Acknowledgement, type Resolution } from '../../domain/index.js';
+import { ComplaintStatus, type Acknowledgement, type Complaint } from '../../domain/index.js';
 import { MAX_PAGE_SIZE, type ComplaintStatsDay, type ComplaintStore, type DocVersion, type SearchIndex, type UpdateOutcome } from '../../ports/search.js';
 import type { IndexNames } from '../../topics.js';
 import { call, esErrorType, translateEsError, type Client } from './client.js';
@@ -31,6 +32,48 @@ export function acknowledgingDoc(ack: Acknowledgement, raisedAt: number | undefi
   return { ...acknowledgementToDoc(ack), ack_published: false, next_reminder_at: null, time_to_ack_ms: elapsedMs(raisedAt, ack.at) };
 }
 
+/**
+ * Sets an outbox flag once its transition is published. Unconditional: the
+ * flag only ever goes from false to true. A missing document or index has
+ * nothing to mark.
+ */
+export async function markPublished(client: Client, index: string, id: string, doc: Pick<ComplaintDoc, 'ack_published'> | Pick<ComplaintDoc, 'resolve_published'>, what: string): Promise<void> {
+  try {
+    await client.update<ComplaintDoc, Partial<ComplaintDoc>>({ index, id, doc, retry_on_conflict: 5 }, { maxRetries: 0 });
+  } catch (e) {
+    const type = esErrorType(e);
+    if (type === 'document_missing_exception' || type === 'index_not_found_exception') return;
+    throw translateEsError(e, `mark ${what} published ${index}/${id}`);
+  }
+}
+
+/**
+ * The transitions the outbox `filter` finds (flag still false, made before
+ * a time): at most `limit`, oldest first by `atField`, then by rating id.
+ */
+export async function searchUnpublished<T>(
+  client: Client,
+  index: string,
+  o: { what: string; filter: estypes.QueryDslQueryContainer[]; atField: 'acknowledged_at' | 'resolved_at'; limit: number; transition: (c: Complaint) => T | null | undefined },
+): Promise<T[]> {
+  if (o.limit <= 0) return [];
+  const res = await call(`search unpublished ${o.what} ${index}`, () =>
+    client.search<ComplaintDoc>({
+      ...searchOpts,
+      index,
+      size: Math.min(o.limit, MAX_PAGE_SIZE),
+      query: { bool: { filter: o.filter } },
+      sort: [{ [o.atField]: { order: 'asc' } }, { rating_id: { order: 'asc' } }],
+    }),
+  );
+  const out: T[] = [];
+  for (const hit of res.hits.hits) {
+    const t = hit._source && hit._id !== undefined ? o.transition(docToComplaint(hit._id, hit._source)) : null;
+    if (t) out.push(t);
+  }
+  return out;
+}
+
 export function createLifecycleStore(client: Client, indices: IndexNames, updateComplaint: UpdateComplaint): LifecycleStore {
   const index = indices.complaints;
   return {
@@ -44,33 +87,18 @@ export function createLifecycleStore(client: Client, indices: IndexNames, update
       return updateComplaint(id, doc, expected, 'resolve');
     },
 
-    async markResolutionPublished(id) {
-      try {
-        await client.update<ComplaintDoc, Partial<ComplaintDoc>>({ index, id, doc: { resolve_published: true }, retry_on_conflict: 5 }, { maxRetries: 0 });
-      } catch (e) {
-        const type = esErrorType(e);
-        if (type === 'document_missing_exception' || type === 'index_not_found_exception') return;
-        throw translateEsError(e, `mark resolution published ${index}/${id}`);
-      }
+    markResolutionPublished(id) {
+      return markPublished(client, index, id, { resolve_published: true }, 'resolution');
     },
 
-    async unpublishedResolutions({ resolvedBefore, limit }) {
-      if (limit <= 0) return [];
-      const res = await call(`search unpublished resolutions ${index}`, () =>
-        client.search<ComplaintDoc>({
-          ...searchOpts,
-          index,
-          size: Math.min(limit, MAX_PAGE_SIZE),
-          query: { bool: { filter: [{ term: { resolve_published: false } }, { term: { status: ComplaintStatus.Resolved } }, { range: { resolved_at: { lt: resolvedBefore } } }] } },
-          sort: [{ resolved_at: { order: 'asc' } }, { rating_id: { order: 'asc' } }],
-        }),
-      );
-      const out: Resolution[] = [];
-      for (const hit of res.hits.hits) {
-        const r = hit._source && hit._id !== undefined ? docToComplaint(hit._id, hit._source).resolution : null;
-        if (r) out.push(r);
-      }
-      return out;
+    unpublishedResolutions({ resolvedBefore, limit }) {
+      return searchUnpublished(client, index, {
+        what: 'resolutions',
+        filter: [{ term: { resolve_published: false } }, { term: { status: ComplaintStatus.Resolved } }, { range: { resolved_at: { lt: resolvedBefore } } }],
+        atField: 'resolved_at',
+        limit,
+        transition: (c) => c.resolution,
+      });
     },
 
     updateReminders(id, patch, expected) {

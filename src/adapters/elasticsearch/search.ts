@@ -10,24 +10,23 @@ import { ComplaintStatus, type Acknowledgement, type Complaint, type EnrichedRat
 import { AppError, BadInputError, ErrorCode, UnavailableError, assertNever, invariant } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
-import {
-  MAX_PAGE_SIZE,
-  type ComplaintStore,
-  type DocVersion,
-  type Edge,
-  type HistogramBucket,
-  type HistogramInterval,
-  type Page,
-  type RatingDimension,
-  type RatingFilter,
-  type RatingQuery,
-  type RatingSort,
-  type SearchIndex,
-  type SearchWriter,
-  type StatsBucket,
-  type UpdateOutcome,
-  type WriteOp,
-  type WriteResult,
+import type {
+  ComplaintStore,
+  DocVersion,
+  Edge,
+  HistogramBucket,
+  HistogramInterval,
+  Page,
+  RatingDimension,
+  RatingFilter,
+  RatingQuery,
+  RatingSort,
+  SearchIndex,
+  SearchWriter,
+  StatsBucket,
+  UpdateOutcome,
+  WriteOp,
+  WriteResult,
 } from '../../ports/search.js';
 import type { IndexNames } from '../../topics.js';
 import { accessFailure, call, createElasticsearchClient, type AccessFailure, describeEsError, esErrorType, isRetriableStatus, translateEsError, type Client, type ElasticsearchClientOptions, type EsErrorCause } from './client.js';
@@ -43,20 +42,11 @@ import {
   type CustomerDoc,
   type RatingDoc,
 } from './documents.js';
-import {
-  COMPLAINT_SORT,
-  RATING_SORTS,
-  checkFirst,
-  decodeCursor,
-  encodeCursor,
-  histogramAggregation,
-  ratingFilterQuery,
-  statsAggregation,
-  toEsSort,
-} from './queries.js';
+import { checkFirst, decodeCursor, encodeCursor } from '../page-cursor.js';
+import { COMPLAINT_SORT, RATING_SORTS, histogramAggregation, ratingFilterQuery, statsAggregation, toEsSort } from './queries.js';
 import { classifyItemRejection } from './rejections.js';
 import { deleteIndices, ensureIndices } from './templates.js';
-import { acknowledgingDoc, createLifecycleStore } from './lifecycle.js';
+import { acknowledgingDoc, createLifecycleStore, markPublished, searchUnpublished } from './lifecycle.js';
 
 export interface ElasticsearchSearchOptions {
   /** `http(s)://host:port`. Ignored when `client` is given. */
@@ -355,42 +345,22 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
       return updateComplaint(id, acknowledgingDoc(ack, options.raisedAt), expected, 'acknowledge');
     },
 
-    async markAcknowledgementPublished(id: string) {
-      try {
-        // Unconditional: the flag only ever goes from false to true.
-        await client.update<ComplaintDoc, Partial<ComplaintDoc>>({ index: indices.complaints, id, doc: { ack_published: true }, retry_on_conflict: 5 }, NO_CLIENT_RETRY);
-      } catch (e) {
-        const type = esErrorType(e);
-        if (type === 'document_missing_exception' || type === 'index_not_found_exception') return;
-        throw translateEsError(e, `mark acknowledgement published ${indices.complaints}/${id}`);
-      }
+    markAcknowledgementPublished(id: string) {
+      return markPublished(client, indices.complaints, id, { ack_published: true }, 'acknowledgement');
     },
 
-    async unpublishedAcknowledgements({ acknowledgedBefore, limit }) {
-      if (limit <= 0) return [];
-      const res = await call(`search unpublished acknowledgements ${indices.complaints}`, () =>
-        client.search<ComplaintDoc>({
-          ...searchOpts,
-          index: indices.complaints,
-          size: Math.min(limit, MAX_PAGE_SIZE),
-          query: {
-            bool: {
-              filter: [
-                { term: { ack_published: false } },
-                { terms: { status: [ComplaintStatus.Acknowledged, ComplaintStatus.Resolved] } },
-                { range: { acknowledged_at: { lt: acknowledgedBefore } } },
-              ],
-            },
-          },
-          sort: [{ acknowledged_at: { order: 'asc' } }, { rating_id: { order: 'asc' } }],
-        }),
-      );
-      const out: Acknowledgement[] = [];
-      for (const hit of res.hits.hits) {
-        const ack = hit._source && hit._id !== undefined ? docToComplaint(hit._id, hit._source).acknowledgement : null;
-        if (ack) out.push(ack);
-      }
-      return out;
+    unpublishedAcknowledgements({ acknowledgedBefore, limit }) {
+      return searchUnpublished(client, indices.complaints, {
+        what: 'acknowledgements',
+        filter: [
+          { term: { ack_published: false } },
+          { terms: { status: [ComplaintStatus.Acknowledged, ComplaintStatus.Resolved] } },
+          { range: { acknowledged_at: { lt: acknowledgedBefore } } },
+        ],
+        atField: 'acknowledged_at',
+        limit,
+        transition: (c) => c.acknowledgement,
+      });
     },
 
     setSlackMessage(id: string, ref: SlackMessageRef | null, expected: DocVersion, options = {}) {

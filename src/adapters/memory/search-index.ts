@@ -5,12 +5,15 @@
  * tiebreaker, opaque cursors, stats, histogram, create-if-absent complaints,
  * optimistic concurrency with a sequence number per write). Writes are
  * visible at once; `refresh()` does nothing. One contract suite
- * (test/contract/search.contract.ts) runs against both.
+ * (test/contract/search.contract.ts) runs against both. Filters match with
+ * the domain's ratingMatcher (src/domain/rating-filter.ts); sorting and pages
+ * are in search-paging.ts, the aggregations in search-stats.ts.
  */
 import {
   ComplaintStatus,
   NO_REMINDERS,
-  normalizeChannel,
+  messageWords,
+  ratingMatcher,
   storedReminders,
   type ReminderState,
   type Acknowledgement,
@@ -20,29 +23,11 @@ import {
   type Resolution,
   type SlackMessageRef,
 } from '../../domain/index.js';
-import { AppError, BadInputError, assertNever } from '../../errors.js';
-import {
-  MAX_PAGE_SIZE,
-  percentile,
-  type ComplaintStatsDay,
-  type ComplaintStore,
-  type ReminderPatch,
-  type TransitionOptions,
-  type DocVersion,
-  type HistogramBucket,
-  type HistogramInterval,
-  type Page,
-  type RatingDimension,
-  type RatingFilter,
-  type RatingQuery,
-  type RatingSort,
-  type SearchIndex,
-  type SearchWriter,
-  type StatsBucket,
-  type UpdateOutcome,
-  type WriteOp,
-  type WriteResult,
-} from '../../ports/search.js';
+import { AppError, assertNever } from '../../errors.js';
+import type { ComplaintStatsDay, HistogramBucket, HistogramInterval, Page, RatingDimension, RatingFilter, RatingQuery, RatingSort, SearchIndex, StatsBucket } from '../../ports/search.js';
+import { MAX_PAGE_SIZE, type ComplaintStore, type DocVersion, type ReminderPatch, type SearchWriter, type TransitionOptions, type UpdateOutcome, type WriteOp, type WriteResult } from '../../ports/search.js';
+import { RATING_SORTS, page } from './search-paging.js';
+import { complaintStats, ratingHistogram, ratingStats } from './search-stats.js';
 
 export interface MemorySearch extends SearchIndex, SearchWriter, ComplaintStore {
   /** Document counts (tests, metrics). */
@@ -75,31 +60,12 @@ interface StoredComplaint {
   timeToResolveMs?: number | null;
 }
 
-type SortKey = (r: EnrichedRating) => number;
-type SortSpec = ReadonlyArray<readonly [SortKey, 1 | -1]>;
+/** The outbox flags of a stored complaint. */
+type OutboxFlag = 'ackPublished' | 'resolvePublished';
 
-const time: SortKey = (r) => r.ratingTime;
-const id: SortKey = (r) => r.ratingId;
-const stars: SortKey = (r) => r.stars;
-
-/** As the Elasticsearch adapter (queries.ts RATING_SORTS): every sort ends in the rating id. */
-const RATING_SORTS: Readonly<Record<RatingSort, SortSpec>> = {
-  NEWEST: [[time, -1], [id, -1]],
-  OLDEST: [[time, 1], [id, 1]],
-  STARS_ASC: [[stars, 1], [time, -1], [id, -1]],
-  STARS_DESC: [[stars, -1], [time, -1], [id, -1]],
-};
 const COMPLAINT_TAG = 'COMPLAINTS';
-
-const INTERVAL_MS: Readonly<Record<HistogramInterval, number>> = { MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 };
-const MISSING_CLUB_STATUS = 'unknown';
-const MAX_STATS_BUCKETS = 100;
 const PRIMARY_TERM = 1;
-
-/** Words as the standard analyzer finds them, lower-cased (apostrophes inside words kept). */
-export function words(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}_]+(?:['’][\p{L}\p{N}_]+)*/gu) ?? [];
-}
+const NO_WORDS: ReadonlySet<string> = new Set();
 
 class MemorySearchIndex implements MemorySearch {
   private readonly ratings = new Map<string, EnrichedRating>();
@@ -117,10 +83,7 @@ class MemorySearchIndex implements MemorySearch {
   // ---- SearchIndex ---------------------------------------------------------
 
   async searchRatings({ filter, sort = 'NEWEST', first, after }: { filter?: RatingFilter; sort?: RatingSort; first: number; after?: string | null }): Promise<Page<EnrichedRating>> {
-    checkFirst(first);
-    const spec = RATING_SORTS[sort];
-    const from = after ? decodeCursor(after, sort, spec.length) : null;
-    return paginate(this.matching(filter), spec, sort, first, from, (r) => r);
+    return page(() => this.matching(filter), RATING_SORTS[sort], sort, first, after, (r) => r);
   }
 
   async searchRatingsMany(queries: readonly RatingQuery[]): Promise<readonly (Page<EnrichedRating> | AppError)[]> {
@@ -139,30 +102,11 @@ class MemorySearchIndex implements MemorySearch {
   }
 
   async ratingStats(filter: RatingFilter | undefined, groupBy: RatingDimension): Promise<readonly StatsBucket[]> {
-    const groups = new Map<string, { count: number; sum: number; order: number }>();
-    for (const r of this.matching(filter)) {
-      const key = dimensionKey(r, groupBy);
-      const g = groups.get(key) ?? { count: 0, sum: 0, order: groupBy === 'STARS' ? r.stars : 0 };
-      g.count++;
-      g.sum += r.stars;
-      groups.set(key, g);
-    }
-    const buckets = [...groups.entries()].map(([key, g]) => ({ key, count: g.count, averageStars: g.sum / g.count, order: g.order }));
-    buckets.sort(groupBy === 'STARS' ? (a, b) => a.order - b.order : (a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return buckets.slice(0, MAX_STATS_BUCKETS).map(({ key, count, averageStars }) => ({ key, count, averageStars }));
+    return ratingStats(this.matching(filter), groupBy);
   }
 
   async ratingHistogram(filter: RatingFilter | undefined, interval: HistogramInterval): Promise<readonly HistogramBucket[]> {
-    const size = INTERVAL_MS[interval];
-    const buckets = new Map<number, { count: number; sum: number }>();
-    for (const r of this.matching(filter)) {
-      const start = Math.floor(r.ratingTime / size) * size;
-      const b = buckets.get(start) ?? { count: 0, sum: 0 };
-      b.count++;
-      b.sum += r.stars;
-      buckets.set(start, b);
-    }
-    return [...buckets.entries()].sort(([a], [b]) => a - b).map(([start, b]) => ({ start, count: b.count, averageStars: b.sum / b.count }));
+    return ratingHistogram(this.matching(filter), interval);
   }
 
   async getCustomer(customerId: number): Promise<Customer | null> {
@@ -174,11 +118,8 @@ class MemorySearchIndex implements MemorySearch {
   }
 
   async searchComplaints({ status, first, after }: { status?: ComplaintStatus | null; first: number; after?: string | null }): Promise<Page<Complaint>> {
-    checkFirst(first);
-    const spec = RATING_SORTS.NEWEST;
-    const from = after ? decodeCursor(after, COMPLAINT_TAG, spec.length) : null;
-    const matching = [...this.complaints.values()].map((s) => s.complaint).filter((c) => !status || c.status === status);
-    return paginate(matching, spec, COMPLAINT_TAG, first, from, (c) => c.rating);
+    const matching = (): Complaint[] => [...this.complaints.values()].map((s) => s.complaint).filter((c) => !status || c.status === status);
+    return page(matching, RATING_SORTS.NEWEST, COMPLAINT_TAG, first, after, (c) => c.rating);
   }
 
   async getComplaint(complaintId: string): Promise<Complaint | null> {
@@ -189,36 +130,8 @@ class MemorySearchIndex implements MemorySearch {
     return ids.map((i) => this.complaints.get(i)?.complaint ?? null);
   }
 
-  async complaintStats({ from, to }: { readonly from?: number; readonly to?: number }): Promise<readonly ComplaintStatsDay[]> {
-    const days = new Map<number, { count: number; acknowledged: number; resolved: number; ack: number[]; res: number[] }>();
-    for (const s of this.complaints.values()) {
-      const t = s.complaint.rating.ratingTime;
-      if ((from !== undefined && t < from) || (to !== undefined && t >= to)) continue;
-      const day = Math.floor(t / 86_400_000) * 86_400_000;
-      let d = days.get(day);
-      if (!d) days.set(day, (d = { count: 0, acknowledged: 0, resolved: 0, ack: [], res: [] }));
-      d.count++;
-      if (s.complaint.status !== ComplaintStatus.Open) d.acknowledged++;
-      if (s.complaint.status === ComplaintStatus.Resolved) d.resolved++;
-      if (typeof s.timeToAckMs === 'number') d.ack.push(s.timeToAckMs);
-      if (typeof s.timeToResolveMs === 'number') d.res.push(s.timeToResolveMs);
-    }
-    return [...days.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([day, d]) => {
-        const ack = d.ack.sort((a, b) => a - b);
-        const res = d.res.sort((a, b) => a - b);
-        return {
-          day,
-          count: d.count,
-          acknowledged: d.acknowledged,
-          resolved: d.resolved,
-          acknowledgeMedianMs: percentile(ack, 0.5),
-          acknowledgeP90Ms: percentile(ack, 0.9),
-          resolveMedianMs: percentile(res, 0.5),
-          resolveP90Ms: percentile(res, 0.9),
-        };
-      });
+  async complaintStats(range: { readonly from?: number; readonly to?: number }): Promise<readonly ComplaintStatsDay[]> {
+    return complaintStats(this.complaints.values(), range);
   }
 
   async ping(): Promise<boolean> {
@@ -235,7 +148,7 @@ class MemorySearchIndex implements MemorySearch {
         case 'upsertRating': {
           const key = String(op.rating.ratingId);
           this.ratings.set(key, freeze(op.rating));
-          this.ratingWords.set(key, new Set(words(op.rating.message)));
+          this.ratingWords.set(key, messageWords(op.rating.message));
           this.seqNo++;
           if (this.ratings.size > this.maxRatings) this.evictOldest();
           return { ok: true };
@@ -289,19 +202,11 @@ class MemorySearchIndex implements MemorySearch {
   }
 
   async markResolutionPublished(complaintId: string): Promise<void> {
-    const s = this.complaints.get(complaintId);
-    if (!s || s.resolvePublished !== false) return;
-    this.complaints.set(complaintId, { ...s, resolvePublished: true, seqNo: ++this.seqNo });
+    this.markPublished(complaintId, 'resolvePublished');
   }
 
   async unpublishedResolutions({ resolvedBefore, limit }: { readonly resolvedBefore: string; readonly limit: number }): Promise<readonly Resolution[]> {
-    const before = Date.parse(resolvedBefore);
-    const out: Resolution[] = [];
-    for (const s of this.complaints.values()) {
-      const r = s.complaint.resolution;
-      if (s.resolvePublished === false && r && Date.parse(r.at) < before) out.push(r);
-    }
-    return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.complaintId < b.complaintId ? -1 : 1)).slice(0, Math.max(0, limit));
+    return this.unpublished('resolvePublished', (c) => c.resolution, resolvedBefore, limit);
   }
 
   async updateReminders(complaintId: string, patch: ReminderPatch, expected: DocVersion): Promise<UpdateOutcome> {
@@ -325,19 +230,11 @@ class MemorySearchIndex implements MemorySearch {
   }
 
   async markAcknowledgementPublished(complaintId: string): Promise<void> {
-    const s = this.complaints.get(complaintId);
-    if (!s || s.ackPublished !== false) return;
-    this.complaints.set(complaintId, { ...s, ackPublished: true, seqNo: ++this.seqNo });
+    this.markPublished(complaintId, 'ackPublished');
   }
 
   async unpublishedAcknowledgements({ acknowledgedBefore, limit }: { readonly acknowledgedBefore: string; readonly limit: number }): Promise<readonly Acknowledgement[]> {
-    const before = Date.parse(acknowledgedBefore);
-    const out: Acknowledgement[] = [];
-    for (const s of this.complaints.values()) {
-      const ack = s.complaint.acknowledgement;
-      if (s.ackPublished === false && ack && Date.parse(ack.at) < before) out.push(ack);
-    }
-    return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.complaintId < b.complaintId ? -1 : 1)).slice(0, Math.max(0, limit));
+    return this.unpublished('ackPublished', (c) => c.acknowledgement, acknowledgedBefore, limit);
   }
 
   async setSlackMessage(complaintId: string, ref: SlackMessageRef | null, expected: DocVersion, options: { readonly nextReminderAt?: string | null } = {}): Promise<UpdateOutcome> {
@@ -369,6 +266,24 @@ class MemorySearchIndex implements MemorySearch {
     this.complaints.set(complaint.id, { complaint: freeze(complaint), seqNo: ++this.seqNo });
   }
 
+  /** Sets the outbox flag `flag` once its transition is published (a flag that is not waiting is left alone). */
+  private markPublished(complaintId: string, flag: OutboxFlag): void {
+    const s = this.complaints.get(complaintId);
+    if (!s || s[flag] !== false) return;
+    this.complaints.set(complaintId, { ...s, [flag]: true, seqNo: ++this.seqNo });
+  }
+
+  /** The transitions whose outbox flag `flag` is waiting, made before `before`: oldest first, then by complaint id. */
+  private unpublished<T extends Acknowledgement | Resolution>(flag: OutboxFlag, transition: (c: Complaint) => T | null | undefined, before: string, limit: number): T[] {
+    const t = Date.parse(before);
+    const out: T[] = [];
+    for (const s of this.complaints.values()) {
+      const x = transition(s.complaint);
+      if (s[flag] === false && x && Date.parse(x.at) < t) out.push(x);
+    }
+    return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.complaintId < b.complaintId ? -1 : 1)).slice(0, Math.max(0, limit));
+  }
+
   /** A conditional update of the complaint alone; flags and timings are kept. */
   private update(complaintId: string, expected: DocVersion, change: (c: Complaint) => Complaint): UpdateOutcome {
     return this.updateStored(complaintId, expected, (s) => ({ ...s, complaint: change(s.complaint) }));
@@ -386,25 +301,9 @@ class MemorySearchIndex implements MemorySearch {
 
   private matching(f: RatingFilter | undefined): EnrichedRating[] {
     if (!f) return [...this.ratings.values()];
-    const channels = f.channels && f.channels.length > 0 ? new Set(f.channels.map((c) => c.toLowerCase())) : null;
-    const statuses = f.clubStatuses && f.clubStatuses.length > 0 ? new Set(f.clubStatuses.map((c) => c.toLowerCase())) : null;
-    const text = f.text?.trim() ? words(f.text) : null;
+    const matches = ratingMatcher(f, (r) => this.ratingWords.get(String(r.ratingId)) ?? NO_WORDS);
     const out: EnrichedRating[] = [];
-    for (const [key, r] of this.ratings) {
-      if (f.starsMin !== undefined && r.stars < f.starsMin) continue;
-      if (f.starsMax !== undefined && r.stars > f.starsMax) continue;
-      if (channels && !channels.has(r.channel.toLowerCase())) continue;
-      if (statuses && (r.customer.clubStatus === null || !statuses.has(r.customer.clubStatus.toLowerCase()))) continue;
-      if (f.customerId !== undefined && r.customer.id !== f.customerId) continue;
-      if (f.from !== undefined && r.ratingTime < f.from) continue;
-      if (f.to !== undefined && r.ratingTime >= f.to) continue;
-      if (text) {
-        const ws = this.ratingWords.get(key);
-        // A query of only punctuation has no words and, as in Elasticsearch, matches nothing.
-        if (text.length === 0 || !ws || !text.every((w) => ws.has(w))) continue;
-      }
-      out.push(r);
-    }
+    for (const r of this.ratings.values()) if (matches(r)) out.push(r);
     return out;
   }
 }
@@ -425,92 +324,6 @@ function elapsed(raisedAt: number | undefined, at: string): number | null {
 /** What an acknowledgement changes: status, who, the reminder stop, the time to acknowledge. */
 function acknowledging(c: Complaint, ack: Acknowledgement, raisedAt: number | undefined): Pick<StoredComplaint, 'complaint' | 'timeToAckMs'> {
   return { complaint: withReminders({ ...c, status: ComplaintStatus.Acknowledged, acknowledgement: freeze(ack) }, { nextAt: null }), timeToAckMs: elapsed(raisedAt, ack.at) };
-}
-
-function dimensionKey(r: EnrichedRating, groupBy: RatingDimension): string {
-  switch (groupBy) {
-    case 'CLUB_STATUS':
-      return r.customer.clubStatus?.toLowerCase() ?? MISSING_CLUB_STATUS;
-    case 'CHANNEL':
-      return normalizeChannel(r.channel);
-    case 'STARS':
-      return String(r.stars);
-    default:
-      return assertNever(groupBy, 'dimension');
-  }
-}
-
-function sortValues(spec: SortSpec, r: EnrichedRating): number[] {
-  return spec.map(([key]) => key(r));
-}
-
-/** Orders two ratings by `spec`; negative when `a` comes first. */
-function compare(spec: SortSpec, a: EnrichedRating, b: EnrichedRating): number {
-  for (const [key, dir] of spec) {
-    const d = key(a) - key(b);
-    if (d !== 0) return d * dir;
-  }
-  return 0;
-}
-
-/** Orders a rating against a cursor's sort values; positive when the rating comes after the cursor. */
-function compareToCursor(spec: SortSpec, r: EnrichedRating, cursor: readonly number[]): number {
-  for (const [i, [key, dir]] of spec.entries()) {
-    const d = key(r) - (cursor[i] ?? 0);
-    if (d !== 0) return d * dir;
-  }
-  return 0;
-}
-
-/**
- * search_after over an unsorted list: keeps the `first + 1` smallest items
- * after the cursor (O(n log k), no full sort), counts every match.
- */
-function paginate<T>(items: readonly T[], spec: SortSpec, tag: string, first: number, after: number[] | null, rating: (t: T) => EnrichedRating): Page<T> {
-  const k = first + 1;
-  const top: T[] = [];
-  for (const item of items) {
-    const r = rating(item);
-    if (after && compareToCursor(spec, r, after) <= 0) continue;
-    const last = top[top.length - 1];
-    if (top.length >= k && last !== undefined && compare(spec, r, rating(last)) >= 0) continue;
-    let lo = 0;
-    let hi = top.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare(spec, rating(top[mid]!), r) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    top.splice(lo, 0, item);
-    if (top.length > k) top.pop();
-  }
-  const edges = top.slice(0, first).map((node) => ({ node, cursor: encodeCursor(tag, sortValues(spec, rating(node))) }));
-  return { edges, totalCount: items.length, hasNextPage: top.length > first };
-}
-
-// Same cursor format and checks as the Elasticsearch adapter (queries.ts).
-function encodeCursor(tag: string, values: readonly number[]): string {
-  return Buffer.from(JSON.stringify([tag, ...values])).toString('base64url');
-}
-
-function decodeCursor(cursor: string, tag: string, arity: number): number[] {
-  let parsed: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw new Error('not base64url');
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new BadInputError(`malformed cursor ${JSON.stringify(cursor.slice(0, 64))}; pass a cursor from a previous page`);
-  }
-  if (!Array.isArray(parsed) || parsed[0] !== tag || parsed.length !== arity + 1 || !parsed.slice(1).every((v) => Number.isSafeInteger(v))) {
-    throw new BadInputError(`cursor ${JSON.stringify(cursor.slice(0, 64))} does not belong to this query (sort ${tag}); start again without one`);
-  }
-  return parsed.slice(1) as number[];
-}
-
-function checkFirst(first: number): void {
-  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
-    throw new BadInputError(`first must be an integer between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
-  }
 }
 
 /** Stored values are frozen copies: a caller mutating what it passed in (or got back) changes nothing here. */
