@@ -14,6 +14,7 @@
  * claim reads as `sending` (the conservative reading). They read a phased
  * claim as held by instance `<instance>:<phase>`, with the right time.
  */
+import { assertOption } from '../src/errors.js';
 import { SLACK_CLAIM_PREFIX, SLACK_UNKNOWN_MESSAGE_PREFIX } from '../src/domain/index.js';
 
 /** `claimed`: no chat.postMessage started under this claim. `sending`: one may have (a message may exist). */
@@ -28,7 +29,7 @@ export interface SlackClaim {
 }
 
 export function claimTs(instance: string, at: number, phase: ClaimPhase = 'claimed'): string {
-  if (instance.includes(':')) throw new TypeError(`a poster instance id cannot contain ":" (got ${JSON.stringify(instance)})`);
+  assertOption(!instance.includes(':'), `a poster instance id cannot contain ":" (got ${JSON.stringify(instance)})`);
   return `${SLACK_CLAIM_PREFIX}${instance}:${phase}:${at}`;
 }
 

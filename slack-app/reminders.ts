@@ -21,6 +21,7 @@
  *   update that changes the status, and the status is read again just before
  *   each post: nothing is posted after it.
  */
+import { assertOption } from '../src/errors.js';
 import { ComplaintStatus, NO_REMINDERS, isKnownMessageTs, isSlackClaim, type Complaint, type ReminderState, type SlackMessageRef } from '../src/domain/index.js';
 import type { Logger } from '../src/logger.js';
 import type { ComplaintStore, ReminderPatch } from '../src/ports/search.js';
@@ -103,7 +104,7 @@ export function parseReminderClaim(claim: string): HeldClaim {
 export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderScheduler {
   const { store, api, remindAfterMs, remindMax, escalation, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, pollMs = 1_000, batchSize = 100, now = Date.now } = o;
   const logger = o.logger.child({ component: 'slack-reminders' });
-  if (instanceId.includes(':')) throw new TypeError(`a reminder instance id cannot contain ":" (got ${JSON.stringify(instanceId)})`);
+  assertOption(!instanceId.includes(':'), `a reminder instance id cannot contain ":" (got ${JSON.stringify(instanceId)})`);
   let controller = new AbortController();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;

@@ -156,3 +156,12 @@ export function assertNever(value: never, what = 'value'): never {
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) throw new AppError(ErrorCode.Internal, `invariant violated: ${message}`);
 }
+
+/**
+ * Misuse of an option by the code that wires the product (a programming error
+ * found at construction, never user input nor configuration, which ConfigError
+ * reports): one helper and one error class, TypeError, for every option check.
+ */
+export function assertOption(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new TypeError(`invalid option: ${message}`);
+}

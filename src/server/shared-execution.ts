@@ -22,6 +22,7 @@
  * (the key has it), not on which viewer it is: the shared execution runs with
  * the context of whichever subscriber asked first.
  */
+import { assertOption } from '../errors.js';
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { ApiRole } from '../config.js';
 
@@ -173,7 +174,7 @@ class Shared {
 
 export function createSharedExecution(options: SharedExecutionOptions = {}): SharedExecution {
   const { recentEvents = 64 } = options;
-  if (!Number.isInteger(recentEvents) || recentEvents < 1) throw new RangeError(`recentEvents must be a positive integer, got ${recentEvents}`);
+  assertOption(Number.isInteger(recentEvents) && recentEvents >= 1, `recentEvents must be a positive integer, got ${recentEvents}`);
   const shared = new Shared(recentEvents);
   return {
     async subscribe(args, key, deliver) {

@@ -17,7 +17,7 @@
  * and {@link MemoryEventLog.commitTransaction}, which appends records and
  * moves a group's offsets in one step (JavaScript runs it without interleaving).
  */
-import { UnavailableError } from '../../errors.js';
+import { UnavailableError, assertOption } from '../../errors.js';
 import { backoffDelay } from '../../retry.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
@@ -92,7 +92,7 @@ export class MemoryEventLog implements EventLog {
   private appended = 0;
 
   constructor({ partitions = 3, maxBatchSize = 500, maxRecordsPerPartition = 100_000, retryInitialDelayMs = 50, logger = silentLogger }: MemoryEventLogOptions = {}) {
-    if (!Number.isSafeInteger(maxRecordsPerPartition) || maxRecordsPerPartition < 1) throw new RangeError(`maxRecordsPerPartition must be a positive integer, got ${maxRecordsPerPartition}`);
+    assertOption(Number.isSafeInteger(maxRecordsPerPartition) && maxRecordsPerPartition >= 1, `maxRecordsPerPartition must be a positive integer, got ${maxRecordsPerPartition}`);
     this.defaultPartitions = partitions;
     this.maxBatchSize = maxBatchSize;
     this.maxRecords = maxRecordsPerPartition;
