@@ -4,6 +4,9 @@ import type { Logger } from '../src/logger.js';
 
 const toText = (msg: unknown[]): string => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
 
+/** pino's level → Bolt's; anything quieter than warn (error, fatal, silent) is Bolt's ERROR. */
+const BOLT_LEVELS: Readonly<Record<string, LogLevel>> = { trace: LogLevel.DEBUG, debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN };
+
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
   return {
@@ -13,19 +16,7 @@ export function boltLogger(logger: Logger): BoltLogger {
     error: (...msg: unknown[]) => child.error(toText(msg)),
     // The level is the product's (LOG_LEVEL); Bolt may not change it.
     setLevel: () => undefined,
-    getLevel: () => {
-      switch (child.level) {
-        case 'trace':
-        case 'debug':
-          return LogLevel.DEBUG;
-        case 'info':
-          return LogLevel.INFO;
-        case 'warn':
-          return LogLevel.WARN;
-        default:
-          return LogLevel.ERROR;
-      }
-    },
+    getLevel: () => BOLT_LEVELS[child.level] ?? LogLevel.ERROR,
     setName: () => undefined,
   };
 }

@@ -45,8 +45,20 @@ function readRating(o: Json, fallbackTime?: number): Rating {
   };
 }
 
+/** The wire form of a rating (as the article's generator writes it); the rating fields of the search documents too. */
+export interface RatingRecord {
+  rating_id: number;
+  user_id: number;
+  stars: number;
+  route_id: number | null;
+  /** Epoch ms. */
+  rating_time: number;
+  channel: string;
+  message: string;
+}
+
 /** The wire form of a rating (as the article's generator writes it). */
-export function ratingToRecord(r: Rating): Json {
+export function ratingToRecord(r: Rating): RatingRecord {
   return {
     rating_id: r.ratingId,
     user_id: r.userId,

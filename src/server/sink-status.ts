@@ -2,25 +2,17 @@
  * `Query.pipeline.sink` from the Elasticsearch sink running in this process:
  * its stats in the shape of a processor's status (sinks = the indices).
  */
-import { assertNever } from '../errors.js';
 import { ProcessorState, type ProcessorStatus } from '../ports/stream-runtime.js';
 import type { SinkStatusSource } from '../api/api-context.js';
 import { SINK_PROCESSOR, type Sink, type SinkState } from '../sink/sink.js';
 
-function state(s: SinkState): ProcessorState {
-  switch (s) {
-    case 'running':
-      return ProcessorState.Running;
-    case 'starting':
-      return ProcessorState.Bootstrapping;
-    case 'retrying':
-      return ProcessorState.Error;
-    case 'stopped':
-      return ProcessorState.Stopped;
-    default:
-      return assertNever(s, 'sink state');
-  }
-}
+/** The sink's state as a processor's (exhaustive: a new SinkState fails the type check here). */
+const STATE: Readonly<Record<SinkState, ProcessorState>> = {
+  running: ProcessorState.Running,
+  starting: ProcessorState.Bootstrapping,
+  retrying: ProcessorState.Error,
+  stopped: ProcessorState.Stopped,
+};
 
 export function sinkStatusSource(sink: Sink, indices: readonly string[]): SinkStatusSource {
   return {
@@ -31,7 +23,7 @@ export function sinkStatusSource(sink: Sink, indices: readonly string[]): SinkSt
         name: SINK_PROCESSOR,
         sources: sink.sourceTopics,
         sinks: indices,
-        state: state(s.state),
+        state: STATE[s.state],
         messagesPerSecond: s.ratePerSecond,
         totalMessages: s.indexed + s.failed,
         failedMessages: s.failed,

@@ -103,23 +103,38 @@ const inMs = (ms: number) => (): string => new Date(Date.now() + ms).toISOString
 
 const who = (a: Acknowledgement): string => a.byName ?? a.by;
 
+/**
+ * Acknowledge and Resolve: the same mutation shape (outcome, the transition as
+ * recorded, the complaint as it is now); a second agent learns who was first.
+ */
+function agentTransition(
+  operation: 'Acknowledge' | 'Resolve',
+  field: 'acknowledgeComplaint' | 'resolveComplaint',
+  recordField: 'acknowledgement' | 'resolution',
+  done: 'ACKNOWLEDGED' | 'RESOLVED',
+  verb: string,
+): ComplaintAction['run'] {
+  return async (id, note) => {
+    const r = await gql<Record<string, { outcome: string; complaint: Complaint } & Partial<Record<typeof recordField, Acknowledgement>>>>(
+      `mutation ${operation}($id: ID!, $note: String) { ${field}(id: $id, note: $note) { outcome ${recordField} { by byName at via note } complaint { ${COMPLAINT_FIELDS} } } }`,
+      { id, note },
+    );
+    const answer = r[field]!;
+    const record = answer[recordField]!;
+    return {
+      complaint: answer.complaint,
+      message: answer.outcome === done ? `Complaint ${id} ${verb}.` : `Already ${verb} by ${who(record)} via ${record.via.toLowerCase()}.`,
+    };
+  };
+}
+
 export const ACTIONS: readonly ComplaintAction[] = [
   {
     label: 'Acknowledge',
     from: ['OPEN'],
     note: true,
     primary: true,
-    async run(id, note) {
-      const r = await gql<{ acknowledgeComplaint: { outcome: string; acknowledgement: Acknowledgement; complaint: Complaint } }>(
-        `mutation Acknowledge($id: ID!, $note: String) { acknowledgeComplaint(id: $id, note: $note) { outcome acknowledgement { by byName at via note } complaint { ${COMPLAINT_FIELDS} } } }`,
-        { id, note },
-      );
-      const { outcome, acknowledgement, complaint } = r.acknowledgeComplaint;
-      return {
-        complaint,
-        message: outcome === 'ACKNOWLEDGED' ? `Complaint ${id} acknowledged.` : `Already acknowledged by ${who(acknowledgement)} via ${acknowledgement.via.toLowerCase()}.`,
-      };
-    },
+    run: agentTransition('Acknowledge', 'acknowledgeComplaint', 'acknowledgement', 'ACKNOWLEDGED', 'acknowledged'),
   },
   {
     // The server lets an OPEN complaint be resolved too (it is acknowledged in the same step): docs/lifecycle.md.
@@ -127,17 +142,7 @@ export const ACTIONS: readonly ComplaintAction[] = [
     from: ['OPEN', 'ACKNOWLEDGED'],
     note: true,
     primary: false,
-    async run(id, note) {
-      const r = await gql<{ resolveComplaint: { outcome: string; resolution: Resolution; complaint: Complaint } }>(
-        `mutation Resolve($id: ID!, $note: String) { resolveComplaint(id: $id, note: $note) { outcome resolution { by byName at via note } complaint { ${COMPLAINT_FIELDS} } } }`,
-        { id, note },
-      );
-      const { outcome, resolution, complaint } = r.resolveComplaint;
-      return {
-        complaint,
-        message: outcome === 'RESOLVED' ? `Complaint ${id} resolved.` : `Already resolved by ${who(resolution)} via ${resolution.via.toLowerCase()}.`,
-      };
-    },
+    run: agentTransition('Resolve', 'resolveComplaint', 'resolution', 'RESOLVED', 'resolved'),
   },
   {
     // Pauses reminders only (not a state change); the server takes at most 24 h ahead.

@@ -7,6 +7,8 @@
 import {
   ComplaintStatus,
   normalizeChannel,
+  ratingToRecord,
+  type RatingRecord,
   type Acknowledgement,
   type AckVia,
   type Complaint,
@@ -31,16 +33,9 @@ export interface CustomerDoc {
   update_ts: string | null;
 }
 
-export interface RatingDoc {
-  rating_id: number;
-  user_id: number;
-  stars: number;
-  route_id: number | null;
-  /** Epoch ms. */
-  rating_time: number;
-  channel: string;
+/** A rating as indexed: its wire fields (`RatingRecord`), the channel family and the customer joined into it. */
+export interface RatingDoc extends RatingRecord {
   channel_family: string;
-  message: string;
   customer: CustomerDoc;
 }
 
@@ -108,14 +103,8 @@ export const docToCustomer = (d: Partial<CustomerDoc>): Customer => ({
 });
 
 export const ratingToDoc = (r: EnrichedRating): RatingDoc => ({
-  rating_id: r.ratingId,
-  user_id: r.userId,
-  stars: r.stars,
-  route_id: r.routeId,
-  rating_time: r.ratingTime,
-  channel: r.channel,
+  ...ratingToRecord(r),
   channel_family: normalizeChannel(r.channel),
-  message: r.message,
   customer: customerToDoc(r.customer),
 });
 

@@ -50,25 +50,27 @@ const ratingProperties: Record<string, estypes.MappingProperty> = {
   customer: { properties: customerProperties },
 };
 
+/** Who acknowledged or resolved a complaint, when, how, with what note, and its outbox flag: mapped alike. */
+function agentTransitionProperties(past: 'acknowledged' | 'resolved', short: 'ack' | 'resolve'): Record<string, estypes.MappingProperty> {
+  return {
+    [`${past}_by`]: keyword,
+    [`${past}_by_name`]: keyword,
+    [`${past}_at`]: isoDate,
+    [`${past}_via`]: keyword,
+    [`${short}_note`]: { type: 'text' },
+    [`${short}_published`]: { type: 'boolean' },
+  };
+}
+
 const complaintProperties: Record<string, estypes.MappingProperty> = {
   ...ratingProperties,
   status: keyword,
-  acknowledged_by: keyword,
-  acknowledged_by_name: keyword,
-  acknowledged_at: isoDate,
-  acknowledged_via: keyword,
-  ack_note: { type: 'text' },
-  ack_published: { type: 'boolean' },
+  ...agentTransitionProperties('acknowledged', 'ack'),
   slack_channel: keyword,
   slack_ts: keyword,
   raised_at: isoDate,
   time_to_ack_ms: { type: 'long' },
-  resolved_by: keyword,
-  resolved_by_name: keyword,
-  resolved_at: isoDate,
-  resolved_via: keyword,
-  resolve_note: { type: 'text' },
-  resolve_published: { type: 'boolean' },
+  ...agentTransitionProperties('resolved', 'resolve'),
   time_to_resolve_ms: { type: 'long' },
   reminders_sent: { type: 'integer' },
   next_reminder_at: isoDate,
