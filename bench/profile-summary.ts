@@ -32,7 +32,11 @@ export function groupOf(url: string, functionName: string): string {
   if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/');
   const own = /\/(?:dist\/)?(src\/[^/]+|resolvers|stream|slack-app)\//.exec(url);
   if (own?.[1]) return own[1];
-  return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+  return url
+    .replace(/^file:\/\//, '')
+    .split('/')
+    .slice(-2)
+    .join('/');
 }
 
 export function summarize(profile: CpuProfile, top = 25): string {
@@ -79,7 +83,7 @@ export function summarize(profile: CpuProfile, top = 25): string {
     ...list(byGroup),
     'Self time by function:',
     ...list(byFunction),
-    'Inclusive time of the product\'s own functions:',
+    "Inclusive time of the product's own functions:",
     ...list(inclusive),
   ].join('\n');
 }

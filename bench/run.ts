@@ -85,7 +85,10 @@ function parseArgs(argv: readonly string[]): Args {
 
 const args = parseArgs(process.argv.slice(2));
 const startedAt = new Date();
-const stamp = `${startedAt.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${process.pid}`;
+const stamp = `${startedAt
+  .toISOString()
+  .replace(/[-:TZ.]/g, '')
+  .slice(0, 14)}-${process.pid}`;
 const logDir = join(tmpdir(), `fg-bench-${stamp}`);
 mkdirSync(logDir, { recursive: true });
 const log = (message: string): void => {
@@ -125,7 +128,10 @@ async function main(): Promise<number> {
   let esUrl: string;
   let versions: { kafka: string; elasticsearch: string };
   if (reuse) {
-    brokers = (reuseKafka as string).split(',').map((b) => b.trim()).filter(Boolean);
+    brokers = (reuseKafka as string)
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
     esUrl = reuseEs as string;
     // Not GET /: the stripped-down distribution of scripts/infra does not serve it.
     const nodes = (await (await fetch(`${esUrl}/_nodes/_local?filter_path=nodes.*.version`)).json()) as { nodes?: Record<string, { version?: string }> };
@@ -176,10 +182,26 @@ async function main(): Promise<number> {
     log(`${scenario.id}: ${scenario.title}`);
     try {
       const r = await scenario.run(ctx);
-      results.push({ id: scenario.id, title: scenario.title, status: r.status ?? 'ok', ...(r.reason !== undefined && { reason: r.reason }), rows: r.rows, details: r.details, durationMs: Date.now() - t });
+      results.push({
+        id: scenario.id,
+        title: scenario.title,
+        status: r.status ?? 'ok',
+        ...(r.reason !== undefined && { reason: r.reason }),
+        rows: r.rows,
+        details: r.details,
+        durationMs: Date.now() - t,
+      });
     } catch (e) {
       log(`${scenario.id} failed: ${errorMessage(e)}`);
-      results.push({ id: scenario.id, title: scenario.title, status: 'failed', reason: errorMessage(e), rows: [], details: { stack: e instanceof Error ? e.stack : undefined }, durationMs: Date.now() - t });
+      results.push({
+        id: scenario.id,
+        title: scenario.title,
+        status: 'failed',
+        reason: errorMessage(e),
+        rows: [],
+        details: { stack: e instanceof Error ? e.stack : undefined },
+        durationMs: Date.now() - t,
+      });
     } finally {
       await killAllChildren();
     }

@@ -42,7 +42,9 @@ const js = outputs.find((p) => p.endsWith('.js'));
 const css = outputs.find((p) => p.endsWith('.css'));
 if (!js || !css) throw new Error(`esbuild produced no ${js ? 'CSS' : 'JavaScript'} bundle`);
 
-const html = readFileSync(join(root, 'web', 'index.html'), 'utf8').replace('{{JS}}', basename(js)).replace('{{CSS}}', basename(css));
+const html = readFileSync(join(root, 'web', 'index.html'), 'utf8')
+  .replace('{{JS}}', basename(js))
+  .replace('{{CSS}}', basename(css));
 writeFileSync(join(out, 'index.html'), html);
 
 const rows: [string, number, number, number][] = [];

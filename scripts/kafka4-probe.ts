@@ -175,14 +175,8 @@ async function probe(brokers: string): Promise<void> {
   for (const [name, range] of kafkajsRanges()) {
     const served = broker.get(range.key);
     const chosen = served ? Math.min(range.max, served.max) : undefined;
-    const verdict =
-      served === undefined ? 'API not served' : chosen !== undefined && chosen < served.min ? `v${chosen} < min: FAILS` : `v${chosen}`;
-    console.log(
-      name.padEnd(28) +
-        `v${range.min}-${range.max}`.padEnd(9) +
-        (served ? `v${served.min}-${served.max}` : '-').padEnd(9) +
-        verdict,
-    );
+    const verdict = served === undefined ? 'API not served' : chosen !== undefined && chosen < served.min ? `v${chosen} < min: FAILS` : `v${chosen}`;
+    console.log(name.padEnd(28) + `v${range.min}-${range.max}`.padEnd(9) + (served ? `v${served.min}-${served.max}` : '-').padEnd(9) + verdict);
   }
   console.log('');
 
@@ -307,9 +301,7 @@ async function probe(brokers: string): Promise<void> {
       return `${values.length} messages: ${values.join(',')}`;
     });
   } finally {
-    await Promise.allSettled(
-      [admin, producer, consumer, txProducer, committedReader, uncommittedReader].map((client) => client.disconnect()),
-    );
+    await Promise.allSettled([admin, producer, consumer, txProducer, committedReader, uncommittedReader].map((client) => client.disconnect()));
   }
 }
 

@@ -4,13 +4,7 @@
  * `asgard.demo.CUSTOMERS`, next to the Kafka, Elasticsearch and Apicurio Registry that
  * `startInfra` started.
  */
-import {
-  apicurioAvroConverterConfig,
-  debeziumCustomersSourceConfig,
-  plainJsonConverterConfig,
-  startConnect,
-  type ConnectServer,
-} from './infra/connect.js';
+import { apicurioAvroConverterConfig, debeziumCustomersSourceConfig, plainJsonConverterConfig, startConnect, type ConnectServer } from './infra/connect.js';
 import type { Infra } from './infra/index.js';
 import { DEBEZIUM_DB_USER, startMariaDb, type MariaDbServer } from './infra/mariadb.js';
 

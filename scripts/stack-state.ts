@@ -26,4 +26,3 @@ export async function runningStack(): Promise<StackState | null> {
   await rm(stateFile, { force: true });
   return null;
 }
-

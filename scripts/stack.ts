@@ -46,7 +46,9 @@ const CDC_SERVER_TIMEOUT_MS = 5 * 60_000;
 async function serve(stateful: boolean, secure: boolean): Promise<void> {
   const startedAt = Date.now();
   const cdc = args.includes('--cdc');
-  console.error(`Starting ${secure ? 'a secured Kafka (SASL_SSL)' : 'Kafka'} and Elasticsearch${cdc ? ', Apicurio Registry, MariaDB and Kafka Connect' : ''} (the first run downloads them with Maven)...`);
+  console.error(
+    `Starting ${secure ? 'a secured Kafka (SASL_SSL)' : 'Kafka'} and Elasticsearch${cdc ? ', Apicurio Registry, MariaDB and Kafka Connect' : ''} (the first run downloads them with Maven)...`,
+  );
   let infra: Infra;
   try {
     // Each server may take most of the time this script waits (a busy machine, a first run,
@@ -132,7 +134,10 @@ async function startInBackground(secure: boolean): Promise<void> {
   }
   await mkdir(stackDir, { recursive: true });
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', ...(secure ? ['--secure'] : []), ...args.filter((arg) => arg.startsWith('--cdc'))], { detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', ...(secure ? ['--secure'] : []), ...args.filter((arg) => arg.startsWith('--cdc'))], {
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
   closeSync(out);
   let exited: string | null = null;
   child.on('exit', (code, signal) => (exited = signal ?? `exit code ${String(code)}`));

@@ -12,7 +12,19 @@
  * acknowledged state when it records the message. Updating is idempotent, so
  * a redelivered batch only repeats the same update.
  */
-import { AckVia, ComplaintStatus, TransitionKind, isKnownMessageTs, isSlackClaim, parseAcknowledgement, parseTransition, type Acknowledgement, type Complaint, type SlackMessageRef, type Transition } from '../src/domain/index.js';
+import {
+  AckVia,
+  ComplaintStatus,
+  TransitionKind,
+  isKnownMessageTs,
+  isSlackClaim,
+  parseAcknowledgement,
+  parseTransition,
+  type Acknowledgement,
+  type Complaint,
+  type SlackMessageRef,
+  type Transition,
+} from '../src/domain/index.js';
 import { complaintMessage } from './blocks/complaint-message.js';
 import type { ComplaintConsumerOptions } from './complaint-consumer.js';
 import { SlackApiError } from './errors.js';

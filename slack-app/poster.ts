@@ -23,16 +23,7 @@
  * - Offsets are committed only when the batch handler resolves, that is after
  *   every message of the batch exists and is recorded.
  */
-import {
-  ComplaintStatus,
-  complaintId,
-  isKnownMessageTs,
-  openComplaint,
-  parseEnrichedRecord,
-  type Complaint,
-  type EnrichedRating,
-  type SlackMessageRef,
-} from '../src/domain/index.js';
+import { ComplaintStatus, complaintId, isKnownMessageTs, openComplaint, parseEnrichedRecord, type Complaint, type EnrichedRating, type SlackMessageRef } from '../src/domain/index.js';
 import { UnavailableError } from '../src/errors.js';
 import type { DocVersion } from '../src/ports/search.js';
 import { retry, sleep } from '../src/retry.js';
@@ -110,7 +101,23 @@ interface Loaded {
 }
 
 export function createPoster(o: PosterOptions): Poster {
-  const { log, store, api, topic, groupId, channel, dashboardUrl, instanceId, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, claimPollMs = 1_000, maxAgeMs = 86_400_000, remindAfterMs = 0, onTooOld, onUncertain, now = Date.now } = o;
+  const {
+    log,
+    store,
+    api,
+    topic,
+    groupId,
+    channel,
+    dashboardUrl,
+    instanceId,
+    claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS,
+    claimPollMs = 1_000,
+    maxAgeMs = 86_400_000,
+    remindAfterMs = 0,
+    onTooOld,
+    onUncertain,
+    now = Date.now,
+  } = o;
   const logger = o.logger.child({ component: 'slack-poster', topic });
   claimTs(instanceId, 0); // validates the instance id at once
 
@@ -261,7 +268,11 @@ export function createPoster(o: PosterOptions): Poster {
         `cannot search the channel history (${result.unreadable?.slackError ?? 'refused'}): grant channels:history (groups:history for a private channel) so the poster can tell; complaint ${id} may or may not have been posted; not posting it twice`,
       );
       onUncertain?.();
-    } else logger.info({ complaintId: id, channel: result.ref.channel, ts: result.ref.ts, recovered: result.outcome === 'recovered' }, result.outcome === 'recovered' ? 'found the complaint message of an earlier attempt' : 'complaint posted to Slack');
+    } else
+      logger.info(
+        { complaintId: id, channel: result.ref.channel, ts: result.ref.ts, recovered: result.outcome === 'recovered' },
+        result.outcome === 'recovered' ? 'found the complaint message of an earlier attempt' : 'complaint posted to Slack',
+      );
     return result.outcome;
   }
 

@@ -191,10 +191,7 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
           // Acknowledged since the claim: post nothing.
           const latest = await store.get(id);
           if (!latest || latest.complaint.status !== ComplaintStatus.Open) throw new StoppedError();
-          const message =
-            step === 'e'
-              ? escalationMessage(latest.complaint, { dashboardUrl, mention: escalation!.mention, reminders: remindMax })
-              : reminderMessage(latest.complaint, step, remindMax);
+          const message = step === 'e' ? escalationMessage(latest.complaint, { dashboardUrl, mention: escalation!.mention, reminders: remindMax }) : reminderMessage(latest.complaint, step, remindMax);
           const metadata = step === 'e' ? escalationMetadata(id) : reminderMetadata(id, step);
           return api.postMessage({ channel: target, ...message, metadata, ...thread }, signal);
         },

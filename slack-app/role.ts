@@ -325,6 +325,11 @@ export function slackSkippedCounter(registry: Registry): Counter<'reason'> {
   const name = 'slack_complaints_skipped_total';
   return (
     (registry.getSingleMetric(name) as Counter<'reason'> | undefined) ??
-    new Counter({ name, help: 'Complaints not posted to Slack, by reason (too_old: raised before SLACK_POST_MAX_AGE_HOURS; uncertain: maybe posted by an attempt that died, channel history unreadable, not posted again)', labelNames: ['reason'] as const, registers: [registry] })
+    new Counter({
+      name,
+      help: 'Complaints not posted to Slack, by reason (too_old: raised before SLACK_POST_MAX_AGE_HOURS; uncertain: maybe posted by an attempt that died, channel history unreadable, not posted again)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    })
   );
 }

@@ -97,9 +97,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     : createMemorySearch();
 
   // Record formats: JSON, or Avro through a Confluent-compatible Schema Registry.
-  const schemaRegistry = config.schemaRegistry
-    ? createSchemaRegistry({ ...config.schemaRegistry, logger: logger.child({ component: 'schema-registry' }) })
-    : null;
+  const schemaRegistry = config.schemaRegistry ? createSchemaRegistry({ ...config.schemaRegistry, logger: logger.child({ component: 'schema-registry' }) }) : null;
   const codecs = {
     ratings: createRecordDecoder({ format: config.formats.ratings, registry: schemaRegistry, setting: 'RATINGS_FORMAT' }),
     customers: createRecordDecoder({ format: config.formats.customers, registry: schemaRegistry, setting: 'CUSTOMERS_FORMAT' }),
@@ -133,7 +131,16 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
   }
 
   const sink: Sink | null = has('sink')
-    ? createSink({ log, writer: search, topics: config.topics, groupId: `${groupPrefix}-sink`, batchSize: config.sink.batchSize, flushMs: config.sink.flushMs, decoder: enrichedDecoder, logger: logger.child({ component: 'sink' }) })
+    ? createSink({
+        log,
+        writer: search,
+        topics: config.topics,
+        groupId: `${groupPrefix}-sink`,
+        batchSize: config.sink.batchSize,
+        flushMs: config.sink.flushMs,
+        decoder: enrichedDecoder,
+        logger: logger.child({ component: 'sink' }),
+      })
     : null;
 
   // Bound once the API exists: its live feed remembers complaints raised but maybe not indexed yet.
@@ -305,8 +312,13 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
 export function elasticsearchAccessError(failure: AccessFailure, es: ElasticsearchConfig): ConfigError {
   const at = `Elasticsearch at ${redactUrl(es.url)}`;
   if (failure.kind === 'tls') {
-    if (es.caFingerprint) return new ConfigError('ELASTICSEARCH_CA_FINGERPRINT', `${at}: TLS failed (${failure.reason}): check ELASTICSEARCH_CA_FINGERPRINT (SHA-256 of the CA that signed the cluster's certificate)`);
-    if (es.ca) return new ConfigError('ELASTICSEARCH_CA_FILE', `${at}: TLS failed (${failure.reason}): check ELASTICSEARCH_CA_FILE (the CA that signed the cluster's certificate) and the host name in ELASTICSEARCH_URL`);
+    if (es.caFingerprint)
+      return new ConfigError('ELASTICSEARCH_CA_FINGERPRINT', `${at}: TLS failed (${failure.reason}): check ELASTICSEARCH_CA_FINGERPRINT (SHA-256 of the CA that signed the cluster's certificate)`);
+    if (es.ca)
+      return new ConfigError(
+        'ELASTICSEARCH_CA_FILE',
+        `${at}: TLS failed (${failure.reason}): check ELASTICSEARCH_CA_FILE (the CA that signed the cluster's certificate) and the host name in ELASTICSEARCH_URL`,
+      );
     return new ConfigError('ELASTICSEARCH_CA_FILE', `${at}: TLS failed (${failure.reason}): set ELASTICSEARCH_CA_FILE or ELASTICSEARCH_CA_FINGERPRINT to the CA that signed the cluster's certificate`);
   }
   const what = failure.status === 401 ? 'authentication failed (401)' : 'access denied (403: the credentials lack a privilege)';

@@ -15,9 +15,7 @@ export interface CustomerLookup {
 }
 
 export type TableChange =
-  | { readonly kind: 'upsert'; readonly customer: Customer }
-  | { readonly kind: 'delete'; readonly id: number }
-  | { readonly kind: 'skipped'; readonly error: InvalidRecordError };
+  { readonly kind: 'upsert'; readonly customer: Customer } | { readonly kind: 'delete'; readonly id: number } | { readonly kind: 'skipped'; readonly error: InvalidRecordError };
 
 /** Reads one CUSTOMERS_SRC_REKEY record: a customer row, or a tombstone deleting the key's customer. */
 export function readCustomerRecord(record: Pick<LogRecord, 'key' | 'value'>): TableChange {

@@ -120,7 +120,15 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
           enrichRatingStep(
             r,
             customers,
-            { output: topics.ratingsEnriched, pending: pendingTopic, deadLetters: topics.deadLetters, graceMs: joinGraceMs, complaints: { output: topics.complaints, rule }, decoder: ratingsDecoder, encodeEnriched },
+            {
+              output: topics.ratingsEnriched,
+              pending: pendingTopic,
+              deadLetters: topics.deadLetters,
+              graceMs: joinGraceMs,
+              complaints: { output: topics.complaints, rule },
+              decoder: ratingsDecoder,
+              encodeEnriched,
+            },
             ctx.now,
           ),
       }),
@@ -131,10 +139,11 @@ export function createStreamLayer({ runtime, topics, rule, joinGraceMs, logger, 
 
   return {
     customers,
-    start: () => (starting ??= start().catch((e: unknown) => {
-      starting = null;
-      throw e;
-    })),
+    start: () =>
+      (starting ??= start().catch((e: unknown) => {
+        starting = null;
+        throw e;
+      })),
     async stop() {
       const hs = handles;
       handles = [];

@@ -63,9 +63,7 @@ const CONNECT_MARKER = 'kafkaConnectUrl()';
  */
 async function runNeeds(project: TestProject): Promise<{ registry: boolean; connect: boolean }> {
   const filters = (project.vitest as unknown as { filenamePattern?: unknown }).filenamePattern;
-  const { testFiles } = await project.globTestFiles(
-    Array.isArray(filters) ? filters.filter((filter): filter is string => typeof filter === 'string') : [],
-  );
+  const { testFiles } = await project.globTestFiles(Array.isArray(filters) ? filters.filter((filter): filter is string => typeof filter === 'string') : []);
   const contents = await Promise.all(testFiles.map((file) => readFile(file, 'utf8').catch(() => '')));
   return {
     registry: contents.some((content) => content.includes(REGISTRY_MARKER)),
@@ -137,11 +135,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const kafkaNote = infra.kafka ? `Kafka ${infra.kafka.version}` : 'Kafka (reused)';
     const esNote = infra.elasticsearch ? `Elasticsearch ${infra.elasticsearch.version}` : 'Elasticsearch (reused)';
     const secureNote = secureServer ? `secured Kafka (SASL_SSL) at ${secureServer.brokers}` : `secured Kafka (reused) at ${secureKafka?.brokers ?? ''}`;
-    const registryNote = infra.apicurio
-      ? `, Apicurio Registry ${infra.apicurio.version} at ${schemaRegistryUrl}`
-      : reusedRegistry
-        ? `, Schema Registry (reused) at ${reusedRegistry}`
-        : '';
+    const registryNote = infra.apicurio ? `, Apicurio Registry ${infra.apicurio.version} at ${schemaRegistryUrl}` : reusedRegistry ? `, Schema Registry (reused) at ${reusedRegistry}` : '';
     const connectNote = connectServer ? `, Kafka Connect at ${kafkaConnectUrl}` : reusedConnect ? `, Kafka Connect (reused) at ${reusedConnect}` : '';
     console.log(`[infra] ${kafkaNote} at ${kafkaBrokers}, ${secureNote}, ${esNote} at ${elasticsearchUrl}${registryNote}${connectNote} (${seconds} s)`);
   }

@@ -57,10 +57,7 @@ async function start(p: StartParams): Promise<void> {
       }
       await producer.sendBatch({
         acks: -1,
-        topicMessages: [
-          { topic: p.outEnriched, messages: enriched },
-          ...(complaints.length > 0 ? [{ topic: p.outComplaints, messages: complaints }] : []),
-        ],
+        topicMessages: [{ topic: p.outEnriched, messages: enriched }, ...(complaints.length > 0 ? [{ topic: p.outComplaints, messages: complaints }] : [])],
       });
       const last = batch.messages[batch.messages.length - 1];
       if (last) resolveOffset(last.offset);

@@ -126,10 +126,13 @@ export async function startWorker(file: string, name: string, options: WorkerOpt
       if (exitReason !== null) return Promise.reject(new Error(exitReason));
       const id = nextId++;
       return new Promise<T>((res, rej) => {
-        const timer = timeoutMs > 0 ? setTimeout(() => {
-          pending.delete(id);
-          rej(new Error(`${name}: ${method} did not answer within ${timeoutMs} ms`));
-        }, timeoutMs) : undefined;
+        const timer =
+          timeoutMs > 0
+            ? setTimeout(() => {
+                pending.delete(id);
+                rej(new Error(`${name}: ${method} did not answer within ${timeoutMs} ms`));
+              }, timeoutMs)
+            : undefined;
         pending.set(id, { resolve: res as (v: unknown) => void, reject: rej, timer });
         child.send({ kind: 'call', id, method, params: params ?? null });
       });

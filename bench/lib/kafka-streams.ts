@@ -51,15 +51,7 @@ export async function buildPeer(): Promise<{ ok: boolean; skipped: boolean; outp
       child.on('error', (err) => resolve({ code: -1, output: err.message }));
     });
   rmSync(LIB, { recursive: true, force: true });
-  const r = await run('mvn', [
-    '-q',
-    '-B',
-    '-Dstyle.color=never',
-    'package',
-    `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`,
-    `-DoutputDirectory=${LIB}`,
-    '-DincludeScope=runtime',
-  ]);
+  const r = await run('mvn', ['-q', '-B', '-Dstyle.color=never', 'package', `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${LIB}`, '-DincludeScope=runtime']);
   return { ok: r.code === 0 && existsSync(JAR), skipped: false, output: r.output.trim().split('\n').slice(-15).join('\n'), ms: Date.now() - started };
 }
 

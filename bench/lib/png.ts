@@ -152,7 +152,7 @@ export function chart(panels: readonly Panel[], o: { width?: number; panelHeight
     const yMax = Math.max(1e-9, ...ys) * 1.1;
     const yMin = 0;
     const px = (x: number): number => left + ((width - left - right) * x) / xMax;
-    const py = (y: number): number => y0 + ph - ((ph * (y - yMin)) / (yMax - yMin));
+    const py = (y: number): number => y0 + ph - (ph * (y - yMin)) / (yMax - yMin);
     canvas.text(left, y0 - 12, p.title, black);
     for (let k = 0; k <= 4; k++) {
       const gy = y0 + (ph * k) / 4;

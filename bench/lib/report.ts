@@ -75,9 +75,7 @@ const HEADER = ['Scenario', 'What', 'Product', 'Baseline', 'Ratio', 'Target', 'M
 
 function allRows(results: readonly ScenarioResult[]): Row[] {
   return results.flatMap((r) =>
-    r.rows.length > 0
-      ? r.rows
-      : [{ scenario: r.id, what: r.title, unit: '', product: null, baseline: null, ratio: null, target: '', met: null, note: `${r.status}: ${r.reason ?? ''}` }],
+    r.rows.length > 0 ? r.rows : [{ scenario: r.id, what: r.title, unit: '', product: null, baseline: null, ratio: null, target: '', met: null, note: `${r.status}: ${r.reason ?? ''}` }],
   );
 }
 

@@ -75,8 +75,7 @@ export const b1: Scenario = {
     const peer: Record<Mode, Record<PeerVariant, RunResult[]>> = { prefilled: { 'ks-default': [], 'ks-10ms': [] }, steady: { 'ks-default': [], 'ks-10ms': [] } };
     const productSteady: RunResult[] = [];
     let peerError: string | null = ctx.peerMissing === null ? null : `not run: ${ctx.peerMissing}`;
-    const asMessages = (rs: typeof ratings): { key: string; value: string; timestamp: number }[] =>
-      rs.map((r) => ({ key: String(r.rating_id), value: JSON.stringify(r), timestamp: r.rating_time }));
+    const asMessages = (rs: typeof ratings): { key: string; value: string; timestamp: number }[] => rs.map((r) => ({ key: String(r.rating_id), value: JSON.stringify(r), timestamp: r.rating_time }));
     /** Product runs that failed once and were repeated. */
     const retries: string[] = [];
     let productError: string | null = ctx.productMissing === null ? null : `not run: ${ctx.productMissing}`;
@@ -176,7 +175,15 @@ export const b1: Scenario = {
         let steady = `B1 steady ${i}/${ctx.runs}:`;
         if (productError === null) {
           try {
-            const r = await productRun(ctx, kafka, { base, name: `steady-on-${i}`, input: `${base}-steady-on-${i}-ratings`, expected: n + 1, exactlyOnce: true, topics, steady: { sentinel, messages: steadyMessages } });
+            const r = await productRun(ctx, kafka, {
+              base,
+              name: `steady-on-${i}`,
+              input: `${base}-steady-on-${i}-ratings`,
+              expected: n + 1,
+              exactlyOnce: true,
+              topics,
+              steady: { sentinel, messages: steadyMessages },
+            });
             productSteady.push(r);
             steady += ` product ${Math.round(r.perSecond)}/s (produced at ${Math.round(r.producedPerSecond ?? 0)}/s)`;
           } catch (e) {
@@ -212,7 +219,15 @@ export const b1: Scenario = {
         .join('; ') ||
         undefined);
     const rows: Row[] = [
-      ratioRow({ scenario: 'B1', what: `ratings/s, exactly-once on (${n.toLocaleString('en-US')} ratings, 3 partitions)`, unit: '/s', product: on, baseline: b, min: 0.5, ...(note !== undefined && { note }) }),
+      ratioRow({
+        scenario: 'B1',
+        what: `ratings/s, exactly-once on (${n.toLocaleString('en-US')} ratings, 3 partitions)`,
+        unit: '/s',
+        product: on,
+        baseline: b,
+        min: 0.5,
+        ...(note !== undefined && { note }),
+      }),
       limitRow({ scenario: 'B1', what: 'ratings/s, exactly-once off', unit: '/s', product: off, baseline: b, target: 'report', check: null, ...(productError !== null && { note: productError }) }),
     ];
     const rate = (xs: readonly RunResult[]): number | null => (xs.length > 0 ? median(xs.map((r) => r.perSecond)) : null);
@@ -222,22 +237,51 @@ export const b1: Scenario = {
     };
     const steadyOn = rate(productSteady);
     const peerNote = peerError ?? undefined;
-    for (const [variant, commit] of [['ks-default', 'default commit (100 ms)'], ['ks-10ms', 'commit 10 ms']] as const) {
+    for (const [variant, commit] of [
+      ['ks-default', 'default commit (100 ms)'],
+      ['ks-10ms', 'commit 10 ms'],
+    ] as const) {
       const pre = rate(peer.prefilled[variant]);
       const st = rate(peer.steady[variant]);
       const isDefault = variant === 'ks-default';
       rows.push(
         isDefault
-          ? ratioRow({ scenario: 'B1 KS', what: `ratings/s pre-filled, product EOS vs Kafka Streams EOS v2, ${commit}`, unit: '/s', product: on, baseline: pre, min: 0.8, ...(peerNote !== undefined && { note: peerNote }) })
+          ? ratioRow({
+              scenario: 'B1 KS',
+              what: `ratings/s pre-filled, product EOS vs Kafka Streams EOS v2, ${commit}`,
+              unit: '/s',
+              product: on,
+              baseline: pre,
+              min: 0.8,
+              ...(peerNote !== undefined && { note: peerNote }),
+            })
           : limitRow({ scenario: 'B1 KS', what: `ratings/s pre-filled, vs Kafka Streams ${commit}`, unit: '/s', product: on, baseline: pre, target: 'report', check: null }),
         isDefault
-          ? ratioRow({ scenario: 'B1 KS', what: `ratings/s steady state, product EOS vs Kafka Streams EOS v2, ${commit}`, unit: '/s', product: steadyOn, baseline: st, min: 0.8, ...(peerNote !== undefined && { note: peerNote }) })
+          ? ratioRow({
+              scenario: 'B1 KS',
+              what: `ratings/s steady state, product EOS vs Kafka Streams EOS v2, ${commit}`,
+              unit: '/s',
+              product: steadyOn,
+              baseline: st,
+              min: 0.8,
+              ...(peerNote !== undefined && { note: peerNote }),
+            })
           : limitRow({ scenario: 'B1 KS', what: `ratings/s steady state, vs Kafka Streams ${commit}`, unit: '/s', product: steadyOn, baseline: st, target: 'report', check: null }),
       );
     }
     const produced = [...productSteady, ...peer.steady['ks-default']].map((r) => r.producedPerSecond ?? Number.NaN).filter(Number.isFinite);
     if (produced.length > 0) {
-      rows.push(limitRow({ scenario: 'B1 KS', what: 'steady state: bench producer rate (the ceiling of the steady figures)', unit: '/s', product: median(produced), baseline: null, target: 'report', check: null }));
+      rows.push(
+        limitRow({
+          scenario: 'B1 KS',
+          what: 'steady state: bench producer rate (the ceiling of the steady figures)',
+          unit: '/s',
+          product: median(produced),
+          baseline: null,
+          target: 'report',
+          check: null,
+        }),
+      );
     }
     rows.push(
       limitRow({
@@ -252,7 +296,21 @@ export const b1: Scenario = {
     );
     return {
       rows,
-      details: { ratings: n, complaints, customers: CUSTOMERS, partitions: PARTITIONS, baseline, productExactlyOnce: product.on, productAtLeastOnce: product.off, productSteady, peer, peerError, peerHeapMb: PEER_HEAP_MB, productError, retries },
+      details: {
+        ratings: n,
+        complaints,
+        customers: CUSTOMERS,
+        partitions: PARTITIONS,
+        baseline,
+        productExactlyOnce: product.on,
+        productAtLeastOnce: product.off,
+        productSteady,
+        peer,
+        peerError,
+        peerHeapMb: PEER_HEAP_MB,
+        productError,
+        retries,
+      },
       ...(productError !== null && { status: 'partial' as const, reason: productError }),
     };
   },
@@ -335,13 +393,7 @@ interface Steady {
  * (the processor runs and is caught up), then starts producing the ratings
  * in the background; resolves at once with a promise of the producer's rate.
  */
-async function produceSteady(
-  kafka: BenchKafka,
-  input: string,
-  s: Steady,
-  findGroup: () => Promise<string | null>,
-  died: () => string | null,
-): Promise<{ startedAt: number; rate: Promise<number> }> {
+async function produceSteady(kafka: BenchKafka, input: string, s: Steady, findGroup: () => Promise<string | null>, died: () => string | null): Promise<{ startedAt: number; rate: Promise<number> }> {
   // A topic created a moment ago may take a while to be served on a loaded broker.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -401,11 +453,7 @@ async function peerRun(
 ): Promise<RunResult> {
   const applicationId = `${o.base}-${o.name}`;
   const out = { enriched: `${applicationId}-enriched`, complaints: `${applicationId}-complaints` };
-  await kafka.createTopics([
-    { name: out.enriched, partitions: PARTITIONS },
-    { name: out.complaints, partitions: PARTITIONS },
-    ...(o.steady ? [{ name: o.input, partitions: PARTITIONS }] : []),
-  ]);
+  await kafka.createTopics([{ name: out.enriched, partitions: PARTITIONS }, { name: out.complaints, partitions: PARTITIONS }, ...(o.steady ? [{ name: o.input, partitions: PARTITIONS }] : [])]);
   const commit = PEER_COMMITS.find(([v]) => v === o.variant)?.[1] ?? 'default';
   const peer = startPeer({
     name: `b1-${o.name}`,

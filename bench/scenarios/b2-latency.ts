@@ -68,14 +68,23 @@ export const b2: Scenario = {
     let producer: Worker | null = null;
     let firstId = 1;
     const load = async (topic: string, ms: number): Promise<{ sent: number; complaints: number }> =>
-      (producer as Worker).call('run', { brokers: ctx.brokers, topic, rate: RATE, durationMs: ms, customers: customerStatus, complaintShare: COMPLAINT_SHARE, firstId: (firstId += 1_000_000), seed: firstId }, ms + 60_000);
+      (producer as Worker).call(
+        'run',
+        { brokers: ctx.brokers, topic, rate: RATE, durationMs: ms, customers: customerStatus, complaintShare: COMPLAINT_SHARE, firstId: (firstId += 1_000_000), seed: firstId },
+        ms + 60_000,
+      );
 
     /**
      * Runs the load, then waits until `count()` reaches the complaints sent (or
      * 15 s more). Percentiles are over the complaints delivered; what was not
      * delivered is counted separately (and fails the target).
      */
-    const measure = async (topic: string, ms: number, count: () => Promise<number>, samples: () => Promise<number[]>): Promise<{ p: Percentiles; sent: number; expected: number; received: number }> => {
+    const measure = async (
+      topic: string,
+      ms: number,
+      count: () => Promise<number>,
+      samples: () => Promise<number[]>,
+    ): Promise<{ p: Percentiles; sent: number; expected: number; received: number }> => {
       const { sent, complaints } = await load(topic, ms);
       const deadline = Date.now() + MISSING_WAIT_MS;
       while ((await count()) < complaints && Date.now() < deadline) await sleep(50);
@@ -116,7 +125,12 @@ export const b2: Scenario = {
         await sleep(1_000);
         for (let i = 1; i <= ctx.runs; i++) {
           await chain.call('reset');
-          const r = await measure(topics.baselineInput, durationMs, () => chain.call<number>('count'), () => chain.call<number[]>('samples'));
+          const r = await measure(
+            topics.baselineInput,
+            durationMs,
+            () => chain.call<number>('count'),
+            () => chain.call<number[]>('samples'),
+          );
           baseline.push(r);
           ctx.log(`B2 baseline run ${i}/${ctx.runs}: p50 ${r.p.p50} ms, p95 ${r.p.p95} ms, p99 ${r.p.p99} ms (${r.received}/${r.expected} complaints)`);
         }
@@ -130,7 +144,14 @@ export const b2: Scenario = {
         const appId = `${base}-${variant}`;
         const t = { ratings: `${appId}-ratings`, enriched: `${appId}-enriched`, complaints: `${appId}-complaints` };
         await kafka.createTopics(Object.values(t).map((name) => ({ name, partitions: 3 })));
-        const app = startPeer({ name: `b2-${variant}`, logDir: ctx.logDir, brokers: ctx.brokers, applicationId: appId, topics: { ...t, cdc: topics.cdc, rekeyed: topics.rekeyed }, commitIntervalMs: commit });
+        const app = startPeer({
+          name: `b2-${variant}`,
+          logDir: ctx.logDir,
+          brokers: ctx.brokers,
+          applicationId: appId,
+          topics: { ...t, cdc: topics.cdc, rekeyed: topics.rekeyed },
+          commitIntervalMs: commit,
+        });
         const memory = sampleMax(() => app.rss());
         let probe: Worker | null = null;
         const runs: { p: Percentiles; expected: number; received: number }[] = [];
@@ -208,7 +229,12 @@ export const b2: Scenario = {
           if (lc.opened !== 1) throw new Error(`the lean subscriber could not connect: ${lc.errors.join('; ')}`);
           ctx.log('B2 product: warm-up');
           await s.call('reset', { keepSamples: true });
-          const warm = await measure(topics.ratings, warmMs, async () => (await s.call<number[]>('samples')).length, () => s.call<number[]>('samples'));
+          const warm = await measure(
+            topics.ratings,
+            warmMs,
+            async () => (await s.call<number[]>('samples')).length,
+            () => s.call<number[]>('samples'),
+          );
           if (warm.received === 0) {
             const st = await s.call<{ errors: string[]; closeCodes: [string, number][] }>('stats');
             throw new Error(`no complaint reached the subscriber in the warm-up (${warm.expected} sent); errors ${JSON.stringify(st.errors)}, close codes ${JSON.stringify(st.closeCodes)}`);
@@ -219,7 +245,12 @@ export const b2: Scenario = {
             await s.call('reset', { keepSamples: true });
             await ls.call('reset', { keepSamples: true });
             await probe.call('reset');
-            const r = await measure(topics.ratings, durationMs, async () => (await s.call<number[]>('samples')).length, () => s.call<number[]>('samples'));
+            const r = await measure(
+              topics.ratings,
+              durationMs,
+              async () => (await s.call<number[]>('samples')).length,
+              () => s.call<number[]>('samples'),
+            );
             product.push(r);
             hops.push(await probe.call<Record<string, Percentiles>>('percentiles'));
             lean.push(percentiles(await ls.call<number[]>('samples')));
@@ -292,7 +323,10 @@ export const b2: Scenario = {
       }),
     ];
     // Where it goes: p99 from the rating to each intermediate topic, read_committed (no baseline figure).
-    for (const [label, topic] of [['p99 rating → enriched topic', names.TOPIC_RATINGS_ENRICHED], ['p99 rating → complaints topic (same transaction as enriched)', names.TOPIC_COMPLAINTS]] as const) {
+    for (const [label, topic] of [
+      ['p99 rating → enriched topic', names.TOPIC_RATINGS_ENRICHED],
+      ['p99 rating → complaints topic (same transaction as enriched)', names.TOPIC_COMPLAINTS],
+    ] as const) {
       const xs = hops.map((h) => h[topic]?.p99).filter((v): v is number => v !== undefined && Number.isFinite(v));
       if (xs.length > 0) rows.push(limitRow({ scenario: 'B2', what: label, unit: 'ms', product: median(xs), baseline: null, target: 'report', check: null }));
     }
@@ -318,12 +352,28 @@ export const b2: Scenario = {
         check: (v) => ks10 !== null && v <= ks10,
         ...(peerNote !== undefined && { note: peerNote }),
       }),
-      limitRow({ scenario: 'B2 KS', what: 'p99 rating → complaints topic, vs Kafka Streams default commit (100 ms)', unit: 'ms', product: atTopic, baseline: ksDefault, target: 'report', check: null }),
-      limitRow({ scenario: 'B2 seg', what: 'p99 topic → socket per complaint (subscriber time − probe time)', unit: 'ms', product: medP99(topicToSocket), baseline: null, target: 'report', check: null }),
+      limitRow({
+        scenario: 'B2 KS',
+        what: 'p99 rating → complaints topic, vs Kafka Streams default commit (100 ms)',
+        unit: 'ms',
+        product: atTopic,
+        baseline: ksDefault,
+        target: 'report',
+        check: null,
+      }),
+      limitRow({
+        scenario: 'B2 seg',
+        what: 'p99 topic → socket per complaint (subscriber time − probe time)',
+        unit: 'ms',
+        product: medP99(topicToSocket),
+        baseline: null,
+        target: 'report',
+        check: null,
+      }),
       limitRow({ scenario: 'B2 seg', what: 'p99 rating → lean subscriber (tail + GraphQL + socket, no index lookup)', unit: 'ms', product: leanP99, baseline: null, target: 'report', check: null }),
       limitRow({
         scenario: 'B2 seg',
-        what: 'p99 difference full − lean subscriber (the complaint\'s lookup in the index)',
+        what: "p99 difference full − lean subscriber (the complaint's lookup in the index)",
         unit: 'ms',
         product: p99 !== null && leanP99 !== null ? p99 - leanP99 : null,
         baseline: null,
@@ -342,7 +392,22 @@ export const b2: Scenario = {
     );
     return {
       rows,
-      details: { peer, peerError, lean, topicToSocket, productRss, rate: RATE, complaintShare: COMPLAINT_SHARE, durationMs, product, productHops: hops, disconnects, baseline, productError, subscription: SUBSCRIPTION },
+      details: {
+        peer,
+        peerError,
+        lean,
+        topicToSocket,
+        productRss,
+        rate: RATE,
+        complaintShare: COMPLAINT_SHARE,
+        durationMs,
+        product,
+        productHops: hops,
+        disconnects,
+        baseline,
+        productError,
+        subscription: SUBSCRIPTION,
+      },
       ...(productError !== null && { status: 'partial' as const, reason: productError }),
     };
   },

@@ -107,9 +107,10 @@ export const b3: Scenario = {
       const byCustomer = byId(customers);
       const ops: WriteOp[] = [
         ...customers.map((c): WriteOp => ({ kind: 'upsertCustomer', customer: toCustomer(c) })),
-        ...makeRatings(RATINGS, customers, { seed: 3, startTime: Date.now() - RATINGS * 1_000 }).map(
-          (r): WriteOp => ({ kind: 'upsertRating', rating: { ...toRating(r), customer: toCustomer(byCustomer.get(r.user_id) ?? customers[0]!) } }),
-        ),
+        ...makeRatings(RATINGS, customers, { seed: 3, startTime: Date.now() - RATINGS * 1_000 }).map((r): WriteOp => ({
+          kind: 'upsertRating',
+          rating: { ...toRating(r), customer: toCustomer(byCustomer.get(r.user_id) ?? customers[0]!) },
+        })),
       ];
       for (let i = 0; i < ops.length; i += 2_000) {
         const results = await es.write(ops.slice(i, i + 2_000));
@@ -173,7 +174,11 @@ export const b3: Scenario = {
           ...(productUrl && productError === null ? [{ name: 'product' as const, url: productUrl, body: q.productBody }] : []),
         ];
         const load = (url: string, body: string, seconds: number, rate?: number): Promise<LoadResult> =>
-          (cannon as Worker).call<LoadResult>('run', { url, body, connections: CONNECTIONS, durationS: seconds, ...(rate !== undefined && { overallRate: Math.max(1, Math.round(rate)) }) }, (seconds + 30) * 1_000);
+          (cannon as Worker).call<LoadResult>(
+            'run',
+            { url, body, connections: CONNECTIONS, durationS: seconds, ...(rate !== undefined && { overallRate: Math.max(1, Math.round(rate)) }) },
+            (seconds + 30) * 1_000,
+          );
         ctx.log(`B3 ${q.key}: warm-up`);
         for (const s of sides) await load(s.url, s.body, ctx.quick ? 1 : 3);
         const r = { product: { max: [], half: [] } as SideRuns, baseline: { max: [], half: [] } as SideRuns };

@@ -90,7 +90,12 @@ type ClientStats = { open: number; events: [string, { count: number; first: numb
 
 let eventSeq = 2_000_000_000;
 
-async function collect(clients: readonly Worker[], ids: readonly string[], perWorker: readonly number[], timeoutMs: number): Promise<{ delivered: Map<string, number>; last: Map<string, number>; complete: boolean; stats: ClientStats[] }> {
+async function collect(
+  clients: readonly Worker[],
+  ids: readonly string[],
+  perWorker: readonly number[],
+  timeoutMs: number,
+): Promise<{ delivered: Map<string, number>; last: Map<string, number>; complete: boolean; stats: ClientStats[] }> {
   const stats = await Promise.all(clients.map((c, i) => c.call<ClientStats>('waitFor', { ids, perEvent: perWorker[i] ?? 0, timeoutMs }, timeoutMs + 30_000)));
   const delivered = new Map<string, number>();
   const last = new Map<string, number>();
@@ -113,7 +118,9 @@ async function runSide(ctx: BenchContext, side: Side, levels: readonly number[],
     const add = total - current;
     const shares = clients.map((_, i) => Math.floor(add / clients.length) + (i < add % clients.length ? 1 : 0));
     const results = await Promise.all(
-      clients.map((c, i) => c.call<{ opened: number; failed: number; open: number; errors: string[] }>('connect', { url: side.url, mode: side.mode, count: shares[i], query: SUBSCRIPTION, concurrency: 100 }, 300_000)),
+      clients.map((c, i) =>
+        c.call<{ opened: number; failed: number; open: number; errors: string[] }>('connect', { url: side.url, mode: side.mode, count: shares[i], query: SUBSCRIPTION, concurrency: 100 }, 300_000),
+      ),
     );
     results.forEach((r, i) => (open[i] = r.open));
     return { failed: results.reduce((s, r) => s + r.failed, 0), errors: results.flatMap((r) => r.errors) };
@@ -161,7 +168,9 @@ async function runSide(ctx: BenchContext, side: Side, levels: readonly number[],
         notes: [],
       };
       levelsOut.push(r);
-      ctx.log(`B4 ${side.name} ${level}: ${r.held} subscribers got the first event in ${Math.round(ready.latency)} ms; ${r.bytesPerConnection === null ? '?' : (r.bytesPerConnection / 1024).toFixed(1)} KB per connection`);
+      ctx.log(
+        `B4 ${side.name} ${level}: ${r.held} subscribers got the first event in ${Math.round(ready.latency)} ms; ${r.bytesPerConnection === null ? '?' : (r.bytesPerConnection / 1024).toFixed(1)} KB per connection`,
+      );
       const subscribers = open.reduce((a, b) => a + b, 0);
       for (let round = 1; round <= rounds; round++) {
         await reset();
@@ -333,9 +342,11 @@ export const b4: Scenario = {
       const p = productResult?.levels.find((l) => l.level === level) ?? null;
       const b = baselineResult?.levels.find((l) => l.level === level) ?? null;
       const label = level >= 1000 ? `${level / 1000}k` : String(level);
-      const notes = [productError, ...(p?.notes ?? []), p && p.incompleteEvents > 0 ? `${p.incompleteEvents} product events did not reach every subscriber within 15 s (counted as infinite)` : null].filter(
-        (x): x is string => x !== null,
-      );
+      const notes = [
+        productError,
+        ...(p?.notes ?? []),
+        p && p.incompleteEvents > 0 ? `${p.incompleteEvents} product events did not reach every subscriber within 15 s (counted as infinite)` : null,
+      ].filter((x): x is string => x !== null);
       const note = notes.length > 0 ? notes.join('; ') : undefined;
       rows.push(
         ratioRow({

@@ -35,8 +35,7 @@ export const b5: Scenario = {
     const base = `bench-b5-${ctx.stamp}`;
     const customers = makeCustomers(CUSTOMERS);
     const byCustomer = byId(customers);
-    const messages = (count: number): { key: string; value: string }[] =>
-      makeRatings(count, customers, { seed: SEED }).map((r) => ({ key: String(r.user_id), value: enrichedValue(r, byCustomer) }));
+    const messages = (count: number): { key: string; value: string }[] => makeRatings(count, customers, { seed: SEED }).map((r) => ({ key: String(r.user_id), value: enrichedValue(r, byCustomer) }));
 
     const kafka = await connectBenchKafka(ctx.brokers);
     const topicsFor = (name: string): Record<string, string> => ({

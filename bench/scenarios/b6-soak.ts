@@ -131,7 +131,11 @@ export const b6: Scenario = {
       const started = Date.now();
       let done = false;
       const load = producer
-        .call<{ sent: number; complaints: number }>('run', { brokers: ctx.brokers, topic: names.TOPIC_RATINGS, rate: RATE, durationMs, customers: customerStatus, complaintShare: COMPLAINT_SHARE, firstId: 1, seed: 6 }, durationMs + 120_000)
+        .call<{ sent: number; complaints: number }>(
+          'run',
+          { brokers: ctx.brokers, topic: names.TOPIC_RATINGS, rate: RATE, durationMs, customers: customerStatus, complaintShare: COMPLAINT_SHARE, firstId: 1, seed: 6 },
+          durationMs + 120_000,
+        )
         .finally(() => (done = true));
       const a = app;
       while (!done) {
@@ -209,7 +213,16 @@ export const b6: Scenario = {
         check: (v) => v <= 10,
         ...(note !== undefined && { note }),
       }),
-      limitRow({ scenario: 'B6', what: 'resident memory after the warm-up → at the end', unit: 'MB', product: Number.isFinite(rssEnd) ? rssEnd : null, baseline: null, target: 'report', check: null, ...(Number.isFinite(rssStart) && { note: `from ${rssStart.toFixed(0)} MB` }) }),
+      limitRow({
+        scenario: 'B6',
+        what: 'resident memory after the warm-up → at the end',
+        unit: 'MB',
+        product: Number.isFinite(rssEnd) ? rssEnd : null,
+        baseline: null,
+        target: 'report',
+        check: null,
+        ...(Number.isFinite(rssStart) && { note: `from ${rssStart.toFixed(0)} MB` }),
+      }),
       limitRow({
         scenario: 'B6',
         what: 'consumer lag drift (median of the last third − first third after warm-up)',
@@ -220,7 +233,16 @@ export const b6: Scenario = {
         check: (v) => v <= RATE,
         ...(Number.isFinite(lagEnd) && { note: `lag median ${Math.round(lagStart)} → ${Math.round(lagEnd)}` }),
       }),
-      limitRow({ scenario: 'B6', what: 'event-loop delay p99 (median of samples; max in note)', unit: 'ms', product: loops.length > 0 ? median(loops) : null, baseline: null, target: 'report', check: null, ...(loops.length > 0 && { note: `max ${Math.max(...loops).toFixed(0)} ms` }) }),
+      limitRow({
+        scenario: 'B6',
+        what: 'event-loop delay p99 (median of samples; max in note)',
+        unit: 'ms',
+        product: loops.length > 0 ? median(loops) : null,
+        baseline: null,
+        target: 'report',
+        check: null,
+        ...(loops.length > 0 && { note: `max ${Math.max(...loops).toFixed(0)} ms` }),
+      }),
       limitRow({ scenario: 'B6', what: 'error lines logged', unit: '', product: errors, baseline: null, target: 'none', check: (v) => v === 0, ratio: null }),
     ];
     return {

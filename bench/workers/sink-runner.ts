@@ -57,8 +57,9 @@ async function run(p: RunParams): Promise<SinkRunResult> {
       const results = await search.write(ops);
       const now = Date.now();
       bulkRequests++;
-      for (const r of results) if (r.ok) indexed++;
-      else failed++;
+      for (const r of results)
+        if (r.ok) indexed++;
+        else failed++;
       if (firstAt === 0) {
         firstAt = now;
         firstCount = indexed;

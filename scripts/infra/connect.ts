@@ -100,11 +100,7 @@ export interface ConnectServer {
    * @throws Error with the connector's status (trace included) if it or a task FAILED,
    *   or it is not running within `timeoutMs`.
    */
-  createConnector(
-    name: string,
-    config: Readonly<Record<string, string | number | boolean>>,
-    options?: { readonly timeoutMs?: number; readonly minTasks?: number },
-  ): Promise<ConnectorStatus>;
+  createConnector(name: string, config: Readonly<Record<string, string | number | boolean>>, options?: { readonly timeoutMs?: number; readonly minTasks?: number }): Promise<ConnectorStatus>;
   /** The current status of a connector. @throws Error if the worker does not know it */
   connectorStatus(name: string): Promise<ConnectorStatus>;
   /** Deletes a connector (no error if it does not exist). */
@@ -118,8 +114,7 @@ export interface ConnectServer {
 
 /** Maven coordinates of each plugin folder, as `<dependency>` elements. */
 function pluginDependencies(plugin: (typeof CONNECT_PLUGINS)[number], debezium: string, apicurio: string): string {
-  const dep = (group: string, artifact: string, version: string): string =>
-    `    <dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`;
+  const dep = (group: string, artifact: string, version: string): string => `    <dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`;
   switch (plugin) {
     case 'debezium-connector-mysql':
       return dep('io.debezium', 'debezium-connector-mysql', debezium);
@@ -193,8 +188,7 @@ export async function fetchConnect(
   const pluginPath = join(cacheDir, `connect-plugins-debezium-${debeziumVersion}-apicurio-${apicurioVersion}`);
   await mkdir(home, { recursive: true });
   await mkdir(pluginPath, { recursive: true });
-  const kafkaDep = (artifact: string): string =>
-    `    <dependency><groupId>org.apache.kafka</groupId><artifactId>${artifact}</artifactId><version>${kafkaVersion}</version></dependency>`;
+  const kafkaDep = (artifact: string): string => `    <dependency><groupId>org.apache.kafka</groupId><artifactId>${artifact}</artifactId><version>${kafkaVersion}</version></dependency>`;
   const log4j2 = Number(kafkaVersion.split('.')[0]) >= 4;
   const logging = log4j2
     ? `    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>2.0.17</version></dependency>
@@ -300,13 +294,7 @@ export function plainJsonConverterConfig(prefix: 'key.converter' | 'value.conver
   return { [prefix]: 'org.apache.kafka.connect.json.JsonConverter', [`${prefix}.schemas.enable`]: 'false' };
 }
 
-function workerProperties(
-  bootstrapServers: string,
-  groupId: string,
-  port: number,
-  pluginPath: string,
-  overrides: ConnectOptions['properties'],
-): string {
+function workerProperties(bootstrapServers: string, groupId: string, port: number, pluginPath: string, overrides: ConnectOptions['properties']): string {
   const properties: Record<string, string | number | boolean> = {
     'bootstrap.servers': bootstrapServers,
     'group.id': groupId,
@@ -453,7 +441,11 @@ export type ConnectClient = Pick<ConnectServer, 'url' | 'createConnector' | 'con
  */
 export function connectClient(
   url: string,
-  { timeoutMs: defaultTimeoutMs = 120_000, exited = () => null, logTail = async () => '' }: {
+  {
+    timeoutMs: defaultTimeoutMs = 120_000,
+    exited = () => null,
+    logTail = async () => '',
+  }: {
     readonly timeoutMs?: number;
     readonly exited?: () => string | null;
     readonly logTail?: () => Promise<string>;

@@ -82,12 +82,7 @@ export async function fetchElasticsearch(version = DEFAULT_ELASTICSEARCH_VERSION
   const home = join(cacheDir, `elasticsearch-${version}`);
   if (exists(join(home, 'bin', 'elasticsearch'))) return home;
   const coordinates = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${version}:zip`;
-  let zip = join(
-    mavenRepository,
-    'org/elasticsearch/distribution/integ-test-zip/elasticsearch',
-    version,
-    `elasticsearch-${version}.zip`,
-  );
+  let zip = join(mavenRepository, 'org/elasticsearch/distribution/integ-test-zip/elasticsearch', version, `elasticsearch-${version}.zip`);
   const downloads = join(cacheDir, 'downloads');
   if (!exists(zip)) {
     await runMaven([`${MAVEN_DEPENDENCY_PLUGIN}:copy`, `-Dartifact=${coordinates}`, `-DoutputDirectory=${downloads}`], downloads);
@@ -134,16 +129,7 @@ async function ensureAccount(name: string): Promise<Account> {
   } catch {
     // Missing: create it. A concurrent run may win the race, so a failed useradd only
     // matters if the account still does not exist afterwards.
-    const created = await runCommand('useradd', [
-      '--system',
-      '--user-group',
-      '--no-create-home',
-      '--home-dir',
-      '/nonexistent',
-      '--shell',
-      '/usr/sbin/nologin',
-      name,
-    ]).then(
+    const created = await runCommand('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -158,15 +144,7 @@ async function ensureAccount(name: string): Promise<Account> {
 
 /** Whether `account` can run `<home>/bin/elasticsearch` (every parent folder traversable). */
 async function canRun(account: Account, home: string): Promise<boolean> {
-  return runCommand('setpriv', [
-    `--reuid=${account.uid}`,
-    `--regid=${account.gid}`,
-    '--clear-groups',
-    '--',
-    'test',
-    '-x',
-    join(home, 'bin', 'elasticsearch'),
-  ]).then(
+  return runCommand('setpriv', [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--clear-groups', '--', 'test', '-x', join(home, 'bin', 'elasticsearch')]).then(
     () => true,
     () => false,
   );
@@ -248,13 +226,7 @@ async function isHealthy(url: string): Promise<boolean> {
  *   healthy within the timeout; nothing is left running in that case.
  */
 export async function startElasticsearch(options: ElasticsearchOptions = {}): Promise<ElasticsearchServer> {
-  const {
-    version = DEFAULT_ELASTICSEARCH_VERSION,
-    heap = '512m',
-    user = DEFAULT_ELASTICSEARCH_USER,
-    startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS,
-    settings,
-  } = options;
+  const { version = DEFAULT_ELASTICSEARCH_VERSION, heap = '512m', user = DEFAULT_ELASTICSEARCH_USER, startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS, settings } = options;
   const javaHome = options.javaHome ?? (await findElasticsearchJavaHome());
   const account = process.getuid?.() === 0 ? await ensureAccount(user) : undefined;
   const cached = await fetchElasticsearch(version);
@@ -316,9 +288,7 @@ async function startOnce(options: StartOnceOptions): Promise<ElasticsearchServer
     if (account) await runCommand('chown', ['-R', `${account.uid}:${account.gid}`, root]);
 
     const executable = join(home, 'bin', 'elasticsearch');
-    const [command, args] = account
-      ? ['setpriv', [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--clear-groups', '--', executable]]
-      : [executable, []];
+    const [command, args] = account ? ['setpriv', [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--clear-groups', '--', executable]] : [executable, []];
     const url = `http://127.0.0.1:${httpPort}`;
     server = await startServerProcess({
       name: 'Elasticsearch',

@@ -10,15 +10,7 @@ import { startApicurio, type ApicurioOptions, type ApicurioServer } from './apic
 import { startElasticsearch, type ElasticsearchOptions, type ElasticsearchServer } from './elasticsearch.js';
 import { startKafka, type KafkaOptions, type KafkaServer } from './kafka.js';
 
-export {
-  CCOMPAT_PATH,
-  DEFAULT_APICURIO_VERSION,
-  fetchApicurio,
-  findApicurioJavaHome,
-  startApicurio,
-  type ApicurioOptions,
-  type ApicurioServer,
-} from './apicurio.js';
+export { CCOMPAT_PATH, DEFAULT_APICURIO_VERSION, fetchApicurio, findApicurioJavaHome, startApicurio, type ApicurioOptions, type ApicurioServer } from './apicurio.js';
 export {
   DEFAULT_ELASTICSEARCH_USER,
   DEFAULT_ELASTICSEARCH_VERSION,
@@ -78,9 +70,7 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
     settle(apicurioOptions ? startApicurio(apicurioOptions) : Promise.resolve(undefined)),
   ]);
   const results = [kafka, elasticsearch, apicurio];
-  const started = results.flatMap((result) =>
-    result.status === 'fulfilled' && result.value ? [result.value] : [],
-  );
+  const started = results.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
   const stop = async (): Promise<void> => {
     await Promise.all(started.map((server) => server.stop()));
   };

@@ -141,14 +141,7 @@ ${usesLog4j2(version) ? LOG4J2_DEPENDENCIES : RELOAD4J_DEPENDENCIES}
   // Resolve into a private folder, then rename: a concurrent run never sees half a folder.
   const staging = join(home, `libs.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await runMaven(
-      [
-        `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`,
-        `-DoutputDirectory=${staging}`,
-        '-DincludeScope=runtime',
-      ],
-      home,
-    );
+    await runMaven([`${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'], home);
     const jars = (await readdir(staging)).filter((file) => file.endsWith('.jar'));
     if (!jars.some((jar) => jar.startsWith(`kafka_2.13-${version}`))) {
       throw new Error(`Maven resolved no kafka_2.13-${version} jar into ${staging}`);
@@ -176,12 +169,7 @@ function randomClusterId(): string {
   }
 }
 
-function serverProperties(
-  dataDir: string,
-  port: number,
-  controllerPort: number,
-  overrides: KafkaOptions['properties'],
-): string {
+function serverProperties(dataDir: string, port: number, controllerPort: number, overrides: KafkaOptions['properties']): string {
   const properties: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
@@ -255,15 +243,7 @@ logger.clients.level = WARN
  *   left running in that case.
  */
 export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServer> {
-  const {
-    version = kafkaVersionFromEnv(),
-    heap = '512m',
-    java = 'java',
-    startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS,
-    properties,
-    warmUp = true,
-    secure = false,
-  } = options;
+  const { version = kafkaVersionFromEnv(), heap = '512m', java = 'java', startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS, properties, warmUp = true, secure = false } = options;
   const libs = await fetchKafka(version);
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -360,29 +340,22 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
     ];
 
     try {
-      await runCommand(
-        java,
-        ['-Xmx256m', ...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propertiesFile, ...(security ? scramFormatArgs(security) : [])],
-        { timeoutMs: startupTimeoutMs },
-      );
+      await runCommand(java, ['-Xmx256m', ...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propertiesFile, ...(security ? scramFormatArgs(security) : [])], {
+        timeoutMs: startupTimeoutMs,
+      });
     } catch (error) {
       throw new Error(`Kafka: formatting storage failed: ${errorMessage(error)}`, { cause: error });
     }
 
     const launch = async (): Promise<ServerProcess> => {
-      const from = await stat(logFile).then((st) => st.size, () => 0);
+      const from = await stat(logFile).then(
+        (st) => st.size,
+        () => 0,
+      );
       const proc = await startServerProcess({
         name: 'Kafka',
         command: java,
-        args: [
-          `-Xms${heap}`,
-          `-Xmx${heap}`,
-          '-XX:+UseG1GC',
-          '-XX:MaxGCPauseMillis=20',
-          ...jvmArgs,
-          'kafka.Kafka',
-          propertiesFile,
-        ],
+        args: [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', ...jvmArgs, 'kafka.Kafka', propertiesFile],
         cwd: root,
         env: process.env,
         logFile,

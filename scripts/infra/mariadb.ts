@@ -139,14 +139,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
 }
 
 async function startOnce(options: MariaDbOptions): Promise<MariaDbServer> {
-  const {
-    mariadbd = '/usr/sbin/mariadbd',
-    installDb = 'mariadb-install-db',
-    serverId = 1,
-    user = 'mysql',
-    seed = true,
-    startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS,
-  } = options;
+  const { mariadbd = '/usr/sbin/mariadbd', installDb = 'mariadb-install-db', serverId = 1, user = 'mysql', seed = true, startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS } = options;
   if (!exists(mariadbd)) throw new Error(`MariaDB: ${mariadbd} not found (apt-get install mariadb-server)`);
   const root = await makeTempDir('mariadb');
   let server: ServerProcess | undefined;
@@ -219,8 +212,7 @@ async function startOnce(options: MariaDbOptions): Promise<MariaDbServer> {
       port,
       demoUrl,
       version,
-      connect: () =>
-        createConnection({ host: '127.0.0.1', port, user: DEMO_DB_USER.user, password: DEMO_DB_USER.password, database: 'demo', timezone: 'Z' }),
+      connect: () => createConnection({ host: '127.0.0.1', port, user: DEMO_DB_USER.user, password: DEMO_DB_USER.password, database: 'demo', timezone: 'Z' }),
       stop: () => proc.stop(),
     };
   } catch (error) {
@@ -237,15 +229,8 @@ async function startOnce(options: MariaDbOptions): Promise<MariaDbServer> {
  *
  * @returns the template data directory (owned by the account the server runs as)
  */
-export async function fetchMariaDbTemplate(
-  options: Pick<MariaDbOptions, 'mariadbd' | 'installDb' | 'user' | 'startupTimeoutMs'> = {},
-): Promise<string> {
-  const {
-    mariadbd = '/usr/sbin/mariadbd',
-    installDb = 'mariadb-install-db',
-    user = 'mysql',
-    startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS,
-  } = options;
+export async function fetchMariaDbTemplate(options: Pick<MariaDbOptions, 'mariadbd' | 'installDb' | 'user' | 'startupTimeoutMs'> = {}): Promise<string> {
+  const { mariadbd = '/usr/sbin/mariadbd', installDb = 'mariadb-install-db', user = 'mysql', startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS } = options;
   const versionLine = await runCommand(mariadbd, ['--version']);
   const version = /Ver\s+(\S+)/.exec(versionLine)?.[1] ?? 'unknown';
   const account = process.getuid?.() === 0 ? await accountIds(user) : undefined;
@@ -258,14 +243,7 @@ export async function fetchMariaDbTemplate(
     if (account) await chown(staging, account.uid, account.gid);
     await runCommand(
       installDb,
-      [
-        '--no-defaults',
-        `--datadir=${staging}`,
-        ...(account ? [`--user=${user}`] : []),
-        '--auth-root-authentication-method=normal',
-        '--skip-test-db',
-        '--skip-name-resolve',
-      ],
+      ['--no-defaults', `--datadir=${staging}`, ...(account ? [`--user=${user}`] : []), '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'],
       { timeoutMs: startupTimeoutMs * 2 },
     );
     if (!exists(template)) await rename(staging, template);
@@ -283,27 +261,12 @@ async function setUp(connection: Connection, seed: boolean): Promise<string> {
   await connection.query('CREATE DATABASE demo');
   await connection.query(CREATE_TABLE);
   if (seed) {
-    const rows = seedCustomers().map((c) => [
-      c.id,
-      c.first_name,
-      c.last_name,
-      c.email,
-      c.gender,
-      c.club_status,
-      c.comments,
-      sqlTimestamp(c.create_ts),
-      sqlTimestamp(c.update_ts),
-    ]);
-    await connection.query(
-      'INSERT INTO demo.CUSTOMERS (id, first_name, last_name, email, gender, club_status, comments, create_ts, update_ts) VALUES ?',
-      [rows],
-    );
+    const rows = seedCustomers().map((c) => [c.id, c.first_name, c.last_name, c.email, c.gender, c.club_status, c.comments, sqlTimestamp(c.create_ts), sqlTimestamp(c.update_ts)]);
+    await connection.query('INSERT INTO demo.CUSTOMERS (id, first_name, last_name, email, gender, club_status, comments, create_ts, update_ts) VALUES ?', [rows]);
   }
   const { user: dbz, password: dbzPassword } = DEBEZIUM_DB_USER;
   await connection.query(`CREATE USER '${dbz}'@'%' IDENTIFIED BY '${dbzPassword}'`);
-  await connection.query(
-    `GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT, RELOAD, SHOW DATABASES, LOCK TABLES ON *.* TO '${dbz}'@'%'`,
-  );
+  await connection.query(`GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT, RELOAD, SHOW DATABASES, LOCK TABLES ON *.* TO '${dbz}'@'%'`);
   const { user, password } = DEMO_DB_USER;
   await connection.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`);
   await connection.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON demo.* TO '${user}'@'%'`);

@@ -61,9 +61,7 @@ export async function freePorts(count: number): Promise<number[]> {
     }
     return ports;
   } finally {
-    await Promise.all(
-      servers.map((server) => new Promise<void>((resolveClose) => server.close(() => resolveClose()))),
-    );
+    await Promise.all(servers.map((server) => new Promise<void>((resolveClose) => server.close(() => resolveClose()))));
   }
 }
 
@@ -86,11 +84,7 @@ export interface RunCommandOptions {
  * @throws Error naming the command, its exit code and the last lines of its output when it
  *   cannot be started, exits non-zero or exceeds the timeout (it is then killed).
  */
-export async function runCommand(
-  command: string,
-  args: readonly string[],
-  options: RunCommandOptions = {},
-): Promise<string> {
+export async function runCommand(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<string> {
   const { cwd, env, timeoutMs = 600_000 } = options;
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -103,9 +97,7 @@ export async function runCommand(
       child.once('close', (exitCode) => resolveExit(exitCode));
     });
     if (code !== 0) {
-      throw new Error(
-        `Command failed (exit ${String(code)}): ${command} ${args.join(' ')}\n${lastLines(output, 40)}`,
-      );
+      throw new Error(`Command failed (exit ${String(code)}): ${command} ${args.join(' ')}\n${lastLines(output, 40)}`);
     }
     return output;
   } catch (error) {
@@ -276,11 +268,7 @@ function startWatchdog(pgid: number, cleanupPaths: readonly string[]): number | 
     'kill -s KILL -- "-$pgid" 2>/dev/null',
     'rm -rf -- "$@"',
   ].join('\n');
-  const watchdog = spawn(
-    'bash',
-    ['-c', script, 'fg-infra-watchdog', String(process.pid), String(pgid), ...cleanupPaths],
-    { detached: true, stdio: 'ignore' },
-  );
+  const watchdog = spawn('bash', ['-c', script, 'fg-infra-watchdog', String(process.pid), String(pgid), ...cleanupPaths], { detached: true, stdio: 'ignore' });
   watchdog.on('error', () => undefined);
   watchdog.unref();
   return watchdog.pid;
@@ -302,9 +290,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   closeSync(logFd);
   await new Promise<void>((resolveSpawn, rejectSpawn) => {
     child.once('spawn', resolveSpawn);
-    child.once('error', (error) =>
-      rejectSpawn(new Error(`${name}: could not run ${command}: ${error.message}`, { cause: error })),
-    );
+    child.once('error', (error) => rejectSpawn(new Error(`${name}: could not run ${command}: ${error.message}`, { cause: error })));
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${name}: ${command} started without a pid`);
@@ -428,9 +414,7 @@ export class StartupError extends Error {
   ) {
     const errors = log.errors.length > 0 ? `--- first errors in the ${serverName} log ---\n${log.errors.join('\n')}\n` : '';
     const where = log.keptLog ? ` (full log: ${log.keptLog})` : '';
-    super(
-      `${serverName} ${reason}.\n${errors}--- last lines of the ${serverName} log${where} ---\n${log.tail || '(empty)'}`,
-    );
+    super(`${serverName} ${reason}.\n${errors}--- last lines of the ${serverName} log${where} ---\n${log.tail || '(empty)'}`);
     this.name = 'StartupError';
   }
 
@@ -474,9 +458,7 @@ export async function findJavaHome(minMajor: number, who: string, envVar: string
     if (major !== undefined && major >= minMajor && (best === undefined || major > best.major)) best = { home, major };
   }
   if (best === undefined) {
-    throw new Error(
-      `${who} needs Java ${minMajor}+: none found under /usr/lib/jvm. Install one (e.g. Temurin 21/25) or set ${envVar}.`,
-    );
+    throw new Error(`${who} needs Java ${minMajor}+: none found under /usr/lib/jvm. Install one (e.g. Temurin 21/25) or set ${envVar}.`);
   }
   return best.home;
 }

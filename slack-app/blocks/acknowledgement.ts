@@ -7,10 +7,7 @@ import { acknowledgerText, escapeText, slackDate } from './format.js';
 export function alreadyAcknowledgedMessage(ack: Acknowledgement, clickerId: string): SlackMessageContent {
   const at = Date.parse(ack.at);
   const when = Number.isNaN(at) ? escapeText(ack.at) : slackDate(at);
-  const text =
-    ack.by === clickerId
-      ? `You already acknowledged this complaint at ${when}.`
-      : `This complaint was already acknowledged by ${acknowledgerText(ack)} at ${when}.`;
+  const text = ack.by === clickerId ? `You already acknowledged this complaint at ${when}.` : `This complaint was already acknowledged by ${acknowledgerText(ack)} at ${when}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:information_source: ${text}` } }] };
 }
 

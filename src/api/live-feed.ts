@@ -84,7 +84,6 @@ export interface SubscribeOptions {
   onOverflow?: (error: AppError) => void;
 }
 
-
 export interface LiveFeed {
   /** Starts all tails now rather than on the first subscriber. Idempotent. */
   start(): Promise<void>;
@@ -195,11 +194,16 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
   }
 
   function queueFor<T>(stream: LiveStream, o: SubscribeOptions, detach: () => void): BoundedQueue<T> {
-    return new BoundedQueue<T>(bufferSize, detach, (error) => {
-      logger.warn({ stream, bufferSize }, 'subscriber too slow; disconnected');
-      onSlowSubscriber?.(stream);
-      o.onOverflow?.(error);
-    }, () => new SlowConsumerError(stream, bufferSize));
+    return new BoundedQueue<T>(
+      bufferSize,
+      detach,
+      (error) => {
+        logger.warn({ stream, bufferSize }, 'subscriber too slow; disconnected');
+        onSlowSubscriber?.(stream);
+        o.onOverflow?.(error);
+      },
+      () => new SlowConsumerError(stream, bufferSize),
+    );
   }
 
   async function simple<T, U>(hub: Hub<T>, o: SubscribeOptions, accept: (item: T) => boolean, map: (d: Delivery<T>) => U): Promise<AsyncIterableIterator<U>> {
@@ -219,11 +223,9 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     if (after !== null) {
       release = await replaySlots.acquire(() => {
         logger.warn({ maxConcurrentReplays, replayQueueTimeoutMs }, 'no replay slot came free in time; resuming subscriber refused');
-        return new AppError(
-          ErrorCode.Unavailable,
-          `too many subscribers are resuming from a cursor on this instance (${maxConcurrentReplays} at once); subscribe again with the same cursor shortly`,
-          { retriable: true },
-        );
+        return new AppError(ErrorCode.Unavailable, `too many subscribers are resuming from a cursor on this instance (${maxConcurrentReplays} at once); subscribe again with the same cursor shortly`, {
+          retriable: true,
+        });
       });
       if (stopped) {
         release();
@@ -252,7 +254,12 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     ratings: (o = {}) => simple(ratingsHub, o, o.filter ?? (() => true), (d) => d.value),
     acknowledgements: (o = {}) => {
       const id = o.complaintId ?? null;
-      return simple(acksHub, o, (a) => id === null || a.complaintId === id, (d) => d.value);
+      return simple(
+        acksHub,
+        o,
+        (a) => id === null || a.complaintId === id,
+        (d) => d.value,
+      );
     },
     async updates(o = {}) {
       const id = o.complaintId ?? null;

@@ -92,7 +92,10 @@ function corsOrigins(v: string | undefined): readonly string[] | '*' {
       // reported below
     }
     if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== entry.replace(/\/$/, '')) {
-      throw new ConfigError('CORS_ORIGINS', `entry ${i + 1} must be an origin like https://dashboards.example.com (scheme, host, optional port; no path), or the whole value *; got ${JSON.stringify(entry)}`);
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `entry ${i + 1} must be an origin like https://dashboards.example.com (scheme, host, optional port; no path), or the whole value *; got ${JSON.stringify(entry)}`,
+      );
     }
     return u.origin;
   });
@@ -119,7 +122,11 @@ export function parseApiKeys(raw: string | undefined): ApiKey[] {
   if (raw === undefined) return [];
   const keys: ApiKey[] = [];
   const seen = new Set<string>();
-  for (const [i, entry] of raw.split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+  for (const [i, entry] of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .entries()) {
     const parts = entry.split(':');
     if (parts.length !== 3 || parts.some((p) => p.trim() === '')) {
       throw new ConfigError('API_KEYS', `entry ${i + 1} must be key:role:name (roles: ${API_ROLES.join(', ')}), got ${JSON.stringify(entry.replace(/^[^:]*/, '***'))}`);

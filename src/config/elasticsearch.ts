@@ -12,8 +12,7 @@ import { int, name, readTextFile, secret, str, type Env } from './env.js';
 /** How the product authenticates to Elasticsearch (never logged). */
 export type ElasticsearchAuth =
   /** `ELASTICSEARCH_API_KEY`: the `encoded` value Elasticsearch returns, or `id:api_key`. */
-  | { readonly apiKey: string | { readonly id: string; readonly api_key: string } }
-  | { readonly username: string; readonly password: string };
+  { readonly apiKey: string | { readonly id: string; readonly api_key: string } } | { readonly username: string; readonly password: string };
 
 export interface ElasticsearchConfig {
   readonly url: string;
@@ -34,7 +33,13 @@ export function elasticsearch(env: Env, esUrl: string | undefined): Elasticsearc
   const caFile = str(env, 'ELASTICSEARCH_CA_FILE');
   const fingerprint = str(env, 'ELASTICSEARCH_CA_FINGERPRINT');
   if (esUrl === undefined) {
-    const stray = [['ELASTICSEARCH_API_KEY', apiKey], ['ELASTICSEARCH_USERNAME', username], ['ELASTICSEARCH_PASSWORD', password], ['ELASTICSEARCH_CA_FILE', caFile], ['ELASTICSEARCH_CA_FINGERPRINT', fingerprint]].find(([, v]) => v !== undefined);
+    const stray = [
+      ['ELASTICSEARCH_API_KEY', apiKey],
+      ['ELASTICSEARCH_USERNAME', username],
+      ['ELASTICSEARCH_PASSWORD', password],
+      ['ELASTICSEARCH_CA_FILE', caFile],
+      ['ELASTICSEARCH_CA_FINGERPRINT', fingerprint],
+    ].find(([, v]) => v !== undefined);
     if (stray) throw new ConfigError(stray[0]!, 'is set but ELASTICSEARCH_URL is not: set ELASTICSEARCH_URL (and KAFKA_BROKERS) to use an external Elasticsearch');
     return null;
   }
@@ -65,7 +70,11 @@ export function elasticsearch(env: Env, esUrl: string | undefined): Elasticsearc
     if (u.protocol !== 'https:') throw new ConfigError('ELASTICSEARCH_CA_FINGERPRINT', 'needs an https:// ELASTICSEARCH_URL');
     const hex = fingerprint.replace(/:/g, '');
     const pairs = fingerprint.includes(':') ? /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$/.test(fingerprint) : /^[0-9A-Fa-f]{64}$/.test(fingerprint);
-    if (!pairs) throw new ConfigError('ELASTICSEARCH_CA_FINGERPRINT', `expected the CA certificate's SHA-256 fingerprint: 64 hex digits, optionally as 32 pairs joined by colons, got ${JSON.stringify(fingerprint)}`);
+    if (!pairs)
+      throw new ConfigError(
+        'ELASTICSEARCH_CA_FINGERPRINT',
+        `expected the CA certificate's SHA-256 fingerprint: 64 hex digits, optionally as 32 pairs joined by colons, got ${JSON.stringify(fingerprint)}`,
+      );
     caFingerprint = hex.toUpperCase().replace(/(..)(?!$)/g, '$1:');
   }
   return {

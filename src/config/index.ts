@@ -94,7 +94,10 @@ function roles(env: Env): Set<Role> {
   const v = str(env, 'ROLES');
   if (v === undefined) return new Set(ROLES);
   const out = new Set<Role>();
-  for (const r of v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+  for (const r of v
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)) {
     if (!(ROLES as readonly string[]).includes(r)) throw new ConfigError('ROLES', `unknown role ${JSON.stringify(r)}; expected a comma list of ${ROLES.join(', ')}`);
     out.add(r as Role);
   }
@@ -122,7 +125,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (apiKeys.length === 0 && roleSet.has('api') && !isLoopbackHost(host) && !allowOpenAccess) {
     throw new ConfigError('API_KEYS', `is required to listen on HOST=${host} (not a loopback address); set API_KEYS=key:role:name,..., or ALLOW_OPEN_ACCESS=on to let anyone in as an agent`);
   }
-  const statuses = (str(env, 'COMPLAINT_CLUB_STATUSES') ?? 'platinum').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const statuses = (str(env, 'COMPLAINT_CLUB_STATUSES') ?? 'platinum')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   if (statuses.length === 0) throw new ConfigError('COMPLAINT_CLUB_STATUSES', 'expected a comma list of club statuses, e.g. platinum,gold');
   const clientId = str(env, 'KAFKA_CLIENT_ID') ?? DEFAULT_GROUP_PREFIX;
   const kafkaSecurity = { sasl: kafkaSasl(env), ssl: kafkaSsl(env) };

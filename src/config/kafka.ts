@@ -61,7 +61,10 @@ export interface KafkaConfig extends KafkaSecurity {
 export function brokers(env: Env): string[] | undefined {
   const v = str(env, 'KAFKA_BROKERS');
   if (v === undefined) return undefined;
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const b of list) {
     if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(b)) throw new ConfigError('KAFKA_BROKERS', `expected a comma-separated list of host:port, got ${JSON.stringify(b)}`);
   }
@@ -123,7 +126,7 @@ export function kafkaSsl(env: Env): KafkaSslConfig | null {
   if (hasCert !== hasKey) {
     throw new ConfigError(hasCert ? 'KAFKA_SSL_KEY_FILE' : 'KAFKA_SSL_CERT_FILE', 'mutual TLS needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE (or neither)');
   }
-  const ca = pemFile(env, 'KAFKA_SSL_CA_FILE', 'the CA certificate(s) that signed the brokers\' certificates');
+  const ca = pemFile(env, 'KAFKA_SSL_CA_FILE', "the CA certificate(s) that signed the brokers' certificates");
   const cert = pemFile(env, 'KAFKA_SSL_CERT_FILE', 'the client certificate');
   const key = pemFile(env, 'KAFKA_SSL_KEY_FILE', 'the client private key');
   return hidden({ ca, cert }, 'key', key);

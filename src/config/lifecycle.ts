@@ -16,9 +16,11 @@ export interface LifecycleConfig {
 export function lifecycle(env: Env): LifecycleConfig {
   const raw = str(env, 'REMIND_AFTER');
   const remindAfterMs = raw === undefined ? 900_000 : parseDuration('REMIND_AFTER', raw);
-  if (remindAfterMs !== 0 && (remindAfterMs < 1_000 || remindAfterMs > 7 * 86_400_000)) throw new ConfigError('REMIND_AFTER', `expected 0 (off) or a duration between 1s and 7d, got ${JSON.stringify(raw)}`);
+  if (remindAfterMs !== 0 && (remindAfterMs < 1_000 || remindAfterMs > 7 * 86_400_000))
+    throw new ConfigError('REMIND_AFTER', `expected 0 (off) or a duration between 1s and 7d, got ${JSON.stringify(raw)}`);
   const escalationChannel = str(env, 'ESCALATION_CHANNEL') ?? null;
-  if (escalationChannel !== null && !/^[A-Z0-9]{2,32}$/.test(escalationChannel)) throw new ConfigError('ESCALATION_CHANNEL', `expected a Slack channel id such as C0123456789, got ${JSON.stringify(escalationChannel)}`);
+  if (escalationChannel !== null && !/^[A-Z0-9]{2,32}$/.test(escalationChannel))
+    throw new ConfigError('ESCALATION_CHANNEL', `expected a Slack channel id such as C0123456789, got ${JSON.stringify(escalationChannel)}`);
   const mention = str(env, 'ESCALATION_MENTION') ?? null;
   let escalationMention: string | null = null;
   if (mention !== null) {

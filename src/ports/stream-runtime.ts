@@ -40,9 +40,7 @@ export type ProcessorState = (typeof ProcessorState)[keyof typeof ProcessorState
  *   committed, and the record is offered again at `until` (epoch ms) or as
  *   soon as one of the processor's tables changes, whichever comes first.
  */
-export type StepOutcome =
-  | { readonly kind: 'done'; readonly emit: readonly OutRecord[]; readonly failed?: number; readonly unmatched?: number }
-  | { readonly kind: 'wait'; readonly until: number };
+export type StepOutcome = { readonly kind: 'done'; readonly emit: readonly OutRecord[]; readonly failed?: number; readonly unmatched?: number } | { readonly kind: 'wait'; readonly until: number };
 
 export interface StepContext {
   /** The runtime's clock for this step, epoch ms. */

@@ -47,7 +47,10 @@ export function createAuthenticator({ apiKeys, production, logger }: Authenticat
     fromAuthorization(value) {
       if (open) return OPEN_ACCESS_VIEWER;
       if (typeof value !== 'string') return null;
-      const key = value.trim().replace(/^Bearer\s+/i, '').trim();
+      const key = value
+        .trim()
+        .replace(/^Bearer\s+/i, '')
+        .trim();
       if (key === '' || key.length > 1_024) return null;
       return byDigest.get(digest(key)) ?? null;
     },

@@ -108,7 +108,14 @@ export function createDashboardHandler({ dir = dashboardDir() }: { dir?: string 
   }
 
   function send(req: IncomingMessage, res: ServerResponse, file: StaticFile, cacheControl: string, extra: Record<string, string> = {}): void {
-    const headers: Record<string, string | number> = { 'content-type': file.type, 'cache-control': cacheControl, etag: file.etag, vary: 'accept-encoding', 'x-content-type-options': 'nosniff', ...extra };
+    const headers: Record<string, string | number> = {
+      'content-type': file.type,
+      'cache-control': cacheControl,
+      etag: file.etag,
+      vary: 'accept-encoding',
+      'x-content-type-options': 'nosniff',
+      ...extra,
+    };
     if (req.headers['if-none-match'] === file.etag) {
       res.writeHead(304, headers);
       res.end();
@@ -163,7 +170,8 @@ export function isBrowserVisitToGraphQL(req: IncomingMessage, url: URL): boolean
 }
 
 export function redirectToDashboard(res: ServerResponse): void {
-  const body = '<!doctype html><meta charset="utf-8"><title>Feedback gateway</title><p>This is the GraphQL endpoint (POST, or GET with <code>?query=</code>). The dashboard is at <a href="/">/</a>.</p>\n';
+  const body =
+    '<!doctype html><meta charset="utf-8"><title>Feedback gateway</title><p>This is the GraphQL endpoint (POST, or GET with <code>?query=</code>). The dashboard is at <a href="/">/</a>.</p>\n';
   res.writeHead(302, { location: '/', 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -38,25 +38,57 @@ function reuse<T>(registry: Registry, name: string, create: () => T): T {
 export function createApiMetrics({ registry, subscribers, defaultMetrics = true }: ApiMetricsOptions): ApiMetrics {
   if (defaultMetrics && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const requests = reuse(registry, 'graphql_requests_total', () => new Counter({ name: 'graphql_requests_total', help: 'GraphQL operations received, by transport and operation type', labelNames: ['transport', 'operation'] as const, registers }));
-  const errors = reuse(registry, 'graphql_errors_total', () => new Counter({ name: 'graphql_errors_total', help: 'GraphQL errors sent, by transport and extensions.code', labelNames: ['transport', 'code'] as const, registers }));
-  const duration = reuse(registry, 'graphql_request_duration_seconds', () =>
-    new Histogram({ name: 'graphql_request_duration_seconds', help: 'Time to answer an HTTP GraphQL request', labelNames: ['operation'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+  const requests = reuse(
+    registry,
+    'graphql_requests_total',
+    () => new Counter({ name: 'graphql_requests_total', help: 'GraphQL operations received, by transport and operation type', labelNames: ['transport', 'operation'] as const, registers }),
   );
-  reuse(registry, 'graphql_active_subscriptions', () =>
-    new Gauge({
-      name: 'graphql_active_subscriptions',
-      help: 'Subscribers attached to the live feed, by stream',
-      labelNames: ['stream'] as const,
-      registers,
-      collect() {
-        for (const stream of LIVE_STREAMS) this.set({ stream }, subscribers(stream));
-      },
-    }),
+  const errors = reuse(
+    registry,
+    'graphql_errors_total',
+    () => new Counter({ name: 'graphql_errors_total', help: 'GraphQL errors sent, by transport and extensions.code', labelNames: ['transport', 'code'] as const, registers }),
   );
-  const delivered = reuse(registry, 'graphql_subscription_events_delivered_total', () => new Counter({ name: 'graphql_subscription_events_delivered_total', help: 'Subscription events sent to WebSocket clients, by subscription field', labelNames: ['field'] as const, registers }));
-  const slowSubscribers = reuse(registry, 'graphql_slow_subscribers_dropped_total', () => new Counter({ name: 'graphql_slow_subscribers_dropped_total', help: 'Subscribers disconnected because their buffer overflowed, by stream', labelNames: ['stream'] as const, registers }));
-  const httpResponses = reuse(registry, 'api_http_responses_total', () => new Counter({ name: 'api_http_responses_total', help: 'HTTP responses of the API server, by route and status', labelNames: ['route', 'status'] as const, registers }));
+  const duration = reuse(
+    registry,
+    'graphql_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'graphql_request_duration_seconds',
+        help: 'Time to answer an HTTP GraphQL request',
+        labelNames: ['operation'] as const,
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers,
+      }),
+  );
+  reuse(
+    registry,
+    'graphql_active_subscriptions',
+    () =>
+      new Gauge({
+        name: 'graphql_active_subscriptions',
+        help: 'Subscribers attached to the live feed, by stream',
+        labelNames: ['stream'] as const,
+        registers,
+        collect() {
+          for (const stream of LIVE_STREAMS) this.set({ stream }, subscribers(stream));
+        },
+      }),
+  );
+  const delivered = reuse(
+    registry,
+    'graphql_subscription_events_delivered_total',
+    () => new Counter({ name: 'graphql_subscription_events_delivered_total', help: 'Subscription events sent to WebSocket clients, by subscription field', labelNames: ['field'] as const, registers }),
+  );
+  const slowSubscribers = reuse(
+    registry,
+    'graphql_slow_subscribers_dropped_total',
+    () => new Counter({ name: 'graphql_slow_subscribers_dropped_total', help: 'Subscribers disconnected because their buffer overflowed, by stream', labelNames: ['stream'] as const, registers }),
+  );
+  const httpResponses = reuse(
+    registry,
+    'api_http_responses_total',
+    () => new Counter({ name: 'api_http_responses_total', help: 'HTTP responses of the API server, by route and status', labelNames: ['route', 'status'] as const, registers }),
+  );
 
   return {
     requests,

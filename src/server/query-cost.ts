@@ -38,7 +38,13 @@ export interface CostOptions {
 }
 
 /** The cost of the operation `operationName` of `document` (0 when there is no such operation). */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, o: CostOptions): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  o: CostOptions,
+): number {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return 0;
   const root = schema.getRootType(operation.operation);
@@ -89,10 +95,20 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
 }
 
 /** QUERY_TOO_COMPLEX when the operation costs more than `maxCost`; null otherwise. */
-export function checkCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, maxCost: number, defaultPageSize: number): GraphQLError | null {
+export function checkCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  maxCost: number,
+  defaultPageSize: number,
+): GraphQLError | null {
   const c = operationCost(schema, document, operationName, variables, { defaultPageSize, stopAbove: maxCost });
   if (c <= maxCost) return null;
-  return new GraphQLError(`query cost of at least ${Math.ceil(c)} exceeds the limit of ${maxCost} (each field counts 1, times the page size of every connection above it); ask for smaller pages or fewer nested lists`, {
-    extensions: { code: QUERY_TOO_COMPLEX, cost: Math.ceil(c), maxCost, http: { status: 400 } },
-});
+  return new GraphQLError(
+    `query cost of at least ${Math.ceil(c)} exceeds the limit of ${maxCost} (each field counts 1, times the page size of every connection above it); ask for smaller pages or fewer nested lists`,
+    {
+      extensions: { code: QUERY_TOO_COMPLEX, cost: Math.ceil(c), maxCost, http: { status: 400 } },
+    },
+  );
 }

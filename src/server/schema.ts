@@ -6,17 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  GraphQLObjectType,
-  GraphQLScalarType,
-  assertValidSchema,
-  buildASTSchema,
-  concatAST,
-  parse,
-  type DocumentNode,
-  type GraphQLFieldResolver,
-  type GraphQLSchema,
-} from 'graphql';
+import { GraphQLObjectType, GraphQLScalarType, assertValidSchema, buildASTSchema, concatAST, parse, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { AppError, ErrorCode } from '../errors.js';
 import { resolvers as defaultResolvers } from '../../resolvers/index.js';
 

@@ -214,7 +214,10 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
     const before = new Date(now().getTime() - sweepMinAgeMs).toISOString();
     const acks = await store.unpublishedAcknowledgements({ acknowledgedBefore: before, limit: sweepBatchSize });
     const resolutions = await store.unpublishedResolutions({ resolvedBefore: before, limit: sweepBatchSize });
-    const pending: ReadonlyArray<readonly [TransitionKind, Acknowledgement]> = [...acks.map((a) => [TransitionKind.Acknowledged, a] as const), ...resolutions.map((r) => [TransitionKind.Resolved, r] as const)];
+    const pending: ReadonlyArray<readonly [TransitionKind, Acknowledgement]> = [
+      ...acks.map((a) => [TransitionKind.Acknowledged, a] as const),
+      ...resolutions.map((r) => [TransitionKind.Resolved, r] as const),
+    ];
     let published = 0;
     for (const [kind, t] of pending) {
       if (aborter.signal.aborted) break;
@@ -425,8 +428,7 @@ export function createAcknowledgementService(o: AcknowledgementServiceOptions): 
 /** Seconds from raised (rating time) to acknowledged / resolved; reused when created twice on one registry. */
 function transitionMetrics(registry: Registry): { readonly ack: Histogram; readonly resolve: Histogram } {
   const buckets = [30, 60, 300, 900, 1_800, 3_600, 7_200, 14_400, 43_200, 86_400, 259_200];
-  const make = (name: string, help: string): Histogram =>
-    (registry.getSingleMetric(name) as Histogram | undefined) ?? new Histogram({ name, help, buckets, registers: [registry] });
+  const make = (name: string, help: string): Histogram => (registry.getSingleMetric(name) as Histogram | undefined) ?? new Histogram({ name, help, buckets, registers: [registry] });
   return {
     ack: make('complaint_time_to_acknowledge_seconds', 'Time from a complaint being raised (rating time) to its acknowledgement, observed by the instance that won it'),
     resolve: make('complaint_time_to_resolve_seconds', 'Time from a complaint being raised (rating time) to its resolution, observed by the instance that won it'),

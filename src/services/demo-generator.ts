@@ -189,9 +189,7 @@ export function createDemoGenerator(o: DemoOptions): DemoGenerator {
             return;
           }
           const after = { ...changing, club_status: 'platinum', update_ts: new Date().toISOString() };
-          await log.produce([
-            { topic: topics.customersCdc, key: JSON.stringify({ id: idOf(changing) }), value: JSON.stringify({ before: changing, after, op: 'u', ts_ms: Date.now() }) },
-          ]);
+          await log.produce([{ topic: topics.customersCdc, key: JSON.stringify({ id: idOf(changing) }), value: JSON.stringify({ before: changing, after, op: 'u', ts_ms: Date.now() }) }]);
           logger.info({ customerId: idOf(changing) }, 'demo: a customer became platinum');
         });
       }

@@ -126,7 +126,10 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
 
   async function writeChunk(chunk: readonly Entry[], deadline: number): Promise<void> {
     try {
-      const outcomes = await writeWithRetry(chunk.map((e) => e.op), deadline);
+      const outcomes = await writeWithRetry(
+        chunk.map((e) => e.op),
+        deadline,
+      );
       counters.batches++;
       lastBatchAt = Date.now();
       chunk.forEach((e, i) => {

@@ -277,12 +277,7 @@ export function createSink(options: SinkOptions): Sink {
         maxDelayMs: 30_000,
         onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'cannot create the search indices yet; retrying'),
       });
-      await log.ensureTopics([
-        { name: topics.ratingsEnriched },
-        { name: topics.complaints },
-        { name: topics.customersRekeyed, compacted: true },
-        { name: topics.deadLetters },
-      ]);
+      await log.ensureTopics([{ name: topics.ratingsEnriched }, { name: topics.complaints }, { name: topics.customersRekeyed, compacted: true }, { name: topics.deadLetters }]);
       if (signal.aborted) return;
       consumer = await log.consume({
         groupId,
@@ -293,7 +288,10 @@ export function createSink(options: SinkOptions): Sink {
             await onBatch(records);
           } catch (err) {
             lastError = err instanceof Error ? err.message : String(err);
-            logger.warn({ err, topic: records[0]?.topic, partition: records[0]?.partition, offset: records[0]?.offset, records: records.length }, 'batch not written; nothing committed, it will be delivered again');
+            logger.warn(
+              { err, topic: records[0]?.topic, partition: records[0]?.partition, offset: records[0]?.offset, records: records.length },
+              'batch not written; nothing committed, it will be delivered again',
+            );
             throw err;
           }
         },

@@ -99,11 +99,7 @@ export class StatusPublisher {
   /** The running processors' reports, under their instance keys. */
   private publish(processors: readonly MeteredProcessor[]): Promise<void> {
     const now = Date.now();
-    return this.produce(
-      processors
-        .filter((p) => p.meter.state !== ProcessorState.Stopped)
-        .map((p) => ({ topic: this.o.topic, key: this.key(p), value: this.report(p, now) })),
-    );
+    return this.produce(processors.filter((p) => p.meter.state !== ProcessorState.Stopped).map((p) => ({ topic: this.o.topic, key: this.key(p), value: this.report(p, now) })));
   }
 
   private key(p: MeteredProcessor): string {

@@ -8,14 +8,7 @@ import { backoffDelay, sleep } from '../../src/retry.js';
 import { MinuteRate } from '../../src/rate.js';
 import type { Logger } from '../../src/logger.js';
 import type { EventLog, LogRecord, OutRecord } from '../../src/ports/event-log.js';
-import {
-  ProcessorState,
-  type GlobalTable,
-  type ProcessorDefinition,
-  type ProcessorStatus,
-  type StepOutcome,
-  type TableDefinition,
-} from '../../src/ports/stream-runtime.js';
+import { ProcessorState, type GlobalTable, type ProcessorDefinition, type ProcessorStatus, type StepOutcome, type TableDefinition } from '../../src/ports/stream-runtime.js';
 
 /** The result of running a processor over (a prefix of) one partition's batch. */
 export interface BatchSteps {

@@ -85,7 +85,9 @@ describe('real 429 rejections (tiny write thread pool)', () => {
       expect(log.records(topics.deadLetters)).toHaveLength(0);
       const rejected = warnings.filter((w) => w.msg.includes('retrying the failed items') && /429/.test(w.reason ?? '') && /es_rejected_execution_exception/.test(w.reason ?? ''));
       const items = rejected.reduce((n, w) => n + (w.failed ?? 0), 0);
-      console.log(`elasticsearch-429: ${rejected.length} bulk retries after 429 es_rejected_execution_exception, ${items} items retried; ${RATINGS} ratings, ${complaints} complaints, ${CUSTOMERS} customers indexed (${RATINGS - complaints} in the ratings index); 0 dead letters`);
+      console.log(
+        `elasticsearch-429: ${rejected.length} bulk retries after 429 es_rejected_execution_exception, ${items} items retried; ${RATINGS} ratings, ${complaints} complaints, ${CUSTOMERS} customers indexed (${RATINGS - complaints} in the ratings index); 0 dead letters`,
+      );
       expect(rejected.length).toBeGreaterThan(0);
     } finally {
       hammering = false;

@@ -63,7 +63,13 @@ describe('Elasticsearch stopped (SIGSTOP)', () => {
     const admin = createElasticsearchSearch({ url: node.url, indices, requestTimeoutMs: 60_000 });
     const log = createMemoryEventLog({ partitions: 3 });
     const complaints = (from: number, n: number) =>
-      log.produce(Array.from({ length: n }, (_, i) => ({ topic: topics.complaints, key: String(from + i), value: JSON.stringify(enrichedToRecord(rating(from + i, { stars: 1, customer: customer((i % 20) + 1, 'platinum') }))) })));
+      log.produce(
+        Array.from({ length: n }, (_, i) => ({
+          topic: topics.complaints,
+          key: String(from + i),
+          value: JSON.stringify(enrichedToRecord(rating(from + i, { stars: 1, customer: customer((i % 20) + 1, 'platinum') }))),
+        })),
+      );
     const sink = createSink({ log, writer: es, topics, groupId: `${base}-sink`, batchSize: 200, flushMs: 20, retryInitialDelayMs: 100, retryMaxDelayMs: 2_000, logger });
     void sink.start();
     const count = async (): Promise<number> => {
@@ -92,7 +98,9 @@ describe('Elasticsearch stopped (SIGSTOP)', () => {
       const recoverySeconds = (Date.now() - resumedAt) / 1000;
       expect(await count()).toBe(BEFORE + DURING);
       expect(log.records(topics.deadLetters)).toHaveLength(0);
-      console.log(`elasticsearch-sigstop: stopped ${Math.round((resumedAt - stoppedAt) / 1000)} s, ${DURING} complaints meanwhile, ${retries} timed-out writes retried (timeout ${REQUEST_TIMEOUT_MS} ms), caught up ${recoverySeconds.toFixed(1)} s after SIGCONT, ${BEFORE + DURING} indexed, 0 dead letters`);
+      console.log(
+        `elasticsearch-sigstop: stopped ${Math.round((resumedAt - stoppedAt) / 1000)} s, ${DURING} complaints meanwhile, ${retries} timed-out writes retried (timeout ${REQUEST_TIMEOUT_MS} ms), caught up ${recoverySeconds.toFixed(1)} s after SIGCONT, ${BEFORE + DURING} indexed, 0 dead letters`,
+      );
     } finally {
       process.kill(pid, 'SIGCONT');
       await sink.stop();

@@ -35,15 +35,20 @@ describe('a transaction whose output is larger than message.max.bytes', () => {
     const id = uniqueName('bigtx');
     const topics = prefixedTopics(id);
     const pending = `${id}-join-pending`;
-    await log.ensureTopics([
-      ...Object.values(topics).map((name) => ({ name, partitions: 1, ...(name === topics.customersRekeyed ? { compacted: true } : {}) })),
-      { name: pending, partitions: 1 },
-    ]);
+    await log.ensureTopics([...Object.values(topics).map((name) => ({ name, partitions: 1, ...(name === topics.customersRekeyed ? { compacted: true } : {}) })), { name: pending, partitions: 1 }]);
     await log.produce(
       Array.from({ length: CUSTOMERS }, (_, i) => ({
         topic: topics.customersCdc,
         key: JSON.stringify({ id: i + 1 }),
-        value: JSON.stringify({ id: i + 1, first_name: `${FIRST}-${i + 1}`, last_name: LAST, email: `${FIRST}.${LAST}.${i + 1}@example.com`.toLowerCase(), gender: 'Female', club_status: STATUSES[(i + 1) % STATUSES.length], comments: null }),
+        value: JSON.stringify({
+          id: i + 1,
+          first_name: `${FIRST}-${i + 1}`,
+          last_name: LAST,
+          email: `${FIRST}.${LAST}.${i + 1}@example.com`.toLowerCase(),
+          gender: 'Female',
+          club_status: STATUSES[(i + 1) % STATUSES.length],
+          comments: null,
+        }),
       })),
     );
     const ratings = Array.from({ length: RATINGS }, (_, i) => ({ id: i + 1, user: 1 + (i % CUSTOMERS), stars: 1 + (i % 5) }));

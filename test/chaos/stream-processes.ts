@@ -91,5 +91,5 @@ export async function streamRun(prefix: string): Promise<StreamRun> {
 export function assignedPartitionsOf(logs: Record<string, unknown>[], topic: string): number[][] {
   return logs
     .filter((l) => l.msg === 'partitions assigned' && typeof l.processor === 'string' && l.processor === 'enrich-ratings')
-    .map((l) => ((l.assignment as Record<string, number[]> | undefined)?.[topic] ?? []));
+    .map((l) => (l.assignment as Record<string, number[]> | undefined)?.[topic] ?? []);
 }

@@ -50,7 +50,9 @@ describe('a second stream process joining during a flood and leaving again', () 
     const expectedComplaints = await flowing;
     const t0 = Date.now();
     await eventually(async () => (await r.ratingsDone()) >= RATINGS, 'every rating joined after the scale-in', 240_000, 200);
-    console.log(`fault-figures scale scaleOutAt=${outAt} scaleInAt=${inAt} duringFlood=${outDuringFlood}/${inDuringFlood} stream2Exit=${stopped.code} drainAfterFloodSeconds=${Math.round((Date.now() - t0) / 100) / 10}`);
+    console.log(
+      `fault-figures scale scaleOutAt=${outAt} scaleInAt=${inAt} duringFlood=${outDuringFlood}/${inDuringFlood} stream2Exit=${stopped.code} drainAfterFloodSeconds=${Math.round((Date.now() - t0) / 100) / 10}`,
+    );
     expect(outAt).toBeLessThan(RATINGS);
     expect(inAt).toBeLessThan(RATINGS);
     // Both rebalances happened while ratings were still being produced.

@@ -66,58 +66,62 @@ describe('idle WebSocket connections', () => {
     await h?.close();
   });
 
-  it(`holds ${SOCKETS} idle authenticated sockets for ${IDLE_MS / 1000} s: pings flow, nobody dropped, memory per connection within ${BUDGET_BYTES / 1024} KiB`, async () => {
-    const api = await startApi();
-    h = api;
-    const base = serverBytes();
-    const child = spawn(process.execPath, ['-e', CLIENT, api.wsUrl, VIEWER_KEY, String(SOCKETS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let lines = '';
-    const waiting: ((s: { acked: number; closed: number; minPings: number; totalPings: number }) => void)[] = [];
-    child.stdout.on('data', (d: Buffer) => {
-      lines += String(d);
-      let i;
-      while ((i = lines.indexOf('\n')) >= 0) {
-        const line = lines.slice(0, i);
-        lines = lines.slice(i + 1);
-        waiting.shift()?.(JSON.parse(line));
-      }
-    });
-    const stats = () =>
-      new Promise<{ acked: number; closed: number; minPings: number; totalPings: number }>((resolve) => {
-        waiting.push(resolve);
-        child.stdin.write('\n');
+  it(
+    `holds ${SOCKETS} idle authenticated sockets for ${IDLE_MS / 1000} s: pings flow, nobody dropped, memory per connection within ${BUDGET_BYTES / 1024} KiB`,
+    async () => {
+      const api = await startApi();
+      h = api;
+      const base = serverBytes();
+      const child = spawn(process.execPath, ['-e', CLIENT, api.wsUrl, VIEWER_KEY, String(SOCKETS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let lines = '';
+      const waiting: ((s: { acked: number; closed: number; minPings: number; totalPings: number }) => void)[] = [];
+      child.stdout.on('data', (d: Buffer) => {
+        lines += String(d);
+        let i;
+        while ((i = lines.indexOf('\n')) >= 0) {
+          const line = lines.slice(0, i);
+          lines = lines.slice(i + 1);
+          waiting.shift()?.(JSON.parse(line));
+        }
       });
-    try {
-      await until(async () => (await stats()).acked === SOCKETS, `${SOCKETS} sockets acknowledged`, 300_000);
-      expect(await wsConnections(api)).toBe(SOCKETS);
-      const loaded = serverBytes();
-      const delay = monitorEventLoopDelay({ resolution: 20 });
-      delay.enable();
-      const started = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-      delay.disable();
-      const end = await stats();
-      const held = serverBytes();
-      const perConnection = (held - base) / SOCKETS;
-      const expectedPings = Math.floor((Date.now() - started) / KEEPALIVE_MS) - 1;
-      const report = {
-        sockets: SOCKETS,
-        idleSeconds: IDLE_MS / 1000,
-        bytesPerConnectionAtStart: Math.round((loaded - base) / SOCKETS),
-        bytesPerConnectionAtEnd: Math.round(perConnection),
-        rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
-        minPingsPerSocket: end.minPings,
-        expectedPingsAtLeast: expectedPings,
-        totalPings: end.totalPings,
-        eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
-      };
-      console.log(`ws-idle-sockets: ${JSON.stringify(report)}`);
-      expect(end.closed).toBe(0);
-      expect(await wsConnections(api)).toBe(SOCKETS);
-      expect(end.minPings).toBeGreaterThanOrEqual(Math.max(1, expectedPings));
-      expect(perConnection).toBeLessThanOrEqual(BUDGET_BYTES);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  }, IDLE_MS + 300_000); // the idle time, plus opening and checking 5,000 sockets on a loaded machine
+      const stats = () =>
+        new Promise<{ acked: number; closed: number; minPings: number; totalPings: number }>((resolve) => {
+          waiting.push(resolve);
+          child.stdin.write('\n');
+        });
+      try {
+        await until(async () => (await stats()).acked === SOCKETS, `${SOCKETS} sockets acknowledged`, 300_000);
+        expect(await wsConnections(api)).toBe(SOCKETS);
+        const loaded = serverBytes();
+        const delay = monitorEventLoopDelay({ resolution: 20 });
+        delay.enable();
+        const started = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+        delay.disable();
+        const end = await stats();
+        const held = serverBytes();
+        const perConnection = (held - base) / SOCKETS;
+        const expectedPings = Math.floor((Date.now() - started) / KEEPALIVE_MS) - 1;
+        const report = {
+          sockets: SOCKETS,
+          idleSeconds: IDLE_MS / 1000,
+          bytesPerConnectionAtStart: Math.round((loaded - base) / SOCKETS),
+          bytesPerConnectionAtEnd: Math.round(perConnection),
+          rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+          minPingsPerSocket: end.minPings,
+          expectedPingsAtLeast: expectedPings,
+          totalPings: end.totalPings,
+          eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+        };
+        console.log(`ws-idle-sockets: ${JSON.stringify(report)}`);
+        expect(end.closed).toBe(0);
+        expect(await wsConnections(api)).toBe(SOCKETS);
+        expect(end.minPings).toBeGreaterThanOrEqual(Math.max(1, expectedPings));
+        expect(perConnection).toBeLessThanOrEqual(BUDGET_BYTES);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+    IDLE_MS + 300_000,
+  ); // the idle time, plus opening and checking 5,000 sockets on a loaded machine
 });

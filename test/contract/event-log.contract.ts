@@ -38,7 +38,10 @@ export function eventLogContract(kind: string, make: () => Promise<EventLogHarne
     it('creates missing topics with the asked partitions and leaves existing ones as they are', async () => {
       const t = h.name('ensure');
       await log.ensureTopics([{ name: t, partitions: 2 }]);
-      await log.ensureTopics([{ name: t, partitions: 5 }, { name: `${t}-c`, partitions: 1, compacted: true }]);
+      await log.ensureTopics([
+        { name: t, partitions: 5 },
+        { name: `${t}-c`, partitions: 1, compacted: true },
+      ]);
       expect(await log.offsets(t)).toEqual([
         { partition: 0, low: '0', high: '0' },
         { partition: 1, low: '0', high: '0' },
@@ -85,7 +88,10 @@ export function eventLogContract(kind: string, make: () => Promise<EventLogHarne
       const t = await topic('latest', 2);
       await log.produce([{ topic: t, key: 'a', value: 'old' }]);
       const c = await collect(log, t, 'latest');
-      await log.produce([{ topic: t, key: 'a', value: 'new-1' }, { topic: t, key: 'b', value: 'new-2' }]);
+      await log.produce([
+        { topic: t, key: 'a', value: 'new-1' },
+        { topic: t, key: 'b', value: 'new-2' },
+      ]);
       const records = await c.atLeast(2);
       await c.stop();
       expect(records.map((r) => text(r.value)).sort()).toEqual(['new-1', 'new-2']);
@@ -170,10 +176,7 @@ export function eventLogContract(kind: string, make: () => Promise<EventLogHarne
       const t = await topic('committed', 3);
       const group = h.name('g');
       expect(await log.committed(group, t)).toEqual(new Map());
-      await log.produce([
-        ...Array.from({ length: 3 }, (_, i) => ({ topic: t, key: null, value: `p0-${i}`, partition: 0 })),
-        { topic: t, key: null, value: 'p2-0', partition: 2 },
-      ]);
+      await log.produce([...Array.from({ length: 3 }, (_, i) => ({ topic: t, key: null, value: `p0-${i}`, partition: 0 })), { topic: t, key: null, value: 'p2-0', partition: 2 }]);
       let seen = 0;
       const c = await log.consume({ groupId: group, topics: [t], onBatch: async (rs) => void (seen += rs.length) });
       await eventually(async () => seen >= 4 && (await log.lag(group, t)) === 0, 'lag 0');
@@ -261,10 +264,15 @@ export function eventLogContract(kind: string, make: () => Promise<EventLogHarne
         },
       });
       // The group exists once it has an assignment; a record produced then is the first it sees.
-      await eventually(async () => {
-        await log.produce([{ topic: t, key: null, value: 'after' }]);
-        return fromEnd.length > 0;
-      }, 'a record after the group started', 30_000, 300);
+      await eventually(
+        async () => {
+          await log.produce([{ topic: t, key: null, value: 'after' }]);
+          return fromEnd.length > 0;
+        },
+        'a record after the group started',
+        30_000,
+        300,
+      );
       await got1.promise;
       await late.stop();
       expect(fromEnd.every((v) => v === 'after')).toBe(true);

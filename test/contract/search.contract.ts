@@ -309,7 +309,12 @@ export function searchContract(name: string, factory: SearchFactory): void {
         ]);
         expect(results).toEqual([{ ok: true }, { ok: true }, { ok: true }, { ok: true }]);
         expect(await f.index.getCustomer(1)).toEqual(customer(1, 'platinum', { comments: 'VIP', createTs: '2018-06-12T10:00:00Z' }));
-        expect(await f.index.getCustomersByIds([2, 3, 1, 2])).toEqual([customer(2, 'silver'), null, customer(1, 'platinum', { comments: 'VIP', createTs: '2018-06-12T10:00:00Z' }), customer(2, 'silver')]);
+        expect(await f.index.getCustomersByIds([2, 3, 1, 2])).toEqual([
+          customer(2, 'silver'),
+          null,
+          customer(1, 'platinum', { comments: 'VIP', createTs: '2018-06-12T10:00:00Z' }),
+          customer(2, 'silver'),
+        ]);
         expect(await f.index.getCustomersByIds([])).toEqual([]);
         await f.writer.write([{ kind: 'deleteCustomer', id: 2 }]);
         expect(await f.index.getCustomer(2)).toBeNull();
@@ -409,7 +414,13 @@ export function searchContract(name: string, factory: SearchFactory): void {
         expect(await f.store.updateReminders('61', { claim: 'two:1:6' }, v)).toBe('conflict');
         const claimed = (await f.store.get('61'))!;
         expect(claimed.complaint.reminders).toEqual({ sent: 0, nextAt: '2018-06-12T11:00:00.000Z', claim: 'one:1:5', escalatedAt: null, escalationMessage: null, snoozedUntil: null });
-        expect(await f.store.updateReminders('61', { claim: null, sent: 1, nextAt: '2018-06-12T15:00:00.000Z', escalationMessage: { channel: 'C2', ts: '2.1' }, escalatedAt: '2018-06-12T11:01:00.000Z' }, claimed.version)).toBe('ok');
+        expect(
+          await f.store.updateReminders(
+            '61',
+            { claim: null, sent: 1, nextAt: '2018-06-12T15:00:00.000Z', escalationMessage: { channel: 'C2', ts: '2.1' }, escalatedAt: '2018-06-12T11:01:00.000Z' },
+            claimed.version,
+          ),
+        ).toBe('ok');
         expect((await f.store.get('61'))!.complaint.reminders).toEqual({
           sent: 1,
           nextAt: '2018-06-12T15:00:00.000Z',
@@ -505,14 +516,21 @@ export function searchContract(name: string, factory: SearchFactory): void {
 
       it('lists unpublished acknowledgements oldest first, at most limit', async () => {
         const at = (i: number): string => `2018-06-12T11:00:0${i}.000Z`;
-        for (const [i, id] of [[3, '50'], [1, '51'], [2, '52']] as const) {
+        for (const [i, id] of [
+          [3, '50'],
+          [1, '51'],
+          [2, '52'],
+        ] as const) {
           await f.store.createIfAbsent(openComplaint(rating(Number(id), { stars: 1 })));
           const v = (await f.store.get(id))!.version;
           expect(await f.store.acknowledge(id, { ...ack(id), at: at(i) }, v)).toBe('ok');
         }
         await f.refresh();
         const listed = await f.store.unpublishedAcknowledgements({ acknowledgedBefore: '2018-06-12T12:00:00.000Z', limit: 2 });
-        expect(listed.map((a) => [a.complaintId, a.at])).toEqual([['51', at(1)], ['52', at(2)]]);
+        expect(listed.map((a) => [a.complaintId, a.at])).toEqual([
+          ['51', at(1)],
+          ['52', at(2)],
+        ]);
       });
 
       it('records and clears the Slack message under the same concurrency rule, keeping the acknowledgement', async () => {

@@ -45,7 +45,10 @@ export function streamRuntimeContract(kind: string, make: () => Promise<StreamRu
       return ts;
     }
 
-    const upper = (out: string): ProcessorDefinition['process'] => (r) => done([{ topic: out, key: r.key, value: (text(r.value) ?? '').toUpperCase() }]);
+    const upper =
+      (out: string): ProcessorDefinition['process'] =>
+      (r) =>
+        done([{ topic: out, key: r.key, value: (text(r.value) ?? '').toUpperCase() }]);
 
     it('processes every input record once and commits its output with the offsets', async () => {
       const [input, out] = await topics('in', 'out');
@@ -200,7 +203,10 @@ export function streamRuntimeContract(kind: string, make: () => Promise<StreamRu
     it('bootstraps tables before the first record and wakes a waiting record when a table changes', async () => {
       const [input, out, tbl] = await topics('in', 'out', 'tbl');
       await log.produce(Array.from({ length: 200 }, (_, i) => ({ topic: tbl!, key: `c${i}`, value: `row-${i}` })));
-      await log.produce([{ topic: input!, key: 'c0', value: 'first' }, { topic: input!, key: 'late', value: 'needs-late' }]);
+      await log.produce([
+        { topic: input!, key: 'c0', value: 'first' },
+        { topic: input!, key: 'late', value: 'needs-late' },
+      ]);
       const rt = await runtime();
       const state = new Map<string, string>();
       const table = await rt.table({ name: 'tbl', topic: tbl!, apply: (r) => void state.set(text(r.key) ?? '', text(r.value) ?? '') });
@@ -259,4 +265,3 @@ export function streamRuntimeContract(kind: string, make: () => Promise<StreamRu
     });
   });
 }
-

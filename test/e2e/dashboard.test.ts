@@ -39,7 +39,13 @@ const customers = [
   { id: 5, first_name: 'Hansiain', last_name: 'Coda', email: 'hcoda4@senate.gov', gender: 'Male', club_status: 'silver' },
   { id: 6, first_name: 'Robinet', last_name: 'Leheude', email: 'rleheude5@reddit.com', gender: 'Female', club_status: 'gold' },
 ];
-const MESSAGES = ['worst. flight. ever. #neveragain', 'more peanuts please', 'Exceeded all my expectations. Thank you !', 'why is it so difficult to keep the bathrooms clean ?', 'thank you for the upgrade'];
+const MESSAGES = [
+  'worst. flight. ever. #neveragain',
+  'more peanuts please',
+  'Exceeded all my expectations. Thank you !',
+  'why is it so difficult to keep the bathrooms clean ?',
+  'thank you for the upgrade',
+];
 const CHANNELS = ['iOS', 'android', 'web', 'ios'];
 
 let product: ProductProcess;
@@ -133,10 +139,14 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Waits until a search of the complaints (what the queue reads on load) lists `id` with `status`: the index is near-real-time. */
 async function searchable(id: string, status: string): Promise<void> {
-  await until(async () => {
-    const r = await gql<Loose>(product, `{ complaints(status: ${status}, first: 100) { nodes { id } } }`, undefined, VIEWER);
-    return ((r.body.data?.complaints?.nodes ?? []) as { id: string }[]).some((n) => n.id === id);
-  }, `complaint ${id} to be searchable as ${status}`, 30_000);
+  await until(
+    async () => {
+      const r = await gql<Loose>(product, `{ complaints(status: ${status}, first: 100) { nodes { id } } }`, undefined, VIEWER);
+      return ((r.body.data?.complaints?.nodes ?? []) as { id: string }[]).some((n) => n.id === id);
+    },
+    `complaint ${id} to be searchable as ${status}`,
+    30_000,
+  );
 }
 
 const row = (page: Page, id: string) => page.locator(`tr[data-complaint-id="${id}"]`);
@@ -193,7 +203,11 @@ beforeAll(async () => {
   await produce(history);
   await until(async () => ((await gql<Loose>(product, '{ ratings(first: 1) { totalCount } }', undefined, VIEWER)).body.data?.ratings?.totalCount ?? 0) >= 70, 'the history to be indexed', 60_000);
   // Its one complaint too (searchable: the queue's first page must list it).
-  await until(async () => ((await gql<Loose>(product, '{ complaints(status: OPEN, first: 1) { totalCount } }', undefined, VIEWER)).body.data?.complaints?.totalCount ?? 0) >= 1, 'the history complaint to be indexed', 60_000);
+  await until(
+    async () => ((await gql<Loose>(product, '{ complaints(status: OPEN, first: 1) { totalCount } }', undefined, VIEWER)).body.data?.complaints?.totalCount ?? 0) >= 1,
+    'the history complaint to be indexed',
+    60_000,
+  );
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -336,7 +350,11 @@ describe('the dashboard in a browser', () => {
     await expect(agentPage.getByRole('button', { name: 'Resolve', exact: true }).count()).resolves.toBe(0);
     const r = await gql<Loose>(product, `{ complaint(id: "${id}") { status acknowledgement { note } resolution { by via note } } }`, undefined, VIEWER);
     expect(r.body.data?.complaint).toEqual({ status: 'RESOLVED', acknowledgement: { note: 'Called the customer' }, resolution: { by: 'olivia', via: 'GRAPHQL', note: 'Refunded the upgrade' } });
-    await slack.until((s) => s.okCallsTo('chat.update').some((c) => c.body.ts === ts && JSON.stringify(c.body.blocks).includes(RESOLVED_STATUS_BLOCK_ID)), 'the Slack message to show the resolution', 20_000);
+    await slack.until(
+      (s) => s.okCallsTo('chat.update').some((c) => c.body.ts === ts && JSON.stringify(c.body.blocks).includes(RESOLVED_STATUS_BLOCK_ID)),
+      'the Slack message to show the resolution',
+      20_000,
+    );
     await screenshot(agentPage, 'complaint-resolved');
     await expectAccessible(agentPage, 'resolved complaint page');
   });

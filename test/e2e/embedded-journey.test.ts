@@ -45,10 +45,14 @@ afterAll(async () => {
 describe('the embedded default, as a newcomer meets it', () => {
   it('starts and answers a ratings query with demo data', async () => {
     expect(readyMs).toBeGreaterThan(0);
-    await until(async () => {
-      const r = await gql(product, '{ ratings(first: 5) { totalCount edges { cursor node { id stars customer { id clubStatus } } } } }', undefined, VIEWER);
-      return (r.body.data?.ratings?.totalCount ?? 0) > 0;
-    }, 'the first ratings to be searchable', 10_000);
+    await until(
+      async () => {
+        const r = await gql(product, '{ ratings(first: 5) { totalCount edges { cursor node { id stars customer { id clubStatus } } } } }', undefined, VIEWER);
+        return (r.body.data?.ratings?.totalCount ?? 0) > 0;
+      },
+      'the first ratings to be searchable',
+      10_000,
+    );
     const r = await gql<Loose>(product, '{ ratings(first: 5, filter: { starsMax: 5 }) { totalCount edges { node { id stars customer { id clubStatus } } } } }', undefined, VIEWER);
     expect(r.body.errors).toBeUndefined();
     const edges = r.body.data?.ratings.edges as Loose[];
@@ -95,10 +99,14 @@ describe('the embedded default, as a newcomer meets it', () => {
     const update = updates.results.map((u) => u.data?.complaintUpdated as Loose).find((c) => c.id === id);
     expect(update).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgement: { by: 'U0OPS', via: 'SLACK' } });
 
-    await until(async () => {
-      const r = await gql<Loose>(product, `{ complaint(id: "${id}") { status } }`, undefined, VIEWER);
-      return r.body.data?.complaint?.status === 'ACKNOWLEDGED';
-    }, 'the complaint to read ACKNOWLEDGED', 10_000);
+    await until(
+      async () => {
+        const r = await gql<Loose>(product, `{ complaint(id: "${id}") { status } }`, undefined, VIEWER);
+        return r.body.data?.complaint?.status === 'ACKNOWLEDGED';
+      },
+      'the complaint to read ACKNOWLEDGED',
+      10_000,
+    );
     const list = await gql<Loose>(product, '{ complaints(status: ACKNOWLEDGED, first: 50) { totalCount nodes { id acknowledgement { via } } } }', undefined, VIEWER);
     expect((list.body.data?.complaints.nodes as Loose[]).map((n) => n.id)).toContain(id);
     await slack.until((s) => s.okCallsTo('chat.update').some((c) => c.body.ts === ts), 'the Slack message to be updated', 10_000);

@@ -40,9 +40,17 @@ describe('a secured Elasticsearch that refuses the configuration stops start-up 
   });
 
   it.each([
-    ['a wrong API key', () => ({ ELASTICSEARCH_CA_FILE: ca.caFile, ELASTICSEARCH_API_KEY: wrongKey }), /^configuration error: ELASTICSEARCH_API_KEY: Elasticsearch at https:\/\/127\.0\.0\.1:\d+: authentication failed \(401\).*check ELASTICSEARCH_API_KEY$/],
+    [
+      'a wrong API key',
+      () => ({ ELASTICSEARCH_CA_FILE: ca.caFile, ELASTICSEARCH_API_KEY: wrongKey }),
+      /^configuration error: ELASTICSEARCH_API_KEY: Elasticsearch at https:\/\/127\.0\.0\.1:\d+: authentication failed \(401\).*check ELASTICSEARCH_API_KEY$/,
+    ],
     ['an unknown CA', () => ({ ELASTICSEARCH_CA_FILE: otherCa.caFile, ELASTICSEARCH_API_KEY: wrongKey }), /^configuration error: ELASTICSEARCH_CA_FILE: .*TLS failed .*check ELASTICSEARCH_CA_FILE/],
-    ['a CA fingerprint that does not match', () => ({ ELASTICSEARCH_CA_FINGERPRINT: otherCa.caFingerprint, ELASTICSEARCH_API_KEY: wrongKey }), /^configuration error: ELASTICSEARCH_CA_FINGERPRINT: .*TLS failed .*check ELASTICSEARCH_CA_FINGERPRINT/],
+    [
+      'a CA fingerprint that does not match',
+      () => ({ ELASTICSEARCH_CA_FINGERPRINT: otherCa.caFingerprint, ELASTICSEARCH_API_KEY: wrongKey }),
+      /^configuration error: ELASTICSEARCH_CA_FINGERPRINT: .*TLS failed .*check ELASTICSEARCH_CA_FINGERPRINT/,
+    ],
   ])('%s', async (_, env, line) => {
     // The check runs before anything connects to Kafka: no broker needed at this address.
     const { code, stderr, stdout } = await runToExit({ KAFKA_BROKERS: '127.0.0.1:9', ELASTICSEARCH_URL: proxy.url, LOG_LEVEL: 'warn', ...env() });

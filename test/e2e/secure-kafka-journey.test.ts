@@ -63,14 +63,21 @@ describe('the product on a Kafka that requires SCRAM over TLS', () => {
         { key: JSON.stringify({ id: 2 }), value: JSON.stringify({ id: 2, first_name: 'Ruthie', last_name: 'Brockherst', email: 'b@example.com', gender: 'Female', club_status: 'platinum' }) },
       ],
     });
-    const rating = (id: number, user: number, stars: number) => ({ key: String(id), value: JSON.stringify({ rating_id: id, user_id: user, stars, route_id: 7, rating_time: Date.now(), channel: 'iOS', message: 'worst. flight. ever.' }) });
+    const rating = (id: number, user: number, stars: number) => ({
+      key: String(id),
+      value: JSON.stringify({ rating_id: id, user_id: user, stars, route_id: 7, rating_time: Date.now(), channel: 'iOS', message: 'worst. flight. ever.' }),
+    });
     await producer.send({ topic: `${run}.ratings`, messages: [rating(501, 2, 1), rating(502, 1, 1), rating(503, 2, 5)] });
 
     await raised.waitFor(1);
-    await until(async () => {
-      const r = await gql<Loose>(p, '{ complaints(first: 10) { totalCount nodes { id } } ratings(first: 10) { totalCount } }', undefined, VIEWER);
-      return r.body.data?.complaints?.totalCount === 1 && r.body.data?.ratings?.totalCount === 3;
-    }, 'the complaint and the three ratings indexed', 60_000);
+    await until(
+      async () => {
+        const r = await gql<Loose>(p, '{ complaints(first: 10) { totalCount nodes { id } } ratings(first: 10) { totalCount } }', undefined, VIEWER);
+        return r.body.data?.complaints?.totalCount === 1 && r.body.data?.ratings?.totalCount === 3;
+      },
+      'the complaint and the three ratings indexed',
+      60_000,
+    );
     const r = await gql<Loose>(p, '{ complaints(first: 10) { nodes { id } } }', undefined, VIEWER);
     expect(r.body.data?.complaints?.nodes).toEqual([{ id: '501' }]);
     expect(raised.results.map((x) => (x.data?.complaintRaised as Loose)?.complaint)).toEqual([{ id: '501' }]);

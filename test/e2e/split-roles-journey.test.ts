@@ -148,14 +148,22 @@ describe('split roles on Kafka and Elasticsearch', () => {
         .sort();
 
     // Both instances' sinks-of-truth agree: the complaints are indexed once.
-    await until(async () => {
-      const r = await gql<Loose>(apiB, '{ complaints(first: 10) { totalCount } }', undefined, VIEWER);
-      return r.body.data?.complaints?.totalCount === 2;
-    }, 'both complaints indexed', 30_000);
-    await until(async () => {
-      const r = await gql<Loose>(apiA, '{ ratings(first: 10) { totalCount } }', undefined, VIEWER);
-      return r.body.data?.ratings?.totalCount === 4;
-    }, 'the four matched ratings indexed', 30_000);
+    await until(
+      async () => {
+        const r = await gql<Loose>(apiB, '{ complaints(first: 10) { totalCount } }', undefined, VIEWER);
+        return r.body.data?.complaints?.totalCount === 2;
+      },
+      'both complaints indexed',
+      30_000,
+    );
+    await until(
+      async () => {
+        const r = await gql<Loose>(apiA, '{ ratings(first: 10) { totalCount } }', undefined, VIEWER);
+        return r.body.data?.ratings?.totalCount === 4;
+      },
+      'the four matched ratings indexed',
+      30_000,
+    );
     expect(idsOf(raisedA)).toEqual(complaintIds);
     expect(idsOf(raisedB)).toEqual(complaintIds);
 
@@ -164,17 +172,19 @@ describe('split roles on Kafka and Elasticsearch', () => {
     const ack = await gql<Loose>(apiA, `mutation { acknowledgeComplaint(id: "${target}", note: "calling the customer") { outcome acknowledgement { by via } } }`, undefined, AGENT);
     expect(ack.body.data?.acknowledgeComplaint).toEqual({ outcome: 'ACKNOWLEDGED', acknowledgement: { by: 'ops', via: 'GRAPHQL' } });
     await updatesB.waitFor(1);
-    expect(updatesB.results.map((r) => r.data?.complaintUpdated)).toEqual([
-      { id: target, status: 'ACKNOWLEDGED', acknowledgement: { by: 'ops', via: 'GRAPHQL', note: 'calling the customer' } },
-    ]);
+    expect(updatesB.results.map((r) => r.data?.complaintUpdated)).toEqual([{ id: target, status: 'ACKNOWLEDGED', acknowledgement: { by: 'ops', via: 'GRAPHQL', note: 'calling the customer' } }]);
 
     // Still exactly one delivery each, after everything settled.
     // The API instances see the stream process's processors (through the status topic).
-    await until(async () => {
-      const r = await gql<Loose>(apiB, '{ pipeline { processors { name state totalMessages unmatchedMessages consumerGroup } } }', undefined, VIEWER);
-      const enrich = (r.body.data?.pipeline?.processors as Loose[] | undefined)?.find((p) => p.name === 'enrich-ratings');
-      return enrich?.state === 'RUNNING' && enrich.totalMessages >= 5 && enrich.unmatchedMessages >= 1 && String(enrich.consumerGroup).startsWith(run);
-    }, 'pipeline status of the stream process', 20_000);
+    await until(
+      async () => {
+        const r = await gql<Loose>(apiB, '{ pipeline { processors { name state totalMessages unmatchedMessages consumerGroup } } }', undefined, VIEWER);
+        const enrich = (r.body.data?.pipeline?.processors as Loose[] | undefined)?.find((p) => p.name === 'enrich-ratings');
+        return enrich?.state === 'RUNNING' && enrich.totalMessages >= 5 && enrich.unmatchedMessages >= 1 && String(enrich.consumerGroup).startsWith(run);
+      },
+      'pipeline status of the stream process',
+      20_000,
+    );
     // Still exactly one delivery each: a sentinel complaint on every partition came after them.
     const sentinels = await raiseSentinels();
     await raisedA.waitFor(2 + sentinels.length);
@@ -196,13 +206,22 @@ describe('split roles on Kafka and Elasticsearch', () => {
     await first.dispose();
 
     // Missed while away: three complaints (and a good rating that is none).
-    const missed = await produceRatings([{ user: 3, stars: 1 }, { user: 2, stars: 5 }, { user: 2, stars: 2 }, { user: 3, stars: 1 }]);
+    const missed = await produceRatings([
+      { user: 3, stars: 1 },
+      { user: 2, stars: 5 },
+      { user: 2, stars: 2 },
+      { user: 3, stars: 1 },
+    ]);
     const missedComplaints = [missed[0], missed[2], missed[3]].map(String);
     // Let them reach the complaints topic before resuming, so they can only come from the replay.
-    await until(async () => {
-      const found = await Promise.all(missedComplaints.map((id) => gql<Loose>(apiB, `{ complaint(id: "${id}") { id } }`, undefined, VIEWER)));
-      return found.every((r) => r.body.data?.complaint);
-    }, 'the missed complaints indexed', 30_000);
+    await until(
+      async () => {
+        const found = await Promise.all(missedComplaints.map((id) => gql<Loose>(apiB, `{ complaint(id: "${id}") { id } }`, undefined, VIEWER)));
+        return found.every((r) => r.body.data?.complaint);
+      },
+      'the missed complaints indexed',
+      30_000,
+    );
 
     const again = wsClient(apiA, VIEWER);
     const resumed = collect<Loose>(again, 'subscription($after: String) { complaintRaised(after: $after) { complaint { id } } }', { after: cursor });

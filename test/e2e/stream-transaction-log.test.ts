@@ -57,7 +57,13 @@ describe('a broker whose transaction state log cannot be written', () => {
     // Input for rekey-customers: its first batch needs a transaction.
     log = createKafkaEventLog({ brokers: [broker.brokers], clientId: run, logger: silentLogger });
     const inputAt = Date.now();
-    await log.produce([{ topic: topics.TOPIC_CUSTOMERS_CDC, key: JSON.stringify({ id: 1 }), value: JSON.stringify({ id: 1, first_name: 'A', last_name: 'B', email: 'a@example.com', gender: 'Female', club_status: 'platinum', comments: null }) }]);
+    await log.produce([
+      {
+        topic: topics.TOPIC_CUSTOMERS_CDC,
+        key: JSON.stringify({ id: 1 }),
+        value: JSON.stringify({ id: 1, first_name: 'A', last_name: 'B', email: 'a@example.com', gender: 'Female', club_status: 'platinum', comments: null }),
+      },
+    ]);
 
     const hint = /transaction\.state\.log\.replication\.factor/;
     const readyz = await eventually(
@@ -79,7 +85,11 @@ describe('a broker whose transaction state log cannot be written', () => {
     let lastPipeline = '';
     const pipeline = await eventually(
       async () => {
-        const res = await fetch(product!.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ pipeline { healthy processors { name state lastError } } }' }) });
+        const res = await fetch(product!.graphqlUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ pipeline { healthy processors { name state lastError } } }' }),
+        });
         const body = (await res.json()) as { data?: { pipeline: Pipeline }; errors?: unknown };
         lastPipeline = JSON.stringify(body);
         const p = body.data?.pipeline;

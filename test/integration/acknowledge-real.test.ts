@@ -47,7 +47,11 @@ describe('acknowledgeComplaint on Kafka and Elasticsearch', () => {
     await log.ensureTopics([{ name: config.topics.complaints }, { name: config.topics.ratingsEnriched }, { name: config.topics.acknowledgements }]);
     search = createElasticsearchSearch({ url: elasticsearchUrl(), requestTimeoutMs: 10_000, indices: config.indices });
     await search.ensureIndices();
-    await search.write([{ kind: 'upsertCustomer', customer: alice }, { kind: 'upsertRating', rating: rating(7, alice) }, { kind: 'createComplaint', complaint: openComplaint(rating(7, alice)) }]);
+    await search.write([
+      { kind: 'upsertCustomer', customer: alice },
+      { kind: 'upsertRating', rating: rating(7, alice) },
+      { kind: 'createComplaint', complaint: openComplaint(rating(7, alice)) },
+    ]);
     await search.refresh();
     const acknowledgements = createAcknowledgementService({ store: search, log, topic: config.topics.acknowledgements, logger: silentLogger });
     acknowledgements.start();

@@ -95,7 +95,15 @@ interface RatingFields {
   readonly device?: string | null;
 }
 
-const rating = (id: number, user: number, stars = 4): RatingFields => ({ rating_id: id, user_id: user, stars, route_id: 7, rating_time: 1_528_800_000_000 + id, channel: 'android', message: `rating ${id}` });
+const rating = (id: number, user: number, stars = 4): RatingFields => ({
+  rating_id: id,
+  user_id: user,
+  stars,
+  route_id: 7,
+  rating_time: 1_528_800_000_000 + id,
+  channel: 'android',
+  message: `rating ${id}`,
+});
 
 const cdcRow = (id: number, status = STATUSES[id % STATUSES.length]!): Record<string, unknown> => ({
   id,
@@ -141,11 +149,7 @@ describe('Avro through a Schema Registry', () => {
   const { log, runtimes, layers } = streamTestBed(10_000, 65_536);
   const producerClient = (url: string): RegistryClient => new RegistryClient({ host: url });
 
-  function layer(
-    n: ReturnType<typeof names>,
-    registry: SchemaRegistry,
-    o: { readonly joinGraceMs?: number; readonly enriched?: EnrichedEncoder } = {},
-  ): StreamLayer {
+  function layer(n: ReturnType<typeof names>, registry: SchemaRegistry, o: { readonly joinGraceMs?: number; readonly enriched?: EnrichedEncoder } = {}): StreamLayer {
     const runtime = createKafkaStreamRuntime({ log, groupPrefix: n.prefix, statusIntervalMs: 0, retryInitialDelayMs: 50, retryMaxDelayMs: 2_000, logger: silentLogger });
     const l = createStreamLayer({
       runtime,

@@ -70,10 +70,7 @@ async function readToEnd(log: EventLog, topic: string): Promise<LogRecord[]> {
   });
   check();
   try {
-    await Promise.race([
-      reached,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`did not reach the end of ${topic} within 30 s`)), 30_000)),
-    ]);
+    await Promise.race([reached, new Promise((_, reject) => setTimeout(() => reject(new Error(`did not reach the end of ${topic} within 30 s`)), 30_000))]);
   } finally {
     await handle.stop();
   }
@@ -112,8 +109,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
     ]);
     return ratingId;
   };
-  const enrichedFor = async (ratingId: number): Promise<Enriched> =>
-    eventually(() => enriched.records.map(parse).find((r) => r.RATING_ID === ratingId), `the enriched rating ${ratingId}`, 60_000);
+  const enrichedFor = async (ratingId: number): Promise<Enriched> => eventually(() => enriched.records.map(parse).find((r) => r.RATING_ID === ratingId), `the enriched rating ${ratingId}`, 60_000);
   const join = async () => (await layer.status()).find((s) => s.name === 'enrich-ratings');
 
   beforeAll(async () => {
@@ -150,9 +146,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
     await eventually(() => layer.ready(), 'the customers table bootstrapped from the snapshot', 120_000, 100);
     enriched = await collect(log, topics.ratingsEnriched);
     complaints = await collect(log, topics.complaints);
-    console.log(
-      `[cdc ${format.name}] MariaDB up in ${timings.mariadbMs} ms, Debezium source RUNNING ${timings.connectorMs} ms later (the run's Connect worker)`,
-    );
+    console.log(`[cdc ${format.name}] MariaDB up in ${timings.mariadbMs} ms, Debezium source RUNNING ${timings.connectorMs} ms later (the run's Connect worker)`);
   }, 300_000);
 
   afterAll(async () => {
@@ -196,9 +190,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
 
     const db = await cdc.mariadb.connect();
     try {
-      await db.query(
-        "INSERT INTO CUSTOMERS (id, first_name, last_name, email, gender, club_status, comments) VALUES (21, 'Ada', 'Newcomer', 'ada@example.com', 'Female', 'gold', 'joined today')",
-      );
+      await db.query("INSERT INTO CUSTOMERS (id, first_name, last_name, email, gender, club_status, comments) VALUES (21, 'Ada', 'Newcomer', 'ada@example.com', 'Female', 'gold', 'joined today')");
     } finally {
       await db.end();
     }
@@ -206,22 +198,26 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
     expect((await join())?.unmatchedMessages).toBe(0);
   });
 
-  it('DELETE: later ratings from the deleted customer are unmatched once the grace period passed', async () => {
-    const db = await cdc.mariadb.connect();
-    try {
-      await db.query('DELETE FROM CUSTOMERS WHERE id = 3');
-    } finally {
-      await db.end();
-    }
-    await eventually(() => layer.customers.get(3) === undefined, 'the DELETE (a tombstone) to reach the customers table', 60_000, 50);
+  it(
+    'DELETE: later ratings from the deleted customer are unmatched once the grace period passed',
+    async () => {
+      const db = await cdc.mariadb.connect();
+      try {
+        await db.query('DELETE FROM CUSTOMERS WHERE id = 3');
+      } finally {
+        await db.end();
+      }
+      await eventually(() => layer.customers.get(3) === undefined, 'the DELETE (a tombstone) to reach the customers table', 60_000, 50);
 
-    const orphan = await rate(3, 1, 'deleted customer');
-    await eventually(async () => (await join())?.unmatchedMessages === 1, 'the rating to count as unmatched after the grace period', JOIN_GRACE_MS + 60_000, 100);
-    const enrichedIds = (await readToEnd(log, topics.ratingsEnriched)).map(parse).map((r) => r.RATING_ID);
-    expect(enrichedIds).not.toContain(orphan);
-    // Every other rating of this file was enriched exactly once.
-    expect(enrichedIds.sort((a, b) => a - b)).toEqual(Array.from({ length: orphan - 1 }, (_, i) => i + 1));
-  }, JOIN_GRACE_MS + 90_000);
+      const orphan = await rate(3, 1, 'deleted customer');
+      await eventually(async () => (await join())?.unmatchedMessages === 1, 'the rating to count as unmatched after the grace period', JOIN_GRACE_MS + 60_000, 100);
+      const enrichedIds = (await readToEnd(log, topics.ratingsEnriched)).map(parse).map((r) => r.RATING_ID);
+      expect(enrichedIds).not.toContain(orphan);
+      // Every other rating of this file was enriched exactly once.
+      expect(enrichedIds.sort((a, b) => a - b)).toEqual(Array.from({ length: orphan - 1 }, (_, i) => i + 1));
+    },
+    JOIN_GRACE_MS + 90_000,
+  );
 
   it('demo generator with DEMO_DB_URL: it inserts missing customers and its status change is an UPDATE, both reaching the table through Debezium', async () => {
     const customerDb = createMariaDbCustomerDatabase(cdc.mariadb.demoUrl);

@@ -72,7 +72,10 @@ describe('Elasticsearch adapter', () => {
     const s = open();
     await s.ensureIndices();
     const r = rating(604087, { channel: 'iOS-test', customer: customer(7, 'platinum') });
-    await s.write([{ kind: 'upsertRating', rating: r }, { kind: 'createComplaint', complaint: openComplaint(r) }]);
+    await s.write([
+      { kind: 'upsertRating', rating: r },
+      { kind: 'createComplaint', complaint: openComplaint(r) },
+    ]);
     const doc = await s.client.get({ index: s.indices.ratings, id: '604087' });
     expect(doc._source).toMatchObject({ rating_id: 604087, channel: 'iOS-test', channel_family: 'ios', rating_time: r.ratingTime, customer: { id: 7, club_status: 'platinum', first_name: 'First7' } });
     const complaint = await s.client.get({ index: s.indices.complaints, id: '604087' });
@@ -149,7 +152,10 @@ describe('Elasticsearch adapter', () => {
     const s = open();
     await s.ensureIndices();
     // 70 000 minute buckets exceed search.max_buckets (65 536).
-    await s.write([{ kind: 'upsertRating', rating: rating(1, { ratingTime: 0 }) }, { kind: 'upsertRating', rating: rating(2, { ratingTime: 70_000 * 60_000 }) }]);
+    await s.write([
+      { kind: 'upsertRating', rating: rating(1, { ratingTime: 0 }) },
+      { kind: 'upsertRating', rating: rating(2, { ratingTime: 70_000 * 60_000 }) },
+    ]);
     await s.refresh();
     const err = await s.client
       .search({ index: s.indices.ratings, size: 0, aggs: { h: { date_histogram: { field: 'rating_time', fixed_interval: '1m', min_doc_count: 0 } } } })

@@ -93,7 +93,11 @@ describe('Elasticsearch with security on (API-key TLS proxy)', () => {
       await sink.start();
       await log.produce([
         ...[1, 2, 3].map((id) => ({ topic: topics.customersRekeyed, key: String(id), value: JSON.stringify(customerToRekeyRecord(customer(id, 'gold'))) })),
-        ...Array.from({ length: 20 }, (_, i) => ({ topic: topics.ratingsEnriched, key: String(i), value: JSON.stringify(enrichedToRecord(rating(i + 1, { customer: customer((i % 3) + 1, 'gold') }))) })),
+        ...Array.from({ length: 20 }, (_, i) => ({
+          topic: topics.ratingsEnriched,
+          key: String(i),
+          value: JSON.stringify(enrichedToRecord(rating(i + 1, { customer: customer((i % 3) + 1, 'gold') }))),
+        })),
         { topic: topics.complaints, key: '7', value: JSON.stringify(enrichedToRecord(rating(7, { stars: 1, customer: customer(1, 'platinum') }))) },
       ]);
       await eventually(async () => (await sink.lag()) === 0);
@@ -123,7 +127,9 @@ describe('Elasticsearch with security on (API-key TLS proxy)', () => {
     await es.close();
     expect(failure).toMatchObject({ kind: 'authentication', status: 401 });
     const line = elasticsearchAccessError(failure!, keyConfig).message;
-    expect(line).toMatch(/^ELASTICSEARCH_API_KEY: Elasticsearch at https:\/\/127\.0\.0\.1:\d+: authentication failed \(401\): security_exception: unable to authenticate .*: check ELASTICSEARCH_API_KEY$/);
+    expect(line).toMatch(
+      /^ELASTICSEARCH_API_KEY: Elasticsearch at https:\/\/127\.0\.0\.1:\d+: authentication failed \(401\): security_exception: unable to authenticate .*: check ELASTICSEARCH_API_KEY$/,
+    );
     expect(line).not.toContain(wrongKey);
 
     const basicConfig = esConfig({ ELASTICSEARCH_CA_FILE: ca.caFile, ELASTICSEARCH_USERNAME: 'feedback-sink', ELASTICSEARCH_PASSWORD: 'wrong-password' });
@@ -144,7 +150,10 @@ describe('Elasticsearch with security on (API-key TLS proxy)', () => {
   it('reports a certificate from an unknown CA naming ELASTICSEARCH_CA_FILE or ELASTICSEARCH_CA_FINGERPRINT', async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ ELASTICSEARCH_CA_FILE: otherCa.caFile, ELASTICSEARCH_API_KEY: proxy.encodedApiKey }, /^ELASTICSEARCH_CA_FILE: .*TLS failed \(.*certificate.*\): check ELASTICSEARCH_CA_FILE/],
-      [{ ELASTICSEARCH_CA_FINGERPRINT: otherCa.caFingerprint, ELASTICSEARCH_API_KEY: proxy.encodedApiKey }, /^ELASTICSEARCH_CA_FINGERPRINT: .*TLS failed \(.*fingerprint does not match.*\): check ELASTICSEARCH_CA_FINGERPRINT/],
+      [
+        { ELASTICSEARCH_CA_FINGERPRINT: otherCa.caFingerprint, ELASTICSEARCH_API_KEY: proxy.encodedApiKey },
+        /^ELASTICSEARCH_CA_FINGERPRINT: .*TLS failed \(.*fingerprint does not match.*\): check ELASTICSEARCH_CA_FINGERPRINT/,
+      ],
       [{ ELASTICSEARCH_API_KEY: proxy.encodedApiKey }, /^ELASTICSEARCH_CA_FILE: .*TLS failed \(.*certificate.*\): set ELASTICSEARCH_CA_FILE or ELASTICSEARCH_CA_FINGERPRINT/],
     ];
     const before = proxy.counts.forwarded + proxy.counts.refused;

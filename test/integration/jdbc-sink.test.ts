@@ -21,7 +21,6 @@ import { elasticsearchUrl, kafkaBrokers, kafkaConnectUrl, schemaRegistryUrl, uni
 import { POSTGRES, createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres.js';
 import { startProduct, type ProductProcess } from '../support/product-process.js';
 
-
 let connect: ConnectClient;
 let producer: Producer;
 const databases: ThrowawayDatabase[] = [];
@@ -52,12 +51,7 @@ async function throwawayDatabase(prefix: string): Promise<ThrowawayDatabase> {
 
 /** Waits until `table` holds `count` rows, then returns its RATING_IDs, sorted. */
 async function ratingIdsOnceThere(db: ThrowawayDatabase, table: string, count: number): Promise<number[]> {
-  await eventually(
-    async () => Number((await db.query(`SELECT count(*) FROM "${table}"`))[0]?.[0]) >= count,
-    `${count} rows in ${db.name}.${table}`,
-    120_000,
-    500,
-  );
+  await eventually(async () => Number((await db.query(`SELECT count(*) FROM "${table}"`))[0]?.[0]) >= count, `${count} rows in ${db.name}.${table}`, 120_000, 500);
   return (await db.query(`SELECT RATING_ID FROM "${table}" ORDER BY RATING_ID`)).map((row) => Number(row[0]));
 }
 

@@ -40,7 +40,13 @@ describe('KafkaEventLog.offsets isolation', () => {
     await producer.connect();
     try {
       const tx = await producer.transaction();
-      await tx.send({ topic, messages: [{ key: 'b', value: '2' }, { key: 'c', value: '3' }] });
+      await tx.send({
+        topic,
+        messages: [
+          { key: 'b', value: '2' },
+          { key: 'c', value: '3' },
+        ],
+      });
       const high = async (isolation: 'committed' | 'uncommitted') => (await log.offsets(topic, isolation))[0]!.high;
       expect(await high('committed')).toBe('1');
       expect(await high('uncommitted')).toBe('3');

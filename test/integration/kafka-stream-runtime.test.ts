@@ -128,10 +128,14 @@ describe('Kafka stream runtime', () => {
     const apiLog = kafkaTestLog();
     const source = createKafkaPipelineStatusSource({ log: apiLog, topic: statusTopic });
     try {
-      const s = await eventually(async () => {
-        const [x] = await source.status();
-        return x && x.totalMessages === 25 && x.consumerLag === 0 ? x : null;
-      }, 'the status of 25 processed records', 30_000);
+      const s = await eventually(
+        async () => {
+          const [x] = await source.status();
+          return x && x.totalMessages === 25 && x.consumerLag === 0 ? x : null;
+        },
+        'the status of 25 processed records',
+        30_000,
+      );
       expect(s).toMatchObject({ name: 'copy', sources: [input], sinks: [out], state: 'RUNNING', instances: 1, failedMessages: 0, consumerGroup: rt.groupId('copy') });
       expect(s.lastMessageTime).not.toBeNull();
       await rt.close();
@@ -168,7 +172,10 @@ describe('Kafka stream runtime', () => {
   it('commits past a trailing transaction marker left after a restart, so the lag reaches 0 with no more data', async () => {
     const input = uniqueName('markers');
     const out = uniqueName('out');
-    await log.ensureTopics([{ name: input, partitions: 1 }, { name: out, partitions: 1 }]);
+    await log.ensureTopics([
+      { name: input, partitions: 1 },
+      { name: out, partitions: 1 },
+    ]);
     // A transactional input: 3 records, then the commit marker at offset 3.
     const producer = log.client.producer({ transactionalId: uniqueName('writer'), idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

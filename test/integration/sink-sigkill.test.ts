@@ -51,7 +51,13 @@ describe('sink SIGKILLed mid-bulk', () => {
     kafka = new Kafka({ clientId: run, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }, { topic: deadLetters, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: 3 },
+        { topic: deadLetters, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
     await admin.disconnect();
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();

@@ -78,7 +78,11 @@ describe('sink: an index write block (shrink, split, clone) mid-stream', () => {
       const base = uniqueName('t-block');
       const indices = { ratings: `${base}-ratings`, complaints: `${base}-complaints`, customers: `${base}-customers` };
       const es = createElasticsearchSearch({ url: elasticsearchUrl(), indices, requestTimeoutMs: 5_000, maxRetries: 0 });
-      cleanups.push(() => es.close(), () => es.client.indices.putSettings({ index: indices.ratings, settings: { 'index.blocks.write': false } }).catch(() => undefined), () => es.deleteIndices());
+      cleanups.push(
+        () => es.close(),
+        () => es.client.indices.putSettings({ index: indices.ratings, settings: { 'index.blocks.write': false } }).catch(() => undefined),
+        () => es.deleteIndices(),
+      );
       // A retry budget well below the block: batches are handed back and redelivered too, not only retried in place.
       const sink = createSink({ log, writer: es, topics: t, groupId: uniqueName('sink'), batchSize: 100, flushMs: 20, maxRetryMs: 4_000, retryInitialDelayMs: 100, retryMaxDelayMs: 1_000 });
       cleanups.push(() => sink.stop());
@@ -112,7 +116,7 @@ describe('sink: an index write block (shrink, split, clone) mid-stream', () => {
 
       // Every document once, each id present.
       const ids = new Set<number>();
-      for (let after: unknown[] | undefined; ; ) {
+      for (let after: unknown[] | undefined; ;) {
         const res = await es.client.search<{ rating_id: number }>({ index: indices.ratings, size: 1_000, sort: [{ rating_id: 'asc' }], ...(after ? { search_after: after as never } : {}) });
         for (const h of res.hits.hits) ids.add(h._source!.rating_id);
         if (res.hits.hits.length < 1_000) break;

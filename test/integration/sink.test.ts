@@ -58,7 +58,6 @@ class CuttableProxy {
   }
 }
 
-
 const bad = (id: number): EnrichedRating => rating(id, { stars: 1, channel: 'iOS', customer: customer(id, 'platinum') });
 
 describe('sink → Elasticsearch', () => {
@@ -87,7 +86,11 @@ describe('sink → Elasticsearch', () => {
   async function produceData(n = 50): Promise<void> {
     await log.produce([
       ...Array.from({ length: 10 }, (_, i) => ({ topic: topics.customersRekeyed, key: String(i + 1), value: JSON.stringify(customerToRekeyRecord(customer(i + 1, 'platinum'))) })),
-      ...Array.from({ length: n }, (_, i) => ({ topic: topics.ratingsEnriched, key: String((i % 10) + 1), value: JSON.stringify(enrichedToRecord(rating(i + 1, { customer: customer((i % 10) + 1, 'gold') }))) })),
+      ...Array.from({ length: n }, (_, i) => ({
+        topic: topics.ratingsEnriched,
+        key: String((i % 10) + 1),
+        value: JSON.stringify(enrichedToRecord(rating(i + 1, { customer: customer((i % 10) + 1, 'gold') }))),
+      })),
       { topic: topics.complaints, key: '1000', value: JSON.stringify(enrichedToRecord(bad(1000))) },
     ]);
   }
@@ -202,7 +205,11 @@ describe('sink: Kafka → Elasticsearch', () => {
       const indices = freshIndices();
       const es = createElasticsearchSearch({ url: proxy.url, indices, requestTimeoutMs: 5_000, maxRetries: 0 });
       const admin = createElasticsearchSearch({ url: elasticsearchUrl(), indices });
-      cleanups.push(() => es.close(), () => admin.close(), () => admin.deleteIndices());
+      cleanups.push(
+        () => es.close(),
+        () => admin.close(),
+        () => admin.deleteIndices(),
+      );
       const groupId = uniqueName('sink');
       const sinkOptions = { log, writer: es, topics: t, groupId, batchSize: 200, flushMs: 50, maxRetryMs: 1_000, retryInitialDelayMs: 50, retryMaxDelayMs: 300 };
       const sink = createSink(sinkOptions);

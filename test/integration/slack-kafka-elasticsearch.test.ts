@@ -58,7 +58,10 @@ describe('Slack role with Kafka and Elasticsearch', () => {
     log = createKafkaEventLog({ brokers: config.kafka!.brokers, clientId: base, retryInitialDelayMs: 50, maxWaitTimeMs: 100 });
     search = createElasticsearchSearch({ url: config.elasticsearch!.url, indices: config.indices });
     await search.ensureIndices();
-    await log.ensureTopics([{ name: config.topics.complaints, partitions: 3 }, { name: config.topics.acknowledgements, partitions: 3 }]);
+    await log.ensureTopics([
+      { name: config.topics.complaints, partitions: 3 },
+      { name: config.topics.acknowledgements, partitions: 3 },
+    ]);
     acknowledgements = createAcknowledgementService({ store: search, log, topic: config.topics.acknowledgements, logger: silentLogger });
     await log.tail({ topic: config.topics.acknowledgements, from: 'earliest', onBatch: (records) => void acks.push(...records) });
 
@@ -93,10 +96,14 @@ describe('Slack role with Kafka and Elasticsearch', () => {
   });
 
   const posted = (id: string): Promise<Complaint> =>
-    eventually(async () => {
-      const c = (await search.get(id))?.complaint;
-      return c?.slackMessage && !c.slackMessage.ts.startsWith('pending:') ? c : null;
-    }, `complaint ${id} to be posted`, 60_000);
+    eventually(
+      async () => {
+        const c = (await search.get(id))?.complaint;
+        return c?.slackMessage && !c.slackMessage.ts.startsWith('pending:') ? c : null;
+      },
+      `complaint ${id} to be posted`,
+      60_000,
+    );
 
   it('posts each complaint exactly once across instances, then acknowledges a click and a GraphQL acknowledgement', async () => {
     // Fresh ids: the index is fresh too, but keep them far from other tests' ids.

@@ -46,7 +46,12 @@ export async function closeBounceResources(r: BounceResources): Promise<void> {
  * Returns the figures and the recovery time: from `bounce` resolving (the broker
  * back) to the first enriched record written after it (reported, never asserted).
  */
-export async function runAcrossBrokerFault(broker: KafkaServer, label: string, bounce: (broker: KafkaServer) => Promise<void>, r: BounceResources): Promise<FaultFigures & { recoverySeconds: number }> {
+export async function runAcrossBrokerFault(
+  broker: KafkaServer,
+  label: string,
+  bounce: (broker: KafkaServer) => Promise<void>,
+  r: BounceResources,
+): Promise<FaultFigures & { recoverySeconds: number }> {
   const id = uniqueName(label);
   const topics: TopicNames = prefixedTopics(id);
   // Small fetches: the run is many transactions, so the fault lands inside one.

@@ -12,12 +12,7 @@
  * Started per test suite (beforeAll: its own MariaDB, a few seconds, as the tests change its
  * rows; its own connector name) and always stopped (afterAll: connector deleted, MariaDB stopped).
  */
-import {
-  apicurioAvroConverterConfig,
-  debeziumCustomersSourceConfig,
-  plainJsonConverterConfig,
-  type ConnectClient,
-} from '../../scripts/infra/connect.js';
+import { apicurioAvroConverterConfig, debeziumCustomersSourceConfig, plainJsonConverterConfig, type ConnectClient } from '../../scripts/infra/connect.js';
 import { DEBEZIUM_DB_USER, startMariaDb, type MariaDbServer } from '../../scripts/infra/mariadb.js';
 
 /** The format Debezium writes the CDC topic in. */

@@ -61,7 +61,10 @@ export function secureKafka(): SecureKafka {
   if (!info) required('', 'the secured Kafka broker', 'KAFKA_SECURE_BROKERS_TEST (and KAFKA_SECURE_USERNAME_TEST, KAFKA_SECURE_PASSWORD_TEST, KAFKA_SECURE_CA_FILE_TEST)');
   const { brokers, mechanism, username, password, caFile } = info!;
   return {
-    brokers: brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''),
+    brokers: brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b !== ''),
     sasl: { mechanism, username, password },
     caFile,
     ca: readFileSync(caFile, 'utf8'),

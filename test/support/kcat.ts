@@ -31,16 +31,7 @@ export interface KcatRecord {
  */
 export function kcatReadCommitted(brokers: string | readonly string[], topic: string, timeoutMs = 120_000): Promise<KcatRecord[]> {
   const bin = ensureKcat();
-  const args = [
-    '-C',
-    '-b', typeof brokers === 'string' ? brokers : brokers.join(','),
-    '-t', topic,
-    '-o', 'beginning',
-    '-e',
-    '-q',
-    '-X', 'isolation.level=read_committed',
-    '-f', '%p\t%o\t%k\t%s\n',
-  ];
+  const args = ['-C', '-b', typeof brokers === 'string' ? brokers : brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p\t%o\t%k\t%s\n'];
   return new Promise((res, rej) => {
     execFile(bin, args, { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) return rej(new Error(`kcat ${args.join(' ')} failed: ${err.message}\n${stderr}`));

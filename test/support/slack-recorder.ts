@@ -44,10 +44,7 @@ export interface StoredMessage {
   updates: number;
 }
 
-export type Fault =
-  | { readonly kind: 'rate_limited'; readonly retryAfterSec: number }
-  | { readonly kind: 'http'; readonly status: number }
-  | { readonly kind: 'error'; readonly error: string };
+export type Fault = { readonly kind: 'rate_limited'; readonly retryAfterSec: number } | { readonly kind: 'http'; readonly status: number } | { readonly kind: 'error'; readonly error: string };
 
 export type RuleVerdict = Fault & {
   /** Perform the call's effect (e.g. store the message) and then answer with the fault. @default false */

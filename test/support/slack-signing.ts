@@ -21,7 +21,11 @@ export interface SignOptions {
 }
 
 /** Headers for `body` as Slack would send them. */
-export function signedHeaders(body: string, signingSecret: string, { timestampSec = Math.floor(Date.now() / 1000), contentType = 'application/x-www-form-urlencoded' }: SignOptions = {}): Record<string, string> {
+export function signedHeaders(
+  body: string,
+  signingSecret: string,
+  { timestampSec = Math.floor(Date.now() / 1000), contentType = 'application/x-www-form-urlencoded' }: SignOptions = {},
+): Record<string, string> {
   return {
     'content-type': contentType,
     'x-slack-request-timestamp': String(timestampSec),

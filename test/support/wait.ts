@@ -141,7 +141,11 @@ export async function waitForMessages(log: EventLog, topic: string, n: number, t
  * after the writers are done (their produce resolved, their input offsets
  * committed); what it returns is then all there will be.
  */
-export async function readToEnd(log: EventLog, topic: string, { isolation = 'uncommitted', timeoutMs = 60_000 }: { isolation?: 'committed' | 'uncommitted'; timeoutMs?: number } = {}): Promise<LogRecord[]> {
+export async function readToEnd(
+  log: EventLog,
+  topic: string,
+  { isolation = 'uncommitted', timeoutMs = 60_000 }: { isolation?: 'committed' | 'uncommitted'; timeoutMs?: number } = {},
+): Promise<LogRecord[]> {
   const offsets = await log.offsets(topic, isolation);
   const ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   // Partitions with nothing readable below the end (empty, or emptied by retention) need no read.
@@ -164,7 +168,10 @@ export async function readToEnd(log: EventLog, topic: string, { isolation = 'unc
     },
   });
   check();
-  const timer = setTimeout(() => done.reject(new Error(`timed out after ${timeoutMs} ms reading ${topic} to its end offsets (${[...ends].map(([p, e]) => `${p}: ${reached.get(p) ?? 0n}/${e}`).join(', ')})`)), timeoutMs);
+  const timer = setTimeout(
+    () => done.reject(new Error(`timed out after ${timeoutMs} ms reading ${topic} to its end offsets (${[...ends].map(([p, e]) => `${p}: ${reached.get(p) ?? 0n}/${e}`).join(', ')})`)),
+    timeoutMs,
+  );
   try {
     await done.promise;
   } finally {

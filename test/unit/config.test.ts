@@ -130,8 +130,21 @@ describe('loadConfig', () => {
       metricsToken: null,
       allowOpenAccess: false,
     });
-    const c = loadConfig({ RATE_LIMIT_VIEWER: '30/m', RATE_LIMIT_AGENT: 'off', SLACK_MAX_BODY_BYTES: '65536', MAX_HISTOGRAM_BUCKETS: '500', MAX_REPLAYS_PER_CONNECTION: '1', METRICS_TOKEN: 'scrape-token-0123456789' }).api;
-    expect(c).toMatchObject({ rateLimits: { viewer: { count: 30, perMs: 60_000 }, agent: null }, slackMaxBodyBytes: 65_536, maxHistogramBuckets: 500, maxReplaysPerConnection: 1, metricsToken: 'scrape-token-0123456789' });
+    const c = loadConfig({
+      RATE_LIMIT_VIEWER: '30/m',
+      RATE_LIMIT_AGENT: 'off',
+      SLACK_MAX_BODY_BYTES: '65536',
+      MAX_HISTOGRAM_BUCKETS: '500',
+      MAX_REPLAYS_PER_CONNECTION: '1',
+      METRICS_TOKEN: 'scrape-token-0123456789',
+    }).api;
+    expect(c).toMatchObject({
+      rateLimits: { viewer: { count: 30, perMs: 60_000 }, agent: null },
+      slackMaxBodyBytes: 65_536,
+      maxHistogramBuckets: 500,
+      maxReplaysPerConnection: 1,
+      metricsToken: 'scrape-token-0123456789',
+    });
     fails({ RATE_LIMIT_VIEWER: '10/h' }, 'RATE_LIMIT_VIEWER', '<n>/s or <n>/m');
     fails({ RATE_LIMIT_AGENT: '0/s' }, 'RATE_LIMIT_AGENT');
     fails({ SLACK_MAX_BODY_BYTES: '10' }, 'SLACK_MAX_BODY_BYTES');

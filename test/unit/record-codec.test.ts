@@ -53,7 +53,11 @@ describe('record decoder', () => {
   it('auto: reads Avro by its magic byte and JSON otherwise, in one batch', async () => {
     const registry = memoryRegistry();
     const decoder = createRecordDecoder({ format: 'auto', registry });
-    const records = [{ key: avro(1, { id: 7 }), value: avro(1, { rating_id: 1 }) }, { key: Buffer.from('2'), value: json({ rating_id: 2 }) }, { key: null, value: null }];
+    const records = [
+      { key: avro(1, { id: 7 }), value: avro(1, { rating_id: 1 }) },
+      { key: Buffer.from('2'), value: json({ rating_id: 2 }) },
+      { key: null, value: null },
+    ];
     await decoder.prepare(records);
     expect(records.map((r) => decoder.value(r))).toEqual([{ rating_id: 1 }, { rating_id: 2 }, null]);
     expect(records.map((r) => decoder.key(r))).toEqual([{ id: 7 }, 2, null]);

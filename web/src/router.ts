@@ -1,13 +1,7 @@
 /** History-API routing for the dashboard's few paths (the server answers index.html for each). */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route =
-  | { view: 'overview' }
-  | { view: 'complaints' }
-  | { view: 'complaint'; id: string }
-  | { view: 'search' }
-  | { view: 'pipeline' }
-  | { view: 'not-found' };
+export type Route = { view: 'overview' } | { view: 'complaints' } | { view: 'complaint'; id: string } | { view: 'search' } | { view: 'pipeline' } | { view: 'not-found' };
 
 export function parseRoute(path: string): Route {
   const p = path.replace(/\/+$/, '') || '/';

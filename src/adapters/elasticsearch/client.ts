@@ -125,9 +125,7 @@ export function esErrorType(e: unknown): string | undefined {
  * name, or TLS spoken to a plain HTTP port). Null for anything else
  * (unreachable, timeouts, 5xx: worth waiting for).
  */
-export type AccessFailure =
-  | { readonly kind: 'authentication'; readonly status: 401 | 403; readonly reason: string }
-  | { readonly kind: 'tls'; readonly reason: string };
+export type AccessFailure = { readonly kind: 'authentication'; readonly status: 401 | 403; readonly reason: string } | { readonly kind: 'tls'; readonly reason: string };
 
 const TLS_FAILURE = /certificate|self[- ]signed|altnames|fingerprint|unable to verify|unable to get (local )?issuer|wrong version number|packet length too long|ssl|tls/i;
 

@@ -174,9 +174,7 @@ export const slackMessageToDoc = (ref: SlackMessageRef | null): Pick<ComplaintDo
 
 export const complaintToDoc = (c: Complaint, raisedAt: Date = new Date()): ComplaintDoc => ({
   ...ratingToDoc(c.rating),
-  ...(c.acknowledgement
-    ? acknowledgementToDoc(c.acknowledgement)
-    : { acknowledged_by: null, acknowledged_by_name: null, acknowledged_at: null, acknowledged_via: null, ack_note: null }),
+  ...(c.acknowledgement ? acknowledgementToDoc(c.acknowledgement) : { acknowledged_by: null, acknowledged_by_name: null, acknowledged_at: null, acknowledged_via: null, ack_note: null }),
   status: c.status,
   ...slackMessageToDoc(c.slackMessage),
   raised_at: raisedAt.toISOString(),

@@ -15,8 +15,7 @@ import { acknowledgementToDoc, docToComplaint, reminderPatchToDoc, resolutionToD
 
 type UpdateComplaint = (id: string, doc: Partial<ComplaintDoc>, expected: DocVersion, what: string) => Promise<UpdateOutcome>;
 
-export type LifecycleStore = Pick<ComplaintStore, 'resolve' | 'markResolutionPublished' | 'unpublishedResolutions' | 'updateReminders' | 'dueReminders'> &
-  Pick<SearchIndex, 'complaintStats'>;
+export type LifecycleStore = Pick<ComplaintStore, 'resolve' | 'markResolutionPublished' | 'unpublishedResolutions' | 'updateReminders' | 'dueReminders'> & Pick<SearchIndex, 'complaintStats'>;
 
 const searchOpts = { ignore_unavailable: true, allow_no_indices: true } as const;
 
@@ -149,18 +148,16 @@ export function createLifecycleStore(client: Client, indices: IndexNames, update
         const v = (p.values as Record<string, number | null> | undefined)?.[k];
         return typeof v === 'number' && Number.isFinite(v) ? v : null;
       };
-      return (agg?.buckets ?? []).map(
-        (b): ComplaintStatsDay => ({
-          day: b.key,
-          count: b.doc_count,
-          acknowledged: b.acknowledged.doc_count,
-          resolved: b.resolved.doc_count,
-          acknowledgeMedianMs: pct(b.ack_pct, '50.0'),
-          acknowledgeP90Ms: pct(b.ack_pct, '90.0'),
-          resolveMedianMs: pct(b.res_pct, '50.0'),
-          resolveP90Ms: pct(b.res_pct, '90.0'),
-        }),
-      );
+      return (agg?.buckets ?? []).map((b): ComplaintStatsDay => ({
+        day: b.key,
+        count: b.doc_count,
+        acknowledged: b.acknowledged.doc_count,
+        resolved: b.resolved.doc_count,
+        acknowledgeMedianMs: pct(b.ack_pct, '50.0'),
+        acknowledgeP90Ms: pct(b.ack_pct, '90.0'),
+        resolveMedianMs: pct(b.res_pct, '50.0'),
+        resolveP90Ms: pct(b.res_pct, '90.0'),
+      }));
     },
   };
 }

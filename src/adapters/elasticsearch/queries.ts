@@ -31,17 +31,30 @@ type SortField = readonly [field: string, order: 'asc' | 'desc'];
 
 /** Every sort ends in `rating_id`, unique (it is the document id), so pages never skip or repeat. */
 export const RATING_SORTS: Readonly<Record<RatingSort, readonly SortField[]>> = {
-  NEWEST: [['rating_time', 'desc'], ['rating_id', 'desc']],
-  OLDEST: [['rating_time', 'asc'], ['rating_id', 'asc']],
-  STARS_ASC: [['stars', 'asc'], ['rating_time', 'desc'], ['rating_id', 'desc']],
-  STARS_DESC: [['stars', 'desc'], ['rating_time', 'desc'], ['rating_id', 'desc']],
+  NEWEST: [
+    ['rating_time', 'desc'],
+    ['rating_id', 'desc'],
+  ],
+  OLDEST: [
+    ['rating_time', 'asc'],
+    ['rating_id', 'asc'],
+  ],
+  STARS_ASC: [
+    ['stars', 'asc'],
+    ['rating_time', 'desc'],
+    ['rating_id', 'desc'],
+  ],
+  STARS_DESC: [
+    ['stars', 'desc'],
+    ['rating_time', 'desc'],
+    ['rating_id', 'desc'],
+  ],
 };
 
 /** Complaints: newest first. */
 export const COMPLAINT_SORT: readonly SortField[] = RATING_SORTS.NEWEST;
 
-export const toEsSort = (fields: readonly SortField[]): estypes.SortCombinations[] =>
-  fields.map(([field, order]) => ({ [field]: { order } }));
+export const toEsSort = (fields: readonly SortField[]): estypes.SortCombinations[] => fields.map(([field, order]) => ({ [field]: { order } }));
 
 /** Field per stats dimension: CHANNEL groups by channel family (`iOS`, `ios`, `iOS-test` → `ios`). */
 export const DIMENSION_FIELD: Readonly<Record<RatingDimension, string>> = {

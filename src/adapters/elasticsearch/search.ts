@@ -29,19 +29,20 @@ import type {
   WriteResult,
 } from '../../ports/search.js';
 import type { IndexNames } from '../../topics.js';
-import { accessFailure, call, createElasticsearchClient, type AccessFailure, describeEsError, esErrorType, isRetriableStatus, translateEsError, type Client, type ElasticsearchClientOptions, type EsErrorCause } from './client.js';
 import {
-  complaintToDoc,
-  customerToDoc,
-  docToComplaint,
-  docToCustomer,
-  docToRating,
-  ratingToDoc,
-  slackMessageToDoc,
-  type ComplaintDoc,
-  type CustomerDoc,
-  type RatingDoc,
-} from './documents.js';
+  accessFailure,
+  call,
+  createElasticsearchClient,
+  type AccessFailure,
+  describeEsError,
+  esErrorType,
+  isRetriableStatus,
+  translateEsError,
+  type Client,
+  type ElasticsearchClientOptions,
+  type EsErrorCause,
+} from './client.js';
+import { complaintToDoc, customerToDoc, docToComplaint, docToCustomer, docToRating, ratingToDoc, slackMessageToDoc, type ComplaintDoc, type CustomerDoc, type RatingDoc } from './documents.js';
 import { checkFirst, decodeCursor, encodeCursor } from '../page-cursor.js';
 import { COMPLAINT_SORT, RATING_SORTS, histogramAggregation, ratingFilterQuery, statsAggregation, toEsSort } from './queries.js';
 import { classifyItemRejection } from './rejections.js';
@@ -94,13 +95,7 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
 
   const searchOpts = { ignore_unavailable: true, allow_no_indices: true } as const;
 
-  async function page<D, T>(
-    what: string,
-    request: estypes.SearchRequest,
-    sortTag: string,
-    first: number,
-    toNode: (hit: estypes.SearchHit<D>) => T,
-  ): Promise<Page<T>> {
+  async function page<D, T>(what: string, request: estypes.SearchRequest, sortTag: string, first: number, toNode: (hit: estypes.SearchHit<D>) => T): Promise<Page<T>> {
     const res = await call(what, () => client.search<D>({ ...searchOpts, ...request, size: first + 1, track_total_hits: true }));
     return toPage(res.hits, sortTag, first, toNode);
   }
@@ -204,7 +199,8 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
       invariant(res.responses.length === sent.length, `msearch answered ${res.responses.length} responses for ${sent.length} searches`);
       for (const [j, r] of res.responses.entries()) {
         const { i, sortTag, first } = sent[j]!;
-        out[i] = 'error' in r ? msearchItemError(r.error as EsErrorCause, r.status ?? 500, `search ${indices.ratings}`) : toPage(r.hits, sortTag, first, (hit) => docToRating(hit._source as RatingDoc));
+        out[i] =
+          'error' in r ? msearchItemError(r.error as EsErrorCause, r.status ?? 500, `search ${indices.ratings}`) : toPage(r.hits, sortTag, first, (hit) => docToRating(hit._source as RatingDoc));
       }
       return out;
     },
@@ -215,9 +211,7 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
     },
 
     async ratingStats(filter: RatingFilter | undefined, groupBy: RatingDimension): Promise<readonly StatsBucket[]> {
-      const res = await call(`stats ${indices.ratings}`, () =>
-        client.search({ ...searchOpts, index: indices.ratings, size: 0, query: ratingFilterQuery(filter), aggs: statsAggregation(groupBy) }),
-      );
+      const res = await call(`stats ${indices.ratings}`, () => client.search({ ...searchOpts, index: indices.ratings, size: 0, query: ratingFilterQuery(filter), aggs: statsAggregation(groupBy) }));
       const agg = res.aggregations?.groups as estypes.AggregationsStringTermsAggregate | estypes.AggregationsLongTermsAggregate | undefined;
       const buckets = (agg?.buckets ?? []) as Array<{ key: string | number; doc_count: number; avg_stars?: estypes.AggregationsAvgAggregate }>;
       return buckets.map((b) => ({ key: String(b.key), count: b.doc_count, averageStars: b.avg_stars?.value ?? null }));
@@ -311,9 +305,7 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
     },
 
     async refresh() {
-      await call('refresh', () =>
-        client.indices.refresh({ index: [indices.ratings, indices.complaints, indices.customers], ignore_unavailable: true, allow_no_indices: true }),
-      );
+      await call('refresh', () => client.indices.refresh({ index: [indices.ratings, indices.complaints, indices.customers], ignore_unavailable: true, allow_no_indices: true }));
     },
 
     async get(id) {
@@ -352,11 +344,7 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
     unpublishedAcknowledgements({ acknowledgedBefore, limit }) {
       return searchUnpublished(client, indices.complaints, {
         what: 'acknowledgements',
-        filter: [
-          { term: { ack_published: false } },
-          { terms: { status: [ComplaintStatus.Acknowledged, ComplaintStatus.Resolved] } },
-          { range: { acknowledged_at: { lt: acknowledgedBefore } } },
-        ],
+        filter: [{ term: { ack_published: false } }, { terms: { status: [ComplaintStatus.Acknowledged, ComplaintStatus.Resolved] } }, { range: { acknowledged_at: { lt: acknowledgedBefore } } }],
         atField: 'acknowledged_at',
         limit,
         transition: (c) => c.acknowledgement,

@@ -129,10 +129,15 @@ export function kafkaAccessError(e: unknown, security: KafkaSecurityInfo | null)
       return new AccessError(`kafka: the broker's TLS certificate is not trusted (${code}): check KAFKA_SSL_CA_FILE`, ['KAFKA_SSL_CA_FILE'], { cause: e });
     }
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-      return new AccessError(`kafka: the broker's TLS certificate does not name the host connected to (${code}): check KAFKA_BROKERS / KAFKA_SSL_CA_FILE`, ['KAFKA_BROKERS', 'KAFKA_SSL_CA_FILE'], { cause: e });
+      return new AccessError(`kafka: the broker's TLS certificate does not name the host connected to (${code}): check KAFKA_BROKERS / KAFKA_SSL_CA_FILE`, ['KAFKA_BROKERS', 'KAFKA_SSL_CA_FILE'], {
+        cause: e,
+      });
     }
     if (security?.tls && (code === 'ECONNRESET' || code === 'EPROTO' || /before secure TLS connection was established|wrong version number|packet length too long/i.test(message))) {
-      return new AccessError(`kafka: TLS handshake failed (${code ?? message}): the listener may not speak TLS; check KAFKA_SSL / KAFKA_BROKERS`, ['KAFKA_SSL', 'KAFKA_BROKERS'], { cause: e, details: { inferred: true } });
+      return new AccessError(`kafka: TLS handshake failed (${code ?? message}): the listener may not speak TLS; check KAFKA_SSL / KAFKA_BROKERS`, ['KAFKA_SSL', 'KAFKA_BROKERS'], {
+        cause: e,
+        details: { inferred: true },
+      });
     }
   }
   // The broker accepted the TCP connection, then closed it on our first request: a
@@ -140,10 +145,17 @@ export function kafkaAccessError(e: unknown, security: KafkaSecurityInfo | null)
   // one that speaks plaintext. Only known at the start-up check (security given).
   if (security && errors.some((err) => err.name === 'KafkaJSConnectionClosedError')) {
     if (security.tls && security.mechanism === null) {
-      return new AccessError('kafka: the broker closed the connection after the TLS handshake, as a SASL listener does to a client that does not authenticate: set KAFKA_SASL_MECHANISM / KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD', ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'], { cause: e, details: { inferred: true } });
+      return new AccessError(
+        'kafka: the broker closed the connection after the TLS handshake, as a SASL listener does to a client that does not authenticate: set KAFKA_SASL_MECHANISM / KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD',
+        ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'],
+        { cause: e, details: { inferred: true } },
+      );
     }
     if (!security.tls) {
-      return new AccessError('kafka: the broker closed every plaintext connection, as a TLS listener does: check KAFKA_SSL (and KAFKA_SSL_CA_FILE) / KAFKA_BROKERS', ['KAFKA_SSL', 'KAFKA_BROKERS'], { cause: e, details: { inferred: true } });
+      return new AccessError('kafka: the broker closed every plaintext connection, as a TLS listener does: check KAFKA_SSL (and KAFKA_SSL_CA_FILE) / KAFKA_BROKERS', ['KAFKA_SSL', 'KAFKA_BROKERS'], {
+        cause: e,
+        details: { inferred: true },
+      });
     }
   }
   return null;

@@ -100,9 +100,7 @@ export async function startGroupConsumer(host: ConsumerHost, { groupId, topics, 
               // Resolving the last record also resolves a trailing transaction marker (kafkajs runner, PR #511).
               resolveOffset(last.offset);
               const next = nextOffset(batch.lastOffset());
-              await commitInOrder(batch.topic, batch.partition, next, () =>
-                commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }),
-              );
+              await commitInOrder(batch.topic, batch.partition, next, () => commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }));
               await heartbeat().catch(() => undefined);
             })(),
           ),

@@ -21,16 +21,7 @@ import { UnavailableError, assertOption } from '../../errors.js';
 import { backoffDelay } from '../../retry.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
-import type {
-  ConsumeOptions,
-  EventLog,
-  LogRecord,
-  OutRecord,
-  PartitionOffsets,
-  Stoppable,
-  TailOptions,
-  TopicSpec,
-} from '../../ports/event-log.js';
+import type { ConsumeOptions, EventLog, LogRecord, OutRecord, PartitionOffsets, Stoppable, TailOptions, TopicSpec } from '../../ports/event-log.js';
 
 interface Partition {
   /** Retained records in offset order (with gaps in a compacted topic). */

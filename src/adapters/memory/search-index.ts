@@ -25,7 +25,17 @@ import {
 } from '../../domain/index.js';
 import { AppError, assertNever } from '../../errors.js';
 import type { ComplaintStatsDay, HistogramBucket, HistogramInterval, Page, RatingDimension, RatingFilter, RatingQuery, RatingSort, SearchIndex, StatsBucket } from '../../ports/search.js';
-import { MAX_PAGE_SIZE, type ComplaintStore, type DocVersion, type ReminderPatch, type SearchWriter, type TransitionOptions, type UpdateOutcome, type WriteOp, type WriteResult } from '../../ports/search.js';
+import {
+  MAX_PAGE_SIZE,
+  type ComplaintStore,
+  type DocVersion,
+  type ReminderPatch,
+  type SearchWriter,
+  type TransitionOptions,
+  type UpdateOutcome,
+  type WriteOp,
+  type WriteResult,
+} from '../../ports/search.js';
 import { RATING_SORTS, page } from './search-paging.js';
 import { complaintStats, ratingHistogram, ratingStats } from './search-stats.js';
 
@@ -83,7 +93,14 @@ class MemorySearchIndex implements MemorySearch {
   // ---- SearchIndex ---------------------------------------------------------
 
   async searchRatings({ filter, sort = 'NEWEST', first, after }: { filter?: RatingFilter; sort?: RatingSort; first: number; after?: string | null }): Promise<Page<EnrichedRating>> {
-    return page(() => this.matching(filter), RATING_SORTS[sort], sort, first, after, (r) => r);
+    return page(
+      () => this.matching(filter),
+      RATING_SORTS[sort],
+      sort,
+      first,
+      after,
+      (r) => r,
+    );
   }
 
   async searchRatingsMany(queries: readonly RatingQuery[]): Promise<readonly (Page<EnrichedRating> | AppError)[]> {

@@ -17,10 +17,24 @@ const stars: SortKey = (r) => r.stars;
 
 /** As the Elasticsearch adapter (queries.ts RATING_SORTS): every sort ends in the rating id. */
 export const RATING_SORTS: Readonly<Record<RatingSort, SortSpec>> = {
-  NEWEST: [[time, -1], [id, -1]],
-  OLDEST: [[time, 1], [id, 1]],
-  STARS_ASC: [[stars, 1], [time, -1], [id, -1]],
-  STARS_DESC: [[stars, -1], [time, -1], [id, -1]],
+  NEWEST: [
+    [time, -1],
+    [id, -1],
+  ],
+  OLDEST: [
+    [time, 1],
+    [id, 1],
+  ],
+  STARS_ASC: [
+    [stars, 1],
+    [time, -1],
+    [id, -1],
+  ],
+  STARS_DESC: [
+    [stars, -1],
+    [time, -1],
+    [id, -1],
+  ],
 };
 
 function sortValues(spec: SortSpec, r: EnrichedRating): number[] {

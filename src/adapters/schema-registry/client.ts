@@ -39,8 +39,7 @@ interface ResponseErrorLike {
   readonly message: string;
 }
 
-const isResponseError = (e: unknown): e is ResponseErrorLike =>
-  e instanceof Error && e.name === 'ResponseError' && typeof (e as { status?: unknown }).status === 'number';
+const isResponseError = (e: unknown): e is ResponseErrorLike => e instanceof Error && e.name === 'ResponseError' && typeof (e as { status?: unknown }).status === 'number';
 
 const SCHEMA_BY_ID = /\/schemas\/ids\/(\d+)(?:\?|$)/;
 

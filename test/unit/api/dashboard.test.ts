@@ -113,7 +113,9 @@ describe('the API for the dashboard', () => {
     const visit = await fetch(h.graphqlUrl, { headers: { accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' });
     expect(visit.status).toBe(302);
     expect(visit.headers.get('location')).toBe('/');
-    const query = await fetch(`${h.graphqlUrl}?query=${encodeURIComponent('{ viewer { role } }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true', authorization: `Bearer ${VIEWER_KEY}` } });
+    const query = await fetch(`${h.graphqlUrl}?query=${encodeURIComponent('{ viewer { role } }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true', authorization: `Bearer ${VIEWER_KEY}` },
+    });
     expect(await query.json()).toEqual({ data: { viewer: { role: 'VIEWER' } } });
   });
 

@@ -30,7 +30,7 @@ describe('GraphQL over HTTP audit', () => {
     });
   }
 
-  it('runs every SHOULD and MAY audit without an error (their warnings are Apollo\'s choices, e.g. 400 for invalid documents)', async () => {
+  it("runs every SHOULD and MAY audit without an error (their warnings are Apollo's choices, e.g. 400 for invalid documents)", async () => {
     const others = audits.filter((a) => !a.name.startsWith('MUST'));
     const results = await Promise.all(others.map(async (a) => ({ id: a.id, status: (await a.fn()).status })));
     expect(results.filter((r) => r.status === 'error')).toEqual([]);

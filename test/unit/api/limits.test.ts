@@ -164,7 +164,11 @@ describe('caps', () => {
       },
     });
     // 30 hours of ratings, one an hour.
-    await seed(h.search, [alice], Array.from({ length: 30 }, (_, i) => rating(100 + i, alice, { ratingTime: Date.UTC(2024, 0, 1) + i * 3_600_000 })));
+    await seed(
+      h.search,
+      [alice],
+      Array.from({ length: 30 }, (_, i) => rating(100 + i, alice, { ratingTime: Date.UTC(2024, 0, 1) + i * 3_600_000 })),
+    );
   });
   afterAll(() => h.close());
 

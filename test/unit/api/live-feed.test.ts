@@ -19,8 +19,7 @@ function instrumented(log: MemoryEventLog, low: Record<number, string> = {}): Ev
       tails[o.topic] = (tails[o.topic] ?? 0) + 1;
       return log.tail(o);
     },
-    offsets: async (topic: string): Promise<readonly PartitionOffsets[]> =>
-      (await log.offsets(topic)).map((p) => ({ ...p, low: low[p.partition] ?? p.low })),
+    offsets: async (topic: string): Promise<readonly PartitionOffsets[]> => (await log.offsets(topic)).map((p) => ({ ...p, low: low[p.partition] ?? p.low })),
   });
 }
 
@@ -97,9 +96,7 @@ describe('live feed', () => {
     log = createMemoryEventLog({ partitions: 1 });
     feed = createLiveFeed({ log, topics, bufferSize: 2 });
     const onlyFive = await feed.ratings({ filter: (r) => r.stars === 5 });
-    await log.produce(
-      Array.from({ length: 10 }, (_, i) => ({ topic: topics.ratingsEnriched, key: '1', value: JSON.stringify(enrichedToRecord(rating(i, alice, { stars: i === 9 ? 5 : 1 }))) })),
-    );
+    await log.produce(Array.from({ length: 10 }, (_, i) => ({ topic: topics.ratingsEnriched, key: '1', value: JSON.stringify(enrichedToRecord(rating(i, alice, { stars: i === 9 ? 5 : 1 }))) })));
     expect((await take(onlyFive, 1)).map((r) => r.ratingId)).toEqual([9]);
     await onlyFive.return?.();
   });
@@ -109,7 +106,11 @@ describe('live feed', () => {
     feed = createLiveFeed({ log, topics });
     const all = await feed.acknowledgements();
     const one = await feed.acknowledgements({ complaintId: '7' });
-    const ack = (id: string) => ({ topic: topics.acknowledgements, key: id, value: JSON.stringify(acknowledgementToRecord({ complaintId: id, by: 'alice', byName: null, at: new Date().toISOString(), via: 'graphql', note: null })) });
+    const ack = (id: string) => ({
+      topic: topics.acknowledgements,
+      key: id,
+      value: JSON.stringify(acknowledgementToRecord({ complaintId: id, by: 'alice', byName: null, at: new Date().toISOString(), via: 'graphql', note: null })),
+    });
     await log.produce([{ topic: topics.acknowledgements, key: 'x', value: 'not json' }, ack('6'), ack('7')]);
     expect((await take(all, 2)).map((a) => a.complaintId)).toEqual(['6', '7']);
     expect((await take(one, 1)).map((a) => a.complaintId)).toEqual(['7']);
@@ -156,8 +157,18 @@ describe('live feed', () => {
     await raise(log, [7, 8]); // live after resuming
     const got = await take(resumed, 5);
     expect(ids(got).sort((a, b) => a - b)).toEqual([4, 5, 6, 7, 8]);
-    expect(got.filter((e) => e.replayed).map((e) => Number(e.complaint.id)).sort()).toEqual([4, 5, 6]);
-    expect(got.filter((e) => !e.replayed).map((e) => Number(e.complaint.id)).sort()).toEqual([7, 8]);
+    expect(
+      got
+        .filter((e) => e.replayed)
+        .map((e) => Number(e.complaint.id))
+        .sort(),
+    ).toEqual([4, 5, 6]);
+    expect(
+      got
+        .filter((e) => !e.replayed)
+        .map((e) => Number(e.complaint.id))
+        .sort(),
+    ).toEqual([7, 8]);
     // Per partition, offsets strictly increase: no duplicate, no reordering at the seam.
     const byPartition = new Map<number, number[]>();
     for (const e of got) byPartition.set(e.partition, [...(byPartition.get(e.partition) ?? []), Number(e.offset)]);
@@ -211,9 +222,16 @@ describe('live feed', () => {
     await raise(log, [1]);
     const [one] = await take(first, 1);
     await first.return?.();
-    await raise(log, Array.from({ length: 200 }, (_, i) => 2 + i));
+    await raise(
+      log,
+      Array.from({ length: 200 }, (_, i) => 2 + i),
+    );
     const producing = (async () => {
-      for (let i = 0; i < 20; i++) await raise(log, Array.from({ length: 10 }, (_, j) => 1_000 + i * 10 + j));
+      for (let i = 0; i < 20; i++)
+        await raise(
+          log,
+          Array.from({ length: 10 }, (_, j) => 1_000 + i * 10 + j),
+        );
     })();
     const resumed = await feed.complaints({ after: one!.cursor });
     await producing;
@@ -363,15 +381,41 @@ describe('live feed', () => {
     feed = createLiveFeed({ log: instrumented(log, { 0: '5' }), topics });
     await expect(feed.complaints({ after: 'garbage!' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     await expect(feed.complaints({ after: Buffer.from('{"v":1,"p":{"0":-1}}').toString('base64url') })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
-    await expect(feed.complaints({ after: encodeCursor(new Map([[0, '2'], [1, '0']])) })).rejects.toMatchObject({ code: 'CURSOR_EXPIRED' });
-    await expect(feed.complaints({ after: encodeCursor(new Map([[0, '99'], [1, '0']])) })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(
+      feed.complaints({
+        after: encodeCursor(
+          new Map([
+            [0, '2'],
+            [1, '0'],
+          ]),
+        ),
+      }),
+    ).rejects.toMatchObject({ code: 'CURSOR_EXPIRED' });
+    await expect(
+      feed.complaints({
+        after: encodeCursor(
+          new Map([
+            [0, '99'],
+            [1, '0'],
+          ]),
+        ),
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(feed.subscriberCount()).toBe(0);
   });
 
   it('encodes cursors as opaque base64url position vectors', () => {
-    const c = encodeCursor(new Map([[2, '7'], [0, '12']]));
+    const c = encodeCursor(
+      new Map([
+        [2, '7'],
+        [0, '12'],
+      ]),
+    );
     expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect([...decodeCursor(c)]).toEqual([[0, '12'], [2, '7']]);
+    expect([...decodeCursor(c)]).toEqual([
+      [0, '12'],
+      [2, '7'],
+    ]);
   });
 });
 
@@ -405,7 +449,9 @@ function transactionalLog(): EventLog & { commit(ids: readonly number[]): Promis
           }
           const batch = entries.slice(next);
           next = entries.length;
-          const records = batch.flatMap((e) => ('value' in e ? [{ topic: topics.complaints, partition: 0, offset: String(e.offset), key: null, value: Buffer.from(e.value), timestamp: Date.now(), headers: {} }] : []));
+          const records = batch.flatMap((e) =>
+            'value' in e ? [{ topic: topics.complaints, partition: 0, offset: String(e.offset), key: null, value: Buffer.from(e.value), timestamp: Date.now(), headers: {} }] : [],
+          );
           if (records.length > 0) await o.onBatch(records);
           o.onPosition?.(0, String(next));
         }

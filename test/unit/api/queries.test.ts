@@ -129,9 +129,12 @@ describe('GraphQL queries', () => {
   });
 
   it('serves a rating, a customer with their ratings, and null for unknown ids', async () => {
-    const r = await gql(h, `{ rating(id: "10") { id message customer { id fullName clubStatus } complaint { id status } }
+    const r = await gql(
+      h,
+      `{ rating(id: "10") { id message customer { id fullName clubStatus } complaint { id status } }
       customer(id: "2") { id email ratings(first: 5) { totalCount nodes { id } } }
-      missing: rating(id: "999") { id } nobody: customer(id: "999") { id } }`);
+      missing: rating(id: "999") { id } nobody: customer(id: "999") { id } }`,
+    );
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data).toEqual({
       rating: { id: '10', message: 'the food was cold', customer: { id: '1', fullName: 'First1 Last1', clubStatus: 'platinum' }, complaint: { id: '10', status: 'OPEN' } },
@@ -142,11 +145,17 @@ describe('GraphQL queries', () => {
   });
 
   it('serves complaints by status and by id', async () => {
-    const r = await gql(h, `{ complaints(status: OPEN) { totalCount nodes { id status raisedAt rating { id stars } customer { id } acknowledgement { by } } }
-      complaint(id: "10") { id } none: complaints(status: ACKNOWLEDGED) { totalCount } }`);
+    const r = await gql(
+      h,
+      `{ complaints(status: OPEN) { totalCount nodes { id status raisedAt rating { id stars } customer { id } acknowledgement { by } } }
+      complaint(id: "10") { id } none: complaints(status: ACKNOWLEDGED) { totalCount } }`,
+    );
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data).toEqual({
-      complaints: { totalCount: 1, nodes: [{ id: '10', status: 'OPEN', raisedAt: new Date(ratings[0]!.ratingTime).toISOString(), rating: { id: '10', stars: 1 }, customer: { id: '1' }, acknowledgement: null }] },
+      complaints: {
+        totalCount: 1,
+        nodes: [{ id: '10', status: 'OPEN', raisedAt: new Date(ratings[0]!.ratingTime).toISOString(), rating: { id: '10', stars: 1 }, customer: { id: '1' }, acknowledgement: null }],
+      },
       complaint: { id: '10' },
       none: { totalCount: 0 },
     });
@@ -185,19 +194,33 @@ describe('GraphQL queries', () => {
   });
 
   it('aggregates ratings per club status, channel and stars, and over time', async () => {
-    const r = await gql(h, `{ byStatus: ratingStats(groupBy: CLUB_STATUS, filter: { customerId: "1" }) { key count averageStars }
+    const r = await gql(
+      h,
+      `{ byStatus: ratingStats(groupBy: CLUB_STATUS, filter: { customerId: "1" }) { key count averageStars }
       byChannel: ratingStats(groupBy: CHANNEL, filter: { clubStatuses: ["bronze", "platinum"] }) { key count averageStars }
       byStars: ratingStats(groupBy: STARS, filter: { starsMax: 2 }) { key count }
-      histogram: ratingHistogram(interval: DAY, filter: { customerId: "2" }) { start count averageStars } }`);
+      histogram: ratingHistogram(interval: DAY, filter: { customerId: "2" }) { start count averageStars } }`,
+    );
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data!.byStatus).toEqual([{ key: 'platinum', count: 2, averageStars: 3 }]);
-    expect(r.body.data!.byChannel).toEqual(expect.arrayContaining([{ key: 'ios', count: 2, averageStars: 2.5 }, { key: 'web', count: 1, averageStars: 2 }]));
-    expect(r.body.data!.byStars).toEqual([{ key: '1', count: 1 }, { key: '2', count: 1 }]);
+    expect(r.body.data!.byChannel).toEqual(
+      expect.arrayContaining([
+        { key: 'ios', count: 2, averageStars: 2.5 },
+        { key: 'web', count: 1, averageStars: 2 },
+      ]),
+    );
+    expect(r.body.data!.byStars).toEqual([
+      { key: '1', count: 1 },
+      { key: '2', count: 1 },
+    ]);
     expect(r.body.data!.histogram).toEqual([{ start: '2018-06-12T00:00:00.000Z', count: 2, averageStars: 3 }]);
   });
 
   it('describes the pipeline: processors with topics, state, rates, counts, lag', async () => {
-    const r = await gql(h, `{ pipeline { healthy sink { name } processors { name sourceTopics sinkTopics state messagesPerSecond totalMessages failedMessages unmatchedMessages lastMessageAt consumerLag consumerGroup instances lastError } } }`);
+    const r = await gql(
+      h,
+      `{ pipeline { healthy sink { name } processors { name sourceTopics sinkTopics state messagesPerSecond totalMessages failedMessages unmatchedMessages lastMessageAt consumerLag consumerGroup instances lastError } } }`,
+    );
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data!.pipeline.healthy).toBe(false);
     expect(r.body.data!.pipeline.sink).toBeNull();
@@ -235,7 +258,16 @@ describe('GraphQL queries', () => {
       expect(r.body.data).toEqual({
         pipeline: {
           healthy: false,
-          sink: { name: 'sink', sourceTopics: ['ratings-with-customer-data', 'UNHAPPY_PLATINUM_CUSTOMERS'], sinkTopics: ['ratings-enriched', 'complaints'], state: 'ERROR', totalMessages: 10, failedMessages: 1, consumerLag: 4, lastError: 'ES down' },
+          sink: {
+            name: 'sink',
+            sourceTopics: ['ratings-with-customer-data', 'UNHAPPY_PLATINUM_CUSTOMERS'],
+            sinkTopics: ['ratings-enriched', 'complaints'],
+            state: 'ERROR',
+            totalMessages: 10,
+            failedMessages: 1,
+            consumerLag: 4,
+            lastError: 'ES down',
+          },
         },
       });
     } finally {

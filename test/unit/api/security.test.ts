@@ -227,7 +227,8 @@ describe('API security', () => {
         env: { NODE_ENV: 'production' },
         wrapSearch: (s) =>
           Object.assign(Object.create(s), {
-            getRating: () => Promise.reject(new UnavailableError('Elasticsearch is unreachable (get ratings-enriched/1): connect ECONNREFUSED 10.0.0.7:9200', { details: { operation: 'get ratings-enriched/1' } })),
+            getRating: () =>
+              Promise.reject(new UnavailableError('Elasticsearch is unreachable (get ratings-enriched/1): connect ECONNREFUSED 10.0.0.7:9200', { details: { operation: 'get ratings-enriched/1' } })),
           }),
       });
       try {

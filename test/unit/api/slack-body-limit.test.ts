@@ -38,17 +38,20 @@ function post(port: number, total: number, declareLength: boolean): Promise<{ st
     const chunk = Buffer.alloc(64 * 1024, 'a');
     let sent = 0;
     let answered = false;
-    const req = request({ host: '127.0.0.1', port, agent: false, method: 'POST', path: '/slack/events', headers: { 'content-type': 'application/json', ...(declareLength ? { 'content-length': String(total) } : {}) } }, (r) => {
-      answered = true;
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (d: string) => (body += d));
-      r.on('end', () => {
-        res({ status: r.statusCode ?? 0, body, sent });
-        req.destroy(); // a body not sent to its end: this connection is done
-      });
-      r.on('error', () => res({ status: r.statusCode ?? 0, body, sent }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, agent: false, method: 'POST', path: '/slack/events', headers: { 'content-type': 'application/json', ...(declareLength ? { 'content-length': String(total) } : {}) } },
+      (r) => {
+        answered = true;
+        let body = '';
+        r.setEncoding('utf8');
+        r.on('data', (d: string) => (body += d));
+        r.on('end', () => {
+          res({ status: r.statusCode ?? 0, body, sent });
+          req.destroy(); // a body not sent to its end: this connection is done
+        });
+        r.on('error', () => res({ status: r.statusCode ?? 0, body, sent }));
+      },
+    );
     req.on('error', (e) => {
       if (!answered) rej(e);
     });

@@ -82,7 +82,10 @@ describe('a slow subscriber with a stock graphql-ws client', () => {
     let sent = 0;
     const dropped = () => h.server.liveFeed.subscriberCount('complaints') === 1;
     for (let batch = 0; batch < 400 && !dropped(); batch++) {
-      await raise(h, Array.from({ length: 10 }, (_, i) => rating(10_000 + sent + i, alice, { message })));
+      await raise(
+        h,
+        Array.from({ length: 10 }, (_, i) => rating(10_000 + sent + i, alice, { message })),
+      );
       sent += 10;
       await witness.waitFor(sent);
     }
@@ -90,9 +93,7 @@ describe('a slow subscriber with a stock graphql-ws client', () => {
     expect(connections).toBe(1);
     socket.resume(); // read what was sent, then the close frame: the client reconnects and resubscribes
     // Raised at once: whether they are live or replayed by then, they must arrive once.
-    await h.log.produce(
-      SENTINELS.map((id, p) => ({ topic: h.config.topics.complaints, partition: p, key: id, value: JSON.stringify(enrichedToRecord(rating(Number(id), alice))) })),
-    );
+    await h.log.produce(SENTINELS.map((id, p) => ({ topic: h.config.topics.complaints, partition: p, key: id, value: JSON.stringify(enrichedToRecord(rating(Number(id), alice))) })));
     const outcome = await Promise.race([sentinel.promise.then(() => 'sentinel'), failed.promise.then((e) => `failed: ${JSON.stringify(e)}`)]);
     expect(outcome).toBe('sentinel');
 

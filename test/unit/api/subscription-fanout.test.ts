@@ -147,7 +147,7 @@ describe('shared execution', () => {
 
   async function subscribe(shared: ReturnType<typeof createSharedExecution>, key: string | null): Promise<{ src: ReturnType<typeof source>; results: AsyncIterableIterator<ExecutionResult> }> {
     const src = source();
-    (schema.getSubscriptionType()!.getFields().tick!).subscribe = () => src.iterator;
+    schema.getSubscriptionType()!.getFields().tick!.subscribe = () => src.iterator;
     const results = await shared.subscribe({ schema, document }, key);
     if (!(Symbol.asyncIterator in results)) throw new Error('expected a stream');
     return { src, results };

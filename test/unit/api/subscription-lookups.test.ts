@@ -56,9 +56,7 @@ describe(`${N} subscribers of one event`, () => {
 
   it('complaintRaised, live: no lookup at all; the complaint as raised, with the customer joined into the rating', async () => {
     const client = wsClient(h);
-    subs = Array.from({ length: N }, (_, i) =>
-      collect(client, `subscription { complaintRaised { s${i}: complaint { id status customer { fullName } rating { customer { id } } } } }`),
-    );
+    subs = Array.from({ length: N }, (_, i) => collect(client, `subscription { complaintRaised { s${i}: complaint { id status customer { fullName } rating { customer { id } } } } }`));
     await until(() => h.server.liveFeed.subscriberCount('complaints') === N, 'subscribers to attach', 60_000);
     counter.reset();
     await raise(h, [rating(600, alice)]);

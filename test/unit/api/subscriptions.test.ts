@@ -59,7 +59,10 @@ describe('subscriptions over WebSocket', () => {
 
   it('delivers ratings matching the filter only', async () => {
     const client = wsClient(h);
-    const sub = collect<{ ratingAdded: { id: string; stars: number; channel: string } }>(client, 'subscription { ratingAdded(filter: { starsMax: 2, channels: ["ios"] }) { id stars channel customer { id } } }');
+    const sub = collect<{ ratingAdded: { id: string; stars: number; channel: string } }>(
+      client,
+      'subscription { ratingAdded(filter: { starsMax: 2, channels: ["ios"] }) { id stars channel customer { id } } }',
+    );
     await until(() => h.server.liveFeed.subscriberCount('ratings') === 1, 'the subscriber to attach');
     await h.log.produce(
       [rating(201, alice, { stars: 5 }), rating(202, alice, { stars: 1, channel: 'web' }), rating(203, alice, { stars: 2, channel: 'iOS' })].map((r) => ({
@@ -99,7 +102,10 @@ describe('subscriptions over WebSocket', () => {
       let sent = 0;
       for (let batch = 0; batch < 400 && !dropped(); batch++) {
         const ids = Array.from({ length: 10 }, (_, i) => 10_000 + sent + i);
-        await raise(small, ids.map((id) => rating(id, alice, { message })));
+        await raise(
+          small,
+          ids.map((id) => rating(id, alice, { message })),
+        );
         sent += ids.length;
         await fastSub.waitFor(sent); // the fast reader keeps up, batch after batch
       }

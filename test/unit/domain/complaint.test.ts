@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  acknowledgementToRecord,
-  enrich,
-  enrichedToRecord,
-  isComplaint,
-  parseAcknowledgement,
-  parseEnrichedRecord,
-  type Customer,
-  type Rating,
-} from '../../../src/domain/index.js';
+import { acknowledgementToRecord, enrich, enrichedToRecord, isComplaint, parseAcknowledgement, parseEnrichedRecord, type Customer, type Rating } from '../../../src/domain/index.js';
 
 const customer: Customer = { id: 2, firstName: 'Ruthie', lastName: 'Brockherst', email: 'r@ow.ly', gender: 'Female', clubStatus: 'platinum', comments: null, createTs: null, updateTs: null };
 const rating: Rating = { ratingId: 9, userId: 2, stars: 1, routeId: 5, ratingTime: 1000, channel: 'iOS', message: 'meh' };

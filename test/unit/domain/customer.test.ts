@@ -2,11 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { customerToRekeyRecord, parseCustomerChange, parseRekeyedCustomer } from '../../../src/domain/index.js';
 import { readFileSync } from 'node:fs';
 
-const row = { id: 2, first_name: 'Ruthie', last_name: 'Brockherst', email: 'rbrockherst1@ow.ly', gender: 'Female', club_status: 'platinum', comments: 'Reverse-engineered tangible interface', create_ts: '2018-06-12T11:47:30Z', update_ts: '2018-06-12T11:47:30Z' };
+const row = {
+  id: 2,
+  first_name: 'Ruthie',
+  last_name: 'Brockherst',
+  email: 'rbrockherst1@ow.ly',
+  gender: 'Female',
+  club_status: 'platinum',
+  comments: 'Reverse-engineered tangible interface',
+  create_ts: '2018-06-12T11:47:30Z',
+  update_ts: '2018-06-12T11:47:30Z',
+};
 
 describe('parseCustomerChange', () => {
   it('parses every demo customer as a flat Debezium row', () => {
-    const lines = readFileSync(new URL('../../../data/customers.jsonl', import.meta.url), 'utf8').trim().split('\n');
+    const lines = readFileSync(new URL('../../../data/customers.jsonl', import.meta.url), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(20);
     for (const line of lines) {
       const r = parseCustomerChange(null, JSON.parse(line));

@@ -40,7 +40,6 @@ class ControlledWriter implements SearchWriter {
   }
 }
 
-
 /**
  * Polls on event-loop turns (setImmediate), not timers: for the parts of a
  * test that run on fake timers (vi.waitUntil would advance them).
@@ -70,7 +69,7 @@ describe('sink (memory event log, memory search)', () => {
   async function produceData(): Promise<void> {
     await log.produce([
       ...[1, 2, 3].map((id) => ({ topic: topics.customersRekeyed, key: String(id), value: JSON.stringify(customerToRekeyRecord(customer(id, id === 1 ? 'platinum' : 'gold'))) })),
-      ...[10, 11, 12, 13].map((id) => ({ topic: topics.ratingsEnriched, key: '1', value: JSON.stringify(enrichedToRecord(rating(id, { customer: customer(id % 3 + 1) }))) })),
+      ...[10, 11, 12, 13].map((id) => ({ topic: topics.ratingsEnriched, key: '1', value: JSON.stringify(enrichedToRecord(rating(id, { customer: customer((id % 3) + 1) }))) })),
       { topic: topics.ratingsEnriched, key: '7', value: JSON.stringify(enrichedToRecord(platinumBad(20))) },
       { topic: topics.complaints, key: '20', value: JSON.stringify(enrichedToRecord(platinumBad(20))) },
     ]);
@@ -185,7 +184,7 @@ describe('sink (memory event log, memory search)', () => {
     setUp();
     writer.refuse = (op) =>
       op.kind === 'upsertRating' && op.rating.ratingId === 11
-        ? { ok: false, retriable: false, status: 400, reason: "Elasticsearch rejected upsertRating (400): document_parsing_exception: failed to parse field [channel] of type [ip]" }
+        ? { ok: false, retriable: false, status: 400, reason: 'Elasticsearch rejected upsertRating (400): document_parsing_exception: failed to parse field [channel] of type [ip]' }
         : null;
     start();
     await produceData();
@@ -215,7 +214,8 @@ describe('sink (memory event log, memory search)', () => {
 
   it('retries only the items that failed retriably, with backoff, until they are accepted', async () => {
     setUp();
-    writer.refuse = (op, call) => (op.kind === 'upsertRating' && op.rating.ratingId === 12 && call <= 3 ? { ok: false, retriable: true, status: 429, reason: 'es_rejected_execution_exception' } : null);
+    writer.refuse = (op, call) =>
+      op.kind === 'upsertRating' && op.rating.ratingId === 12 && call <= 3 ? { ok: false, retriable: true, status: 429, reason: 'es_rejected_execution_exception' } : null;
     const sink = start({ batchSize: 100, flushMs: 30 });
     await log.produce([10, 11, 12].map((id) => ({ topic: topics.ratingsEnriched, key: null, value: JSON.stringify(enrichedToRecord(rating(id))), partition: 0 })));
     await eventually(async () => (await lag()) === 0);
@@ -271,7 +271,10 @@ describe('sink (memory event log, memory search)', () => {
   it('waits at start-up while the index refuses access (403), and starts once it is granted', async () => {
     setUp();
     let denied = true;
-    writer.ensureIndices = () => (denied ? Promise.reject(new UnavailableError('Elasticsearch create index failed with 403: security_exception: action [indices:admin/create] is unauthorized', { retriable: false })) : search.ensureIndices());
+    writer.ensureIndices = () =>
+      denied
+        ? Promise.reject(new UnavailableError('Elasticsearch create index failed with 403: security_exception: action [indices:admin/create] is unauthorized', { retriable: false }))
+        : search.ensureIndices();
     const sink = start({});
     await produceData();
     expect(sink.stats().state).toBe('starting');

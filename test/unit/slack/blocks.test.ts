@@ -39,7 +39,9 @@ describe('complaintMessage', () => {
   it('replaces the button by who acknowledged and when, as a mention for a Slack user', () => {
     const { blocks, text } = complaintMessage(acknowledged(complaint, slackAck()));
     // Acknowledged: the only button left is Resolve.
-    expect((blocks.find((b) => b.block_id === COMPLAINT_ACTIONS_BLOCK_ID) as { elements?: unknown } | undefined)?.elements).toEqual([expect.objectContaining({ action_id: RESOLVE_ACTION_ID, text: expect.objectContaining({ text: 'Resolve' }) })]);
+    expect((blocks.find((b) => b.block_id === COMPLAINT_ACTIONS_BLOCK_ID) as { elements?: unknown } | undefined)?.elements).toEqual([
+      expect.objectContaining({ action_id: RESOLVE_ACTION_ID, text: expect.objectContaining({ text: 'Resolve' }) }),
+    ]);
     const status = blocks.find((b) => b.block_id === ACK_STATUS_BLOCK_ID);
     expect(json(status)).toContain('Acknowledged by <@U0ALICE> at <!date^1714558830^{date_short_pretty} at {time}|2024-05-01 10:20 UTC>');
     expect(text.startsWith('[Acknowledged] ')).toBe(true);
@@ -111,7 +113,7 @@ describe('format helpers', () => {
     expect(starBar(9)).toBe('★★★★★');
   });
 
-  it('escapes exactly Slack\'s three control characters', () => {
+  it("escapes exactly Slack's three control characters", () => {
     expect(escapeText('a & b < c > d *e*')).toBe('a &amp; b &lt; c &gt; d *e*');
   });
 

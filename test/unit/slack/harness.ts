@@ -64,10 +64,7 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-export async function startBackends(
-  recorderOptions: Parameters<typeof startSlackRecorder>[0] = {},
-  { env = {}, now }: { env?: Record<string, string>; now?: () => number } = {},
-): Promise<Backends> {
+export async function startBackends(recorderOptions: Parameters<typeof startSlackRecorder>[0] = {}, { env = {}, now }: { env?: Record<string, string>; now?: () => number } = {}): Promise<Backends> {
   const recorder = await startSlackRecorder(recorderOptions);
   const config = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,

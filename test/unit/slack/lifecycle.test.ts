@@ -111,7 +111,13 @@ describe('complaint lifecycle in Slack', () => {
     expect(reminders(ts)).toHaveLength(3);
     expect(escalations()).toHaveLength(1);
     const stored = (await b.search.get(id))!.complaint;
-    expect(stored.reminders).toMatchObject({ sent: 3, nextAt: null, claim: null, escalatedAt: new Date(T0 + 4 * MINUTE).toISOString(), escalationMessage: { channel: ESCALATION, ts: escalation!.ts } });
+    expect(stored.reminders).toMatchObject({
+      sent: 3,
+      nextAt: null,
+      claim: null,
+      escalatedAt: new Date(T0 + 4 * MINUTE).toISOString(),
+      escalationMessage: { channel: ESCALATION, ts: escalation!.ts },
+    });
   });
 
   it('sends no reminder after an acknowledgement, and the escalation post follows the acknowledgement', async () => {
@@ -259,7 +265,11 @@ describe('complaint lifecycle in Slack', () => {
         await Promise.all([scheduler(one).tick(), scheduler(two).tick(), scheduler(one).tick(), scheduler(two).tick()]);
       }
       for (const p of posts) expect(reminders(p.slackMessage!.ts).map((m) => meta(m).reminder)).toEqual([1, 2, 3]);
-      expect(escalations().map((m) => meta(m).complaint_id).sort()).toEqual(posts.map((p) => p.id).sort());
+      expect(
+        escalations()
+          .map((m) => meta(m).complaint_id)
+          .sort(),
+      ).toEqual(posts.map((p) => p.id).sort());
     });
   });
 

@@ -65,7 +65,18 @@ describe('posted, then killed before the message reference is stored', () => {
   afterEach(() => b.close());
 
   const api = (): SlackApi => slackApi(b);
-  const common = () => ({ log: b.log, logger: silentLogger, topic: b.config.topics.complaints, groupId: 'g', channel: CHANNEL, dashboardUrl: null, maxAgeMs: 0, claimTimeoutMs: 60_000, claimPollMs: 10, now: () => now });
+  const common = () => ({
+    log: b.log,
+    logger: silentLogger,
+    topic: b.config.topics.complaints,
+    groupId: 'g',
+    channel: CHANNEL,
+    dashboardUrl: null,
+    maxAgeMs: 0,
+    claimTimeoutMs: 60_000,
+    claimPollMs: 10,
+    now: () => now,
+  });
   /** The store of a process killed at the first write `dies` matches (the write does not happen). */
   const killedAt = (dies: (ref: SlackMessageRef | null) => boolean): ComplaintStore =>
     new Proxy(b.search, {

@@ -20,7 +20,19 @@ describe('the posting window', () => {
   it('posts recent complaints but not those raised before the window (a first deploy on an old topic does not flood the channel)', async () => {
     const api = createSlackApi({ client: new webApi.WebClient(b.slack.botToken, slackClientOptions(b.slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 });
     const now = Date.now();
-    const poster = createPoster({ log: b.log, store: b.search, api, logger: silentLogger, topic: b.config.topics.complaints, groupId: 'g', channel: CHANNEL, dashboardUrl: null, instanceId: 'i1', maxAgeMs: 3_600_000, now: () => now });
+    const poster = createPoster({
+      log: b.log,
+      store: b.search,
+      api,
+      logger: silentLogger,
+      topic: b.config.topics.complaints,
+      groupId: 'g',
+      channel: CHANNEL,
+      dashboardUrl: null,
+      instanceId: 'i1',
+      maxAgeMs: 3_600_000,
+      now: () => now,
+    });
     expect(await poster.post(complaintRating({ ratingTime: now - 2 * 3_600_000 }))).toBe('too_old');
     expect(b.recorder.callsTo('chat.postMessage')).toHaveLength(0);
     expect(await poster.post(complaintRating({ ratingTime: now - 60_000 }))).toBe('posted');
@@ -42,8 +54,18 @@ describe('the posting window', () => {
     const api = createSlackApi({ client: new webApi.WebClient(b.slack.botToken, slackClientOptions(b.slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 });
     let now = Date.now();
     const poster = createPoster({
-      log: b.log, store: b.search, api, logger, topic: b.config.topics.complaints, groupId: 'g', channel: CHANNEL, dashboardUrl: null, instanceId: 'i1',
-      maxAgeMs: 3_600_000, onTooOld: () => skipped.inc({ reason: 'too_old' }), now: () => now,
+      log: b.log,
+      store: b.search,
+      api,
+      logger,
+      topic: b.config.topics.complaints,
+      groupId: 'g',
+      channel: CHANNEL,
+      dashboardUrl: null,
+      instanceId: 'i1',
+      maxAgeMs: 3_600_000,
+      onTooOld: () => skipped.inc({ reason: 'too_old' }),
+      now: () => now,
     });
     for (let i = 0; i < 3; i++) expect(await poster.post(complaintRating({ ratingId: 900 + i, ratingTime: now - 2 * 3_600_000 }))).toBe('too_old');
     now += 61_000;

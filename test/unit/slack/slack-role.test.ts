@@ -5,19 +5,7 @@ import { silentLogger } from '../../../src/logger.js';
 import { createSlackRole } from '../../../slack-app/index.js';
 import type { RecordedCall } from '../../support/slack-recorder.js';
 import { blockActionPayload, formPayload, postTo, signedHeaders } from '../../support/slack-signing.js';
-import {
-  CHANNEL,
-  DASHBOARD_URL,
-  FOLLOWER_GROUP,
-  POSTER_GROUP,
-  SIGNING_SECRET,
-  complaintRating,
-  eventually,
-  runRole,
-  startBackends,
-  type Backends,
-  type RunningRole,
-} from './harness.js';
+import { CHANNEL, DASHBOARD_URL, FOLLOWER_GROUP, POSTER_GROUP, SIGNING_SECRET, complaintRating, eventually, runRole, startBackends, type Backends, type RunningRole } from './harness.js';
 
 interface Block {
   type: string;
@@ -131,7 +119,10 @@ describe('Slack role', () => {
       const ratings = Array.from({ length: 5 }, () => complaintRating());
       for (const r of ratings) await b.produceComplaint(r);
       for (const r of ratings) await postedComplaint(b, complaintId(r));
-      await eventually(async () => (await b.log.lag('one-slack-poster', b.config.topics.complaints)) === 0 && (await b.log.lag('two-slack-poster', b.config.topics.complaints)) === 0, 'both instances to commit');
+      await eventually(
+        async () => (await b.log.lag('one-slack-poster', b.config.topics.complaints)) === 0 && (await b.log.lag('two-slack-poster', b.config.topics.complaints)) === 0,
+        'both instances to commit',
+      );
 
       for (const r of ratings) expect(postsOf(b, complaintId(r))).toHaveLength(1);
       expect(b.recorder.messages(CHANNEL)).toHaveLength(5);
@@ -280,7 +271,14 @@ describe('Slack role', () => {
 
     it.each([
       ['a forged signature', (body: string) => ({ ...signedHeaders(body, 'not-the-secret') })],
-      ['no signature', (body: string) => { const h: Record<string, string> = signedHeaders(body, SIGNING_SECRET); delete h['x-slack-signature']; return h; }],
+      [
+        'no signature',
+        (body: string) => {
+          const h: Record<string, string> = signedHeaders(body, SIGNING_SECRET);
+          delete h['x-slack-signature'];
+          return h;
+        },
+      ],
       ['a timestamp older than five minutes', (body: string) => signedHeaders(body, SIGNING_SECRET, { timestampSec: Math.floor(Date.now() / 1000) - 5 * 60 - 30 })],
       ['a timestamp more than five minutes ahead', (body: string) => signedHeaders(body, SIGNING_SECRET, { timestampSec: Math.floor(Date.now() / 1000) + 5 * 60 + 30 })],
       ['a body changed after signing', (body: string) => signedHeaders(body.replace('U0ALICE', 'U0MALLORY'), SIGNING_SECRET)],
@@ -368,7 +366,7 @@ describe('Slack role', () => {
       expect(r.role.state).toBe('running');
     });
 
-    it('answers Slack\'s url_verification challenge', async () => {
+    it("answers Slack's url_verification challenge", async () => {
       const r = await run();
       const body = JSON.stringify({ type: 'url_verification', challenge: 'c-123', token: 't' });
       const res = await postTo(r.eventsUrl, body, signedHeaders(body, SIGNING_SECRET, { contentType: 'application/json' }));

@@ -146,7 +146,8 @@ describe('enrich-ratings: bad input', () => {
         const out = only(joinRating(rec(TOPICS.ratings, r), known, cfg, NOW));
         const back = parseEnrichedRecord(json(out));
         expect(back.ok).toBe(true);
-        if (back.ok) expect(back.value).toMatchObject({ ratingId: r.rating_id, stars: r.stars, ratingTime: r.rating_time, routeId: r.route_id, channel: r.channel, message: r.message, customer: { id: 2 } });
+        if (back.ok)
+          expect(back.value).toMatchObject({ ratingId: r.rating_id, stars: r.stars, ratingTime: r.rating_time, routeId: r.route_id, channel: r.channel, message: r.message, customer: { id: 2 } });
         expect(out.timestamp).toBe(r.rating_time);
       }),
     );

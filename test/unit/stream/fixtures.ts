@@ -7,8 +7,7 @@ let offset = 0;
 
 /** A record as a runtime would hand it over; objects are JSON-encoded, strings and buffers taken as bytes. */
 export function rec(topic: string, value: unknown, o: { key?: unknown; headers?: Record<string, string>; timestamp?: number; partition?: number } = {}): LogRecord {
-  const bytes = (v: unknown): Buffer | null =>
-    v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : typeof v === 'string' ? Buffer.from(v) : Buffer.from(JSON.stringify(v));
+  const bytes = (v: unknown): Buffer | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : typeof v === 'string' ? Buffer.from(v) : Buffer.from(JSON.stringify(v)));
   return {
     topic,
     partition: o.partition ?? 0,

@@ -51,12 +51,7 @@ describe('the stream layer (in memory)', () => {
     await start(5_000);
     await log.produce(customersJsonl.map((c) => ({ topic: topics.customersCdc, key: JSON.stringify({ id: c.id }), value: JSON.stringify(c) })));
     const ratings = customersJsonl.map((c) => rating(c.id, c.id % 3 === 0 ? 1 : 4));
-    await log.produce([
-      ...ratings,
-      rating(-1),
-      { topic: topics.ratings, key: 'bad', value: 'this is not json' },
-      rating(3, 9),
-    ]);
+    await log.produce([...ratings, rating(-1), { topic: topics.ratings, key: 'bad', value: 'this is not json' }, rating(3, 9)]);
 
     await eventually(() => values(topics.ratingsEnriched).length === 20, '20 enriched ratings');
     const platinumOnes = customersJsonl.filter((c) => c.club_status === 'platinum' && c.id % 3 === 0).length;

@@ -33,9 +33,17 @@ describe('unmatched joins in metrics', () => {
   it('drops a rating whose customer never arrives after the grace period, counts it in pipeline and in /metrics, and joins the others', async () => {
     log = createMemoryEventLog();
     await log.produce([
-      { topic: topics.customersCdc, key: JSON.stringify({ id: 1 }), value: JSON.stringify({ id: 1, first_name: 'Rica', last_name: 'Blaisdell', email: null, gender: null, club_status: 'bronze', comments: null }) },
+      {
+        topic: topics.customersCdc,
+        key: JSON.stringify({ id: 1 }),
+        value: JSON.stringify({ id: 1, first_name: 'Rica', last_name: 'Blaisdell', email: null, gender: null, club_status: 'bronze', comments: null }),
+      },
     ]);
-    const rating = (id: number, user: number) => ({ topic: topics.ratings, key: null, value: JSON.stringify({ rating_id: id, user_id: user, stars: 4, route_id: 1, rating_time: 1_528_800_000_000 + id, channel: 'web', message: 'ok' }) });
+    const rating = (id: number, user: number) => ({
+      topic: topics.ratings,
+      key: null,
+      value: JSON.stringify({ rating_id: id, user_id: user, stars: 4, route_id: 1, rating_time: 1_528_800_000_000 + id, channel: 'web', message: 'ok' }),
+    });
     // Two ratings of a customer who never arrives, one of a known customer, then a sentinel of the known customer.
     await log.produce([rating(1, 424_242), rating(2, 1), rating(3, 424_242), rating(4, 1)]);
     runtime = createMemoryStreamRuntime({ log, groupPrefix: 'unmatched-metrics' });

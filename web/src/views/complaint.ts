@@ -61,8 +61,9 @@ export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
       <dt>Escalated</dt><dd>${c.escalatedAt ? html`<time datetime=${c.escalatedAt}>${dateTime(c.escalatedAt)}</time>` : 'No'}</dd>
       <dt>Snoozed until</dt><dd>${c.snoozedUntil ? html`<time datetime=${c.snoozedUntil}>${dateTime(c.snoozedUntil)}</time>${isSnoozed(c) ? null : ' (over)'}` : '—'}</dd>
     </dl>
-    ${actions.length > 0
-      ? html`<form class="act-form" onSubmit=${(e: Event) => e.preventDefault()}>
+    ${
+      actions.length > 0
+        ? html`<form class="act-form" onSubmit=${(e: Event) => e.preventDefault()}>
           ${actions.some((a) => a.note) ? html`<label for="note">Note (optional)</label><textarea id="note" ref=${note} rows="2" maxlength="2000"></textarea>` : null}
           <div class="actions">
           ${actions
@@ -87,7 +88,8 @@ export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
           />
           </div>
         </form>`
-      : null}
+        : null
+    }
     <p role="status" class="notice">${notice}</p>
   </article>`;
 }

@@ -124,7 +124,10 @@ export function Complaints({ canAct }: { canAct: boolean }) {
       query: `subscription Updated { complaintUpdated { ${COMPLAINT_FIELDS} } }`,
       next: ({ complaintUpdated: c }) => update(c),
     });
-    gql<{ complaints: { totalCount: number; nodes: Complaint[] } }>(`query Complaints($status: ComplaintStatus, $first: Int) { complaints(status: $status, first: $first) { totalCount nodes { ${COMPLAINT_FIELDS} } } }`, { status: filter, first: PAGE })
+    gql<{ complaints: { totalCount: number; nodes: Complaint[] } }>(
+      `query Complaints($status: ComplaintStatus, $first: Int) { complaints(status: $status, first: $first) { totalCount nodes { ${COMPLAINT_FIELDS} } } }`,
+      { status: filter, first: PAGE },
+    )
       .then((r) => {
         if (cancelled) return;
         // Live arrivals (newer) first, then the page; a live copy wins over the page's.
@@ -153,9 +156,7 @@ export function Complaints({ canAct }: { canAct: boolean }) {
     <div class="view-head">
       <h1 id="complaints-h">Complaints</h1>
       <div class="segmented" role="group" aria-label="Show complaints">
-        ${FILTERS.map(
-          (f) => html`<button type="button" aria-pressed=${filter === f.status} onClick=${() => setFilter(f.status)}>${f.label}</button>`,
-        )}
+        ${FILTERS.map((f) => html`<button type="button" aria-pressed=${filter === f.status} onClick=${() => setFilter(f.status)}>${f.label}</button>`)}
       </div>
     </div>
     <p class="summary">${shown === null ? html`<span class="placeholder">Loading…</span>` : `${shown} ${filter === null ? '' : `${statusOf(filter).label.toLowerCase()} `}complaint${shown === 1 ? '' : 's'}`}</p>
@@ -178,12 +179,13 @@ export function Complaints({ canAct }: { canAct: boolean }) {
           </tr>
         </thead>
         <tbody>
-          ${rows === null
-            ? Array.from({ length: 6 }, () => html`<tr class="skeleton" aria-hidden="true"><td colspan=${canAct ? 8 : 7}> </td></tr>`)
-            : list.length === 0
-              ? html`<tr><td colspan=${canAct ? 8 : 7} class="empty">No ${filter === null ? '' : statusOf(filter).label.toLowerCase() + ' '}complaints.</td></tr>`
-              : list.map(
-                  (c) => html`<tr key=${c.id} data-complaint-id=${c.id} class=${fresh.has(c.id) ? 'fresh' : ''}>
+          ${
+            rows === null
+              ? Array.from({ length: 6 }, () => html`<tr class="skeleton" aria-hidden="true"><td colspan=${canAct ? 8 : 7}> </td></tr>`)
+              : list.length === 0
+                ? html`<tr><td colspan=${canAct ? 8 : 7} class="empty">No ${filter === null ? '' : statusOf(filter).label.toLowerCase() + ' '}complaints.</td></tr>`
+                : list.map(
+                    (c) => html`<tr key=${c.id} data-complaint-id=${c.id} class=${fresh.has(c.id) ? 'fresh' : ''}>
                     <td><time datetime=${c.raisedAt} title=${dateTime(c.raisedAt)}>${ago(c.raisedAt)}</time></td>
                     <th scope="row" id=${`c-${c.id}`}><a href=${`/complaints/${encodeURIComponent(c.id)}`}>${c.customer.fullName}</a><span class="sub">${c.customer.clubStatus ?? ''}</span></th>
                     <td><span class="stars" aria-label=${`${c.rating.stars} of 5 stars`}>${stars(c.rating.stars)}</span></td>
@@ -191,8 +193,9 @@ export function Complaints({ canAct }: { canAct: boolean }) {
                     <td class="msg">${c.rating.message}</td>
                     <td><${StatusBadge} status=${c.status} /></td>
                     <td><${Handled} complaint=${c} /></td>
-                    ${canAct
-                      ? html`<td class="act"><${ActionButtons}
+                    ${
+                      canAct
+                        ? html`<td class="act"><${ActionButtons}
                           complaint=${c}
                           onDone=${(updated: Complaint, message: string) => {
                             update(updated);
@@ -200,9 +203,11 @@ export function Complaints({ canAct }: { canAct: boolean }) {
                           }}
                           onError=${setError}
                         /></td>`
-                      : null}
+                        : null
+                    }
                   </tr>`,
-                )}
+                  )
+          }
         </tbody>
       </table>
     </div>

@@ -79,17 +79,19 @@ function StatsTable({ caption, keyLabel, rows }: { caption: string; keyLabel: st
     <caption>${caption}</caption>
     <thead><tr><th scope="col">${keyLabel}</th><th scope="col" class="n">Ratings</th><th scope="col" class="n">Avg stars</th></tr></thead>
     <tbody>
-      ${sorted === null
-        ? Array.from({ length: 4 }, () => html`<tr class="skeleton" aria-hidden="true"><td colspan="3"> </td></tr>`)
-        : sorted.length === 0
-          ? html`<tr><td colspan="3" class="empty">No ratings in this range.</td></tr>`
-          : sorted.map(
-              (r) => html`<tr key=${r.key}>
+      ${
+        sorted === null
+          ? Array.from({ length: 4 }, () => html`<tr class="skeleton" aria-hidden="true"><td colspan="3"> </td></tr>`)
+          : sorted.length === 0
+            ? html`<tr><td colspan="3" class="empty">No ratings in this range.</td></tr>`
+            : sorted.map(
+                (r) => html`<tr key=${r.key}>
                 <th scope="row">${r.key}</th>
                 <td class="n"><span class="bar" aria-hidden="true"><span style=${{ width: `${(r.count / max) * 100}%` }}></span></span>${num(r.count)}</td>
                 <td class="n">${num(r.averageStars, 2)}</td>
               </tr>`,
-            )}
+              )
+      }
     </tbody>
   </table>`;
 }

@@ -74,9 +74,11 @@ export function Pipeline() {
       <div class="kpi"><span class="kpi-label">Processors</span><span class="kpi-value">${all === null ? '…' : all.length}</span></div>
       <div class=${`kpi ${deadLetters ? 'kpi-warn' : ''}`}><span class="kpi-label">Dead letters</span><span class="kpi-value">${deadLetters === null ? '…' : num(deadLetters)}</span></div>
     </div>
-    ${unhealthy.length > 0
-      ? html`<div class="banner alert" role="alert"><strong>Unhealthy:</strong> ${unhealthy.map((p) => `${p.name} is ${p.state.toLowerCase()}${p.lastError ? ` (${p.lastError})` : ''}`).join('; ')}.</div>`
-      : null}
+    ${
+      unhealthy.length > 0
+        ? html`<div class="banner alert" role="alert"><strong>Unhealthy:</strong> ${unhealthy.map((p) => `${p.name} is ${p.state.toLowerCase()}${p.lastError ? ` (${p.lastError})` : ''}`).join('; ')}.</div>`
+        : null
+    }
     <div class="table-wrap">
       <table class="pipeline">
         <caption class="sr-only">Stream processors and the Elasticsearch sink</caption>
@@ -88,12 +90,13 @@ export function Pipeline() {
           </tr>
         </thead>
         <tbody>
-          ${all === null
-            ? Array.from({ length: 3 }, () => html`<tr class="skeleton" aria-hidden="true"><td colspan="10"> </td></tr>`)
-            : all.length === 0
-              ? html`<tr><td colspan="10" class="empty">This gateway knows no processor (the stream role runs elsewhere and has not reported).</td></tr>`
-              : all.map(
-                  (p) => html`<tr key=${p.name} class=${p.state === 'RUNNING' ? '' : 'row-alert'}>
+          ${
+            all === null
+              ? Array.from({ length: 3 }, () => html`<tr class="skeleton" aria-hidden="true"><td colspan="10"> </td></tr>`)
+              : all.length === 0
+                ? html`<tr><td colspan="10" class="empty">This gateway knows no processor (the stream role runs elsewhere and has not reported).</td></tr>`
+                : all.map(
+                    (p) => html`<tr key=${p.name} class=${p.state === 'RUNNING' ? '' : 'row-alert'}>
                     <th scope="row">${p.name}${p === data?.sink ? html`<span class="sub">sink</span>` : html`<span class="sub">${p.consumerGroup}</span>`}</th>
                     <td><span class=${`badge tone-${stateTone(p.state)}`}>${p.state}</span>${p.lastError ? html`<span class="sub err-text">${p.lastError}</span>` : null}</td>
                     <td class="n">${num(p.messagesPerSecond, 1)}</td>
@@ -105,7 +108,8 @@ export function Pipeline() {
                     <td class="n">${p.instances}</td>
                     <td class="topics">${p.sourceTopics.join(', ')} → ${p.sinkTopics.join(', ')}</td>
                   </tr>`,
-                )}
+                  )
+          }
         </tbody>
       </table>
     </div>

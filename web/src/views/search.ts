@@ -123,12 +123,13 @@ export function Search() {
         <caption class="sr-only">Ratings matching the filter</caption>
         <thead><tr><th scope="col">Given</th><th scope="col">Stars</th><th scope="col">Customer</th><th scope="col">Club</th><th scope="col">Channel</th><th scope="col">Message</th><th scope="col">Complaint</th></tr></thead>
         <tbody>
-          ${page === null
-            ? Array.from({ length: 8 }, () => html`<tr class="skeleton" aria-hidden="true"><td colspan="7"> </td></tr>`)
-            : page.nodes.length === 0
-              ? html`<tr><td colspan="7" class="empty">No rating matches.</td></tr>`
-              : page.nodes.map(
-                  (r) => html`<tr key=${r.id}>
+          ${
+            page === null
+              ? Array.from({ length: 8 }, () => html`<tr class="skeleton" aria-hidden="true"><td colspan="7"> </td></tr>`)
+              : page.nodes.length === 0
+                ? html`<tr><td colspan="7" class="empty">No rating matches.</td></tr>`
+                : page.nodes.map(
+                    (r) => html`<tr key=${r.id}>
                     <td><time datetime=${r.ratedAt}>${dateTime(r.ratedAt)}</time></td>
                     <td><span class="stars" aria-label=${`${r.stars} of 5 stars`}>${stars(r.stars)}</span></td>
                     <th scope="row">${r.customer.fullName}</th>
@@ -137,7 +138,8 @@ export function Search() {
                     <td class="msg">${r.message}</td>
                     <td>${r.complaint ? html`<a href=${`/complaints/${encodeURIComponent(r.complaint.id)}`}>${r.complaint.status.toLowerCase()}</a>` : '—'}</td>
                   </tr>`,
-                )}
+                  )
+          }
         </tbody>
       </table>
     </div>

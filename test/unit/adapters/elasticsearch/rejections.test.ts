@@ -13,20 +13,33 @@ const INFRASTRUCTURE: Record<string, [number, EsErrorCause]> = {
   'index write block (shrink, split, clone)': item(403, { type: 'cluster_block_exception', reason: 'index [ratings] blocked by: [FORBIDDEN/8/index write (api)];' }),
   'flood-stage read-only-allow-delete block': item(429, {
     type: 'cluster_block_exception',
-    reason: 'index [ratings] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block; for more information, see https://ela.st/es-req-flood-stage];',
+    reason:
+      'index [ratings] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block; for more information, see https://ela.st/es-req-flood-stage];',
   }),
   'closed index': item(400, { type: 'index_closed_exception', reason: 'closed', index_uuid: 'LM5XWS8SRvqlR3kVWQjHVA', index: 'ratings' } as EsErrorCause),
   'missing index (auto-create off)': item(404, { type: 'index_not_found_exception', reason: 'no such index [ratings]' }),
   'API key without write privilege': item(403, {
     type: 'security_exception',
-    reason: 'action [indices:data/write/bulk[s]] is unauthorized for API key id [VuaCfGcBCdbkQm-e5aOx] of user [sink] on indices [ratings], this action is granted by the index privileges [create_doc,create,index,write,all]',
+    reason:
+      'action [indices:data/write/bulk[s]] is unauthorized for API key id [VuaCfGcBCdbkQm-e5aOx] of user [sink] on indices [ratings], this action is granted by the index privileges [create_doc,create,index,write,all]',
   }),
   'credentials no longer valid': item(401, { type: 'security_exception', reason: 'unable to authenticate with provided credentials and anonymous access is not allowed for this request' }),
-  'write thread pool full': item(429, { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=52, max_coordinating_and_primary_bytes=53687091]' }),
-  'primary shard not active': item(503, { type: 'unavailable_shards_exception', reason: '[ratings][0] primary shard is not active Timeout: [1m], request: [BulkShardRequest [[ratings][0]] containing [1] requests]' }),
+  'write thread pool full': item(429, {
+    type: 'es_rejected_execution_exception',
+    reason:
+      'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=52, max_coordinating_and_primary_bytes=53687091]',
+  }),
+  'primary shard not active': item(503, {
+    type: 'unavailable_shards_exception',
+    reason: '[ratings][0] primary shard is not active Timeout: [1m], request: [BulkShardRequest [[ratings][0]] containing [1] requests]',
+  }),
   'circuit breaker': item(429, { type: 'circuit_breaking_exception', reason: '[parent] Data too large, data for [<http_request>] would be [123/123b]' }),
   'unknown 5xx': item(500, { type: 'some_new_exception', reason: 'boom' }),
-  'block as the cause of a 400': item(400, { type: 'illegal_state_exception', reason: 'x', caused_by: { type: 'cluster_block_exception', reason: 'index [ratings] blocked by: [FORBIDDEN/8/index write (api)];' } }),
+  'block as the cause of a 400': item(400, {
+    type: 'illegal_state_exception',
+    reason: 'x',
+    caused_by: { type: 'cluster_block_exception', reason: 'index [ratings] blocked by: [FORBIDDEN/8/index write (api)];' },
+  }),
   'unknown non-400 status': item(418, { type: 'teapot_exception', reason: 'short and stout' }),
 };
 

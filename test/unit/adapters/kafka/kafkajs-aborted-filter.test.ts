@@ -35,14 +35,26 @@ describe('kafkajs aborted-transaction filter (patched)', () => {
     // The fetch starts at 2 (a seek, or the previous fetch ended there): the first record
     // the filter sees is past the start of both aborted transactions.
     const messages = [record(2, '2'), record(3, '1'), record(4, '3'), marker(5, '1', false), marker(6, '2', false), marker(7, '3', true)];
-    const kept = filterAbortedMessages({ messages, abortedTransactions: [{ producerId: '1', firstOffset: '0' }, { producerId: '2', firstOffset: '1' }] });
+    const kept = filterAbortedMessages({
+      messages,
+      abortedTransactions: [
+        { producerId: '1', firstOffset: '0' },
+        { producerId: '2', firstOffset: '1' },
+      ],
+    });
     expect(offsetsOf(kept)).toEqual([4]);
   });
 
   it('does not depend on the order the broker lists aborted transactions in', () => {
     // Listed by abort marker (producer 2 aborted first), not by first offset.
     const messages = [record(10, '1'), record(11, '2'), record(12, '1'), marker(13, '2', false), record(14, '3'), marker(15, '1', false), marker(16, '3', true)];
-    const kept = filterAbortedMessages({ messages, abortedTransactions: [{ producerId: '2', firstOffset: '11' }, { producerId: '1', firstOffset: '10' }] });
+    const kept = filterAbortedMessages({
+      messages,
+      abortedTransactions: [
+        { producerId: '2', firstOffset: '11' },
+        { producerId: '1', firstOffset: '10' },
+      ],
+    });
     expect(offsetsOf(kept)).toEqual([14]);
   });
 

@@ -15,7 +15,10 @@ eventLogContract('memory', async () => ({
 describe('MemoryEventLog transactions', () => {
   it('appends records and moves a group offset in one step, or does neither', async () => {
     const log = createMemoryEventLog();
-    await log.ensureTopics([{ name: 'in', partitions: 1 }, { name: 'out', partitions: 1 }]);
+    await log.ensureTopics([
+      { name: 'in', partitions: 1 },
+      { name: 'out', partitions: 1 },
+    ]);
     log.commitTransaction([{ topic: 'out', key: 'k', value: 'v' }], 'g', [{ topic: 'in', partition: 0, offset: 3 }]);
     expect(log.records('out')).toHaveLength(1);
     expect(log.committedOffset('g', 'in', 0)).toBe(3);

@@ -46,7 +46,9 @@ describe('schema registry adapter: decode', () => {
   });
 
   it('a schema avsc refuses (a record name with a -) is an InvalidRecordError naming the id, not a retriable outage', async () => {
-    const error = await createSchemaRegistry({ url, requestTimeoutMs: 2_000 }).decode(frame(1, key)).catch((e: unknown) => e);
+    const error = await createSchemaRegistry({ url, requestTimeoutMs: 2_000 })
+      .decode(frame(1, key))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRecordError);
     expect((error as Error).message).toMatch(/schema id 1 of the schema registry is not a valid Avro schema: invalid name/);
   });

@@ -22,11 +22,7 @@ const report = (o: Partial<StatusReport>): StatusReport => ({
 
 describe('pipeline status reports', () => {
   it('sum live instances, keep the newest last-message time and the state that needs attention', () => {
-    const [s] = aggregateReports(
-      [report({}), report({ instance: 'b', state: 'ERROR', lastError: 'broker down', messagesPerSecond: 5, totalMessages: 50, lastMessageTime: NOW - 10 })],
-      NOW,
-      10_000,
-    );
+    const [s] = aggregateReports([report({}), report({ instance: 'b', state: 'ERROR', lastError: 'broker down', messagesPerSecond: 5, totalMessages: 50, lastMessageTime: NOW - 10 })], NOW, 10_000);
     expect(s).toEqual({
       name: 'enrich-ratings',
       sources: ['ratings', '_feedback-join-pending'],
