@@ -3,12 +3,17 @@ import type { Acknowledgement } from '../../src/domain/index.js';
 import type { SlackMessageContent } from './complaint-message.js';
 import { acknowledgerText, escapeText, slackDate } from './format.js';
 
-/** Told to a clicker who was not first: who was, and when. */
-export function alreadyAcknowledgedMessage(ack: Acknowledgement, clickerId: string): SlackMessageContent {
-  const at = Date.parse(ack.at);
-  const when = Number.isNaN(at) ? escapeText(ack.at) : slackDate(at);
-  const text = ack.by === clickerId ? `You already acknowledged this complaint at ${when}.` : `This complaint was already acknowledged by ${acknowledgerText(ack)} at ${when}.`;
+/** Told to a clicker of Acknowledge or Resolve who was not first: who was, and when. */
+function alreadyDoneMessage(verb: 'acknowledged' | 'resolved', first: Acknowledgement, clickerId: string): SlackMessageContent {
+  const at = Date.parse(first.at);
+  const when = Number.isNaN(at) ? escapeText(first.at) : slackDate(at);
+  const text = first.by === clickerId ? `You already ${verb} this complaint at ${when}.` : `This complaint was already ${verb} by ${acknowledgerText(first)} at ${when}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:information_source: ${text}` } }] };
+}
+
+/** Told to a clicker of Acknowledge who was not first: who was, and when. */
+export function alreadyAcknowledgedMessage(ack: Acknowledgement, clickerId: string): SlackMessageContent {
+  return alreadyDoneMessage('acknowledged', ack, clickerId);
 }
 
 /** Told to a clicker when the acknowledgement could not be recorded. */
@@ -19,10 +24,7 @@ export function acknowledgeFailedMessage(reason: string): SlackMessageContent {
 
 /** Told to a clicker of Resolve who was not first: who was, and when. */
 export function alreadyResolvedMessage(r: Acknowledgement, clickerId: string): SlackMessageContent {
-  const at = Date.parse(r.at);
-  const when = Number.isNaN(at) ? escapeText(r.at) : slackDate(at);
-  const text = r.by === clickerId ? `You already resolved this complaint at ${when}.` : `This complaint was already resolved by ${acknowledgerText(r)} at ${when}.`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:information_source: ${text}` } }] };
+  return alreadyDoneMessage('resolved', r, clickerId);
 }
 
 /** Told to a clicker of Snooze: until when. */

@@ -185,7 +185,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         async requestDidStart() {
           return {
             async didResolveOperation({ document, operationName, request }) {
-              const tooComplex = checkCost(schema, document, operationName, request.variables, limits.maxListCost, DEFAULT_PAGE_SIZE);
+              const tooComplex = checkCost({ schema, document, operationName, variables: request.variables }, limits.maxListCost, DEFAULT_PAGE_SIZE);
               if (tooComplex) throw tooComplex;
             },
           };

@@ -37,14 +37,16 @@ export interface CostOptions {
   stopAbove: number;
 }
 
-/** The cost of the operation `operationName` of `document` (0 when there is no such operation). */
-export function operationCost(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName: string | null | undefined,
-  variables: Readonly<Record<string, unknown>> | null | undefined,
-  o: CostOptions,
-): number {
+/** An operation to cost: `operationName` of `document` with its variables, against `schema`. */
+export interface CostedOperation {
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+  readonly operationName?: string | null | undefined;
+  readonly variables?: Readonly<Record<string, unknown>> | null | undefined;
+}
+
+/** The cost of the operation (0 when the document has no such operation). */
+export function operationCost({ schema, document, operationName, variables }: CostedOperation, o: CostOptions): number {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return 0;
   const root = schema.getRootType(operation.operation);
@@ -95,15 +97,8 @@ export function operationCost(
 }
 
 /** QUERY_TOO_COMPLEX when the operation costs more than `maxCost`; null otherwise. */
-export function checkCost(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName: string | null | undefined,
-  variables: Readonly<Record<string, unknown>> | null | undefined,
-  maxCost: number,
-  defaultPageSize: number,
-): GraphQLError | null {
-  const c = operationCost(schema, document, operationName, variables, { defaultPageSize, stopAbove: maxCost });
+export function checkCost(op: CostedOperation, maxCost: number, defaultPageSize: number): GraphQLError | null {
+  const c = operationCost(op, { defaultPageSize, stopAbove: maxCost });
   if (c <= maxCost) return null;
   return new GraphQLError(
     `query cost of at least ${Math.ceil(c)} exceeds the limit of ${maxCost} (each field counts 1, times the page size of every connection above it); ask for smaller pages or fewer nested lists`,

@@ -173,7 +173,7 @@ export function createWsServer(o: WsServerOptions): WsServer {
           return prepared.errors.map((e) => codedError(e, code));
         }
         const { document } = prepared;
-        const tooComplex = checkCost(schema, document, payload.operationName, payload.variables, limits.maxListCost, DEFAULT_PAGE_SIZE);
+        const tooComplex = checkCost({ schema, document, operationName: payload.operationName, variables: payload.variables }, limits.maxListCost, DEFAULT_PAGE_SIZE);
         if (tooComplex) {
           metrics.errors.inc({ transport: 'ws', code: String(tooComplex.extensions.code) });
           return [tooComplex];
