@@ -1,5 +1,5 @@
 /**
- * The one builder of `dead-letters` records (contract: DESIGN.md section 2),
+ * The one builder of `dead-letters` records (contract: docs/data-contracts.md, "dead-letters"),
  * used by the stream layer and the sink alike: the original key and value
  * bytes, with headers naming the error, the source topic, partition and
  * offset, and the processor. Pure: the caller passes the time.
