@@ -210,7 +210,7 @@ export const b3: Scenario = {
       const b = median(r.baseline.max.map((x) => x.requestsPerSecond));
       const failures = [...r.product.max, ...r.product.half].reduce((s, x) => s + x.non2xx + x.errors, 0);
       const note = productError ?? (failures > 0 ? `${failures} product requests failed (non-2xx or errors)` : undefined);
-      rows.push(ratioRow({ scenario: 'B3', what: `${q.label}: requests/s`, unit: 'req/s', product: p, baseline: b, min: 0.5, ...(note !== undefined && { note }) }));
+      rows.push(ratioRow({ scenario: 'B3', what: `${q.label}: requests/s`, unit: 'req/s', product: p, baseline: b, min: 0.6, ...(note !== undefined && { note }) }));
       rows.push(
         limitRow({
           scenario: 'B3',

@@ -128,7 +128,8 @@ export const b5: Scenario = {
           unit: 'docs/s',
           product: p,
           baseline: b,
-          min: 0.7,
+          // Issue 16 asks 0.9 of a fair baseline; this one sends one bulk request at a time, as the sink does.
+          min: 0.9,
           ...(failures > 0 && { note: `${failures} documents were rejected` }),
         }),
       ],
