@@ -20,9 +20,10 @@
  * Segments of the product's path (p99 of each cumulative point; differences
  * of p99s are indicative, not additive): the complaints topic (probe,
  * read_committed); a lean subscriber (`complaintRaised { cursor raisedAt }`:
- * the live feed's tail, GraphQL execution and the socket, without the
- * complaint's lookup in the index); the full subscriber (B4's subscription,
- * which also reads the complaint's indexed state). Per complaint, topic →
+ * the live feed's tail, GraphQL execution and the socket); the full
+ * subscriber (B4's subscription: the complaint, its rating and customer, which
+ * live events answer from the record since December 2026, so the two should
+ * match; before, it read the complaint's indexed state). Per complaint, topic →
  * socket is the full subscriber's time minus the probe's.
  */
 import { startWorker, type Worker } from '../lib/child.js';
@@ -373,7 +374,7 @@ export const b2: Scenario = {
       limitRow({ scenario: 'B2 seg', what: 'p99 rating → lean subscriber (tail + GraphQL + socket, no index lookup)', unit: 'ms', product: leanP99, baseline: null, target: 'report', check: null }),
       limitRow({
         scenario: 'B2 seg',
-        what: "p99 difference full − lean subscriber (the complaint's lookup in the index)",
+        what: 'p99 difference full − lean subscriber (the complaint, its rating and customer: answered from the record since December 2026)',
         unit: 'ms',
         product: p99 !== null && leanP99 !== null ? p99 - leanP99 : null,
         baseline: null,
