@@ -3,8 +3,10 @@
  *
  * Product: the product's sink (consume `ratings-with-customer-data`, parse,
  * bulk-index, commit) in a child process, over a topic pre-filled with N
- * enriched ratings. Baseline: a bare bulk-indexing loop with the same client,
- * batch size and documents. Both count documents per second from the first
+ * enriched ratings. Baselines: a bare bulk-indexing loop with the same client,
+ * batch size and documents, one request at a time (the sink's shape) and with
+ * CONCURRENT_BULKS requests in flight (as fast as the client goes); the target
+ * is against the faster of the two, so the baseline is never the slower side. Both count documents per second from the first
  * completed bulk request to the last, into fresh indices with the product's
  * mappings; runs alternate between the two.
  */
@@ -14,13 +16,15 @@ import type { BulkRunResult } from '../baselines/es-bulk.js';
 import { startWorker } from '../lib/child.js';
 import { byId, enrichedValue, makeCustomers, makeRatings } from '../lib/data.js';
 import { connectBenchKafka } from '../lib/kafka.js';
-import { ratioRow, type Scenario } from '../lib/types.js';
+import { limitRow, ratioRow, type Scenario } from '../lib/types.js';
 import { median } from '../lib/util.js';
 import type { SinkRunResult } from '../workers/sink-runner.js';
 
 const BATCH_SIZE = 500; // config.sink.batchSize default (SINK_BATCH_SIZE)
 const CUSTOMERS = 1_000;
 const SEED = 5;
+/** Bulk requests in flight in the concurrent baseline. */
+const CONCURRENT_BULKS = 4;
 
 function indexNames(prefix: string): IndexNames {
   return { ratings: `${prefix}-ratings`, complaints: `${prefix}-complaints`, customers: `${prefix}-customers` };
@@ -63,6 +67,7 @@ export const b5: Scenario = {
     const bulk = await startWorker('baselines/es-bulk.ts', 'b5-bulk');
     const product: SinkRunResult[] = [];
     const baseline: BulkRunResult[] = [];
+    const concurrent: BulkRunResult[] = [];
     let runNo = 0;
 
     const runProduct = async (topicName: string, expected: number): Promise<SinkRunResult> => {
@@ -91,12 +96,12 @@ export const b5: Scenario = {
         await dropIndices(ctx.esUrl, indices);
       }
     };
-    const runBaseline = async (count: number): Promise<BulkRunResult> => {
+    const runBaseline = async (count: number, inFlight = 1): Promise<BulkRunResult> => {
       const indices = indexNames(`${base}-b${++runNo}`);
       const es = createElasticsearchSearch({ url: ctx.esUrl, indices });
       try {
         await es.ensureIndices(); // the product's mappings
-        return await bulk.call<BulkRunResult>('run', { esUrl: ctx.esUrl, index: indices.ratings, count, customers: CUSTOMERS, seed: SEED, batchSize: BATCH_SIZE }, 200_000);
+        return await bulk.call<BulkRunResult>('run', { esUrl: ctx.esUrl, index: indices.ratings, count, customers: CUSTOMERS, seed: SEED, batchSize: BATCH_SIZE, inFlight }, 200_000);
       } finally {
         await es.deleteIndices().catch(() => undefined);
         await es.close();
@@ -107,31 +112,40 @@ export const b5: Scenario = {
       ctx.log('B5: warm-up (product and baseline)');
       await runProduct('warm', warmN);
       await runBaseline(warmN);
+      await runBaseline(warmN, CONCURRENT_BULKS);
       for (let i = 0; i < ctx.runs; i++) {
         const b = await runBaseline(n);
         baseline.push(b);
+        const c = await runBaseline(n, CONCURRENT_BULKS);
+        concurrent.push(c);
         const p = await runProduct('main', n);
         product.push(p);
-        ctx.log(`B5 run ${i + 1}/${ctx.runs}: product ${Math.round(p.docsPerSecond)} docs/s (${p.bulkRequests} bulk requests), baseline ${Math.round(b.docsPerSecond)} docs/s`);
+        ctx.log(
+          `B5 run ${i + 1}/${ctx.runs}: product ${Math.round(p.docsPerSecond)} docs/s (${p.bulkRequests} bulk requests), baseline ${Math.round(b.docsPerSecond)} docs/s, concurrent baseline (${CONCURRENT_BULKS} in flight) ${Math.round(c.docsPerSecond)} docs/s`,
+        );
       }
     } finally {
       await Promise.allSettled([sink.stop(), bulk.stop()]);
     }
     const p = median(product.map((r) => r.docsPerSecond));
     const b = median(baseline.map((r) => r.docsPerSecond));
-    const failures = product.reduce((s, r) => s + r.failed, 0) + baseline.reduce((s, r) => s + r.errors, 0);
+    const c = median(concurrent.map((r) => r.docsPerSecond));
+    const fair = Math.max(b, c);
+    const failures = product.reduce((s, r) => s + r.failed, 0) + [...baseline, ...concurrent].reduce((s, r) => s + r.errors, 0);
     return {
       rows: [
         ratioRow({
           scenario: 'B5',
-          what: `sink documents/s (${n.toLocaleString('en-US')} ratings, bulk ${BATCH_SIZE})`,
+          what: `sink documents/s (${n.toLocaleString('en-US')} ratings, bulk ${BATCH_SIZE}) vs the faster bare loop`,
           unit: 'docs/s',
           product: p,
-          baseline: b,
-          // Issue 16 asks 0.9 of a fair baseline; this one sends one bulk request at a time, as the sink does.
+          baseline: fair,
+          // Issue 16: 0.9 of a fair baseline (never slower than the product).
           min: 0.9,
           ...(failures > 0 && { note: `${failures} documents were rejected` }),
         }),
+        limitRow({ scenario: 'B5', what: "vs the bare loop with one bulk request at a time (the sink's shape)", unit: 'docs/s', product: p, baseline: b, ratio: p / b, target: 'report', check: null }),
+        limitRow({ scenario: 'B5', what: `vs the bare loop with ${CONCURRENT_BULKS} bulk requests in flight`, unit: 'docs/s', product: p, baseline: c, ratio: p / c, target: 'report', check: null }),
       ],
       details: {
         documents: n,
