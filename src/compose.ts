@@ -137,6 +137,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
         topics: config.topics,
         groupId: `${groupPrefix}-sink`,
         batchSize: config.sink.batchSize,
+        maxInFlight: config.sink.maxInFlight,
         flushMs: config.sink.flushMs,
         decoder: enrichedDecoder,
         logger: logger.child({ component: 'sink' }),

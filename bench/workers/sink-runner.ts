@@ -78,6 +78,7 @@ async function run(p: RunParams): Promise<SinkRunResult> {
     groupId: p.groupId,
     batchSize: config.sink.batchSize,
     flushMs: config.sink.flushMs,
+    maxInFlight: config.sink.maxInFlight,
     logger: silentLogger,
   });
   const startedAt = Date.now();

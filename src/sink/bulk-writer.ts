@@ -1,14 +1,17 @@
 /**
  * The sink's bulk writer: batches write operations from many deliveries into
- * bulk requests (by count, estimated bytes and time), sends them one at a
- * time through the {@link SearchWriter} port, and retries the items the index
+ * bulk requests (by count, estimated bytes and time), sends up to
+ * `maxInFlight` of them at once through the {@link SearchWriter} port (a
+ * request that shares a document with an earlier one waits for it, so two
+ * writes of one document never race), and retries the items the index
  * did not take for a retriable reason (unreachable, timeouts, 429, 5xx,
  * 401/403: the adapter's classification) with jittered backoff until a retry
  * budget runs out. It knows nothing of records or topics: each submission
  * gets one outcome per operation, `null` (accepted) or the reason the index
  * rejected it for its content.
  */
-import { AppError, ErrorCode, UnavailableError, isRetriable, toAppError } from '../errors.js';
+import { Semaphore } from 'async-mutex';
+import { AppError, ErrorCode, UnavailableError, assertOption, isRetriable, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SearchWriter, WriteOp, WriteResult } from '../ports/search.js';
 import { backoffDelay, sleep } from '../retry.js';
@@ -24,6 +27,8 @@ export interface BulkWriterOptions {
   flushMs: number;
   /** Largest bulk request, estimated from the submitted sizes. */
   maxBatchBytes: number;
+  /** Bulk requests in flight at once (1: one at a time, in order). @default 1 */
+  maxInFlight?: number;
   /** How long one submission retries failed items before its promise rejects, ms. */
   maxRetryMs: number;
   retryInitialDelayMs: number;
@@ -64,7 +69,8 @@ export interface BulkWriter {
 }
 
 export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
-  const { writer, batchSize, flushMs, maxBatchBytes, maxRetryMs, retryInitialDelayMs, retryMaxDelayMs, logger, onFailure, onSuccess } = options;
+  const { writer, batchSize, flushMs, maxBatchBytes, maxInFlight = 1, maxRetryMs, retryInitialDelayMs, retryMaxDelayMs, logger, onFailure, onSuccess } = options;
+  assertOption(Number.isInteger(maxInFlight) && maxInFlight >= 1, `maxInFlight must be a positive integer, got ${maxInFlight}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new AppError(ErrorCode.Config, `sink batchSize must be a positive integer, got ${batchSize}`);
   if (!(flushMs >= 0)) throw new AppError(ErrorCode.Config, `sink flushMs must be >= 0, got ${flushMs}`);
 
@@ -91,8 +97,14 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
   /** When the oldest buffered entry arrived: its delivery's retry budget runs from there. */
   let bufferSince = 0;
   let timer: NodeJS.Timeout | null = null;
-  /** Bulk requests run one at a time, in order: two writes of one document never race. */
-  let chain: Promise<void> = Promise.resolve();
+  /**
+   * Bulk requests sent and not yet completed, with the documents each writes.
+   * A request waits for every earlier one that writes one of its documents
+   * (so two writes of one document never race, and the later one lands last),
+   * then for a free slot of `maxInFlight`.
+   */
+  const inFlight = new Set<{ readonly docs: ReadonlySet<string>; done: Promise<void> }>();
+  const slots = new Semaphore(maxInFlight);
 
   function submit(items: ReadonlyArray<{ op: WriteOp; bytes: number }>): Promise<Outcome[]> {
     if (items.length === 0) return Promise.resolve([]);
@@ -121,7 +133,14 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
     const deadline = bufferSince + maxRetryMs;
     buffer = [];
     bufferBytes = 0;
-    chain = chain.then(() => writeChunk(chunk, deadline));
+    const docs = new Set(chunk.map((e) => docKey(e.op)));
+    const earlier = [...inFlight].filter((f) => sharesDocument(f.docs, docs)).map((f) => f.done);
+    const request = { docs, done: Promise.resolve() };
+    // writeChunk settles every job itself and never rejects.
+    request.done = Promise.all(earlier)
+      .then(() => slots.runExclusive(() => writeChunk(chunk, deadline)))
+      .finally(() => inFlight.delete(request));
+    inFlight.add(request);
   }
 
   async function writeChunk(chunk: readonly Entry[], deadline: number): Promise<void> {
@@ -223,7 +242,9 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
       stopping = false;
       abort = new AbortController();
     },
-    idle: () => chain,
+    idle: async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight].map((f) => f.done));
+    },
     stats: () => ({ ...counters, lastBatchAt }),
   };
 }
@@ -250,6 +271,12 @@ function dedupe(ops: readonly WriteOp[]): { unique: WriteOp[]; slot: number[] } 
     }
   }
   return { unique, slot };
+}
+
+function sharesDocument(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const k of small) if (large.has(k)) return true;
+  return false;
 }
 
 function docKey(op: WriteOp): string {

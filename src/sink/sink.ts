@@ -50,6 +50,8 @@ export interface SinkOptions {
   flushMs?: number;
   /** Largest bulk request, estimated from record sizes. @default 5_242_880 // 5 MiB */
   maxBatchBytes?: number;
+  /** Bulk requests in flight at once (config.sink.maxInFlight). @default 1 */
+  maxInFlight?: number;
   /**
    * How long one delivery retries failed items before handing the batch back
    * to the event log (which pauses the partition and delivers it again).
@@ -128,6 +130,7 @@ export function createSink(options: SinkOptions): Sink {
     batchSize = 500,
     flushMs = 200,
     maxBatchBytes = 5 * 1024 * 1024,
+    maxInFlight = 1,
     maxRetryMs = 15_000,
     retryInitialDelayMs = 100,
     retryMaxDelayMs = 5_000,
@@ -141,6 +144,7 @@ export function createSink(options: SinkOptions): Sink {
     batchSize,
     flushMs,
     maxBatchBytes,
+    maxInFlight,
     maxRetryMs,
     retryInitialDelayMs,
     retryMaxDelayMs,
