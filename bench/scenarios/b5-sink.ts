@@ -63,7 +63,8 @@ export const b5: Scenario = {
       await kafka.close();
     }
 
-    const sink = await startWorker('workers/sink-runner.ts', 'b5-sink');
+    // The product side runs in this worker: --profile profiles it (written when the worker exits).
+    const sink = await startWorker('workers/sink-runner.ts', 'b5-sink', ctx.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${ctx.logDir}`, '--cpu-prof-name=b5-sink.cpuprofile'] } : {});
     const bulk = await startWorker('baselines/es-bulk.ts', 'b5-bulk');
     const product: SinkRunResult[] = [];
     const baseline: BulkRunResult[] = [];
