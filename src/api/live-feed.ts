@@ -29,7 +29,7 @@ import {
   type Complaint,
   type EnrichedRating,
 } from '../domain/index.js';
-import { AppError, BadInputError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode, assertOption } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EventLog } from '../ports/event-log.js';
 import { BoundedQueue, SlowConsumerError } from './bounded-queue.js';
@@ -139,8 +139,8 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     replayQueueTimeoutMs = 30_000,
     enrichedDecoder = jsonDecoder,
   } = options;
-  if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new BadInputError(`bufferSize must be a positive integer, got ${bufferSize}`);
-  if (!Number.isInteger(maxConcurrentReplays) || maxConcurrentReplays < 1) throw new BadInputError(`maxConcurrentReplays must be a positive integer, got ${maxConcurrentReplays}`);
+  assertOption(Number.isInteger(bufferSize) && bufferSize >= 1, `bufferSize must be a positive integer, got ${bufferSize}`);
+  assertOption(Number.isInteger(maxConcurrentReplays) && maxConcurrentReplays >= 1, `maxConcurrentReplays must be a positive integer, got ${maxConcurrentReplays}`);
   const replaySlots = new ReplaySlots(maxConcurrentReplays, replayQueueTimeoutMs);
 
   // Complaints seen lately, so one can be acknowledged before the sink has indexed it.

@@ -11,7 +11,7 @@
  * rejected it for its content.
  */
 import { Semaphore } from 'async-mutex';
-import { AppError, ErrorCode, UnavailableError, assertOption, isRetriable, toAppError } from '../errors.js';
+import { ErrorCode, UnavailableError, assertOption, isRetriable, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SearchWriter, WriteOp, WriteResult } from '../ports/search.js';
 import { backoffDelay, sleep } from '../retry.js';
@@ -71,8 +71,8 @@ export interface BulkWriter {
 export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
   const { writer, batchSize, flushMs, maxBatchBytes, maxInFlight = 1, maxRetryMs, retryInitialDelayMs, retryMaxDelayMs, logger, onFailure, onSuccess } = options;
   assertOption(Number.isInteger(maxInFlight) && maxInFlight >= 1, `maxInFlight must be a positive integer, got ${maxInFlight}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new AppError(ErrorCode.Config, `sink batchSize must be a positive integer, got ${batchSize}`);
-  if (!(flushMs >= 0)) throw new AppError(ErrorCode.Config, `sink flushMs must be >= 0, got ${flushMs}`);
+  assertOption(Number.isInteger(batchSize) && batchSize >= 1, `sink batchSize must be a positive integer, got ${batchSize}`);
+  assertOption(flushMs >= 0, `sink flushMs must be >= 0, got ${flushMs}`);
 
   const counters = { retries: 0, batches: 0 };
   let lastBatchAt: number | null = null;

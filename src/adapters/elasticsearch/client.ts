@@ -3,7 +3,7 @@
  * src/errors.ts. The only file besides the adapter that imports the library.
  */
 import { Client, errors } from '@elastic/elasticsearch';
-import { AppError, BadInputError, ConflictError, ErrorCode, UnavailableError, toAppError } from '../../errors.js';
+import { AppError, BadInputError, ConflictError, ErrorCode, UnavailableError, toAppError, assertOption } from '../../errors.js';
 
 export type { Client };
 
@@ -45,7 +45,7 @@ export function createElasticsearchClient({ url, requestTimeoutMs = 30_000, maxR
     throw new BadInputError(`Elasticsearch URL must be an http(s) URL, got ${JSON.stringify(url)}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new BadInputError(`Elasticsearch URL must be an http(s) URL, got ${JSON.stringify(url)}`);
-  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs <= 0) throw new BadInputError(`requestTimeoutMs must be a positive integer, got ${requestTimeoutMs}`);
+  assertOption(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0, `requestTimeoutMs must be a positive integer, got ${requestTimeoutMs}`);
   return new Client({
     node: url,
     requestTimeout: requestTimeoutMs,
