@@ -9,6 +9,9 @@ import { ActionButtons, StatusBadge } from './complaints.js';
 /** "olivia via GraphQL, 5 Dec 2026, 01:02:03", or "Not yet". */
 const handled = (a: Acknowledgement | null) => (a ? html`${ackLine(a)}, <time datetime=${a.at}>${dateTime(a.at)}</time>` : 'Not yet');
 
+/** How often an id the index does not know is asked again (250 ms doubling to 4 s: about 20 s in all). */
+const NOT_FOUND_RETRIES = 8;
+
 export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
   const [complaint, setComplaint] = useState<Complaint | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -25,11 +28,23 @@ export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
       variables: () => ({ id }),
       next: ({ complaintUpdated }) => setComplaint(complaintUpdated),
     });
-    gql<{ complaint: Complaint | null }>(`query Complaint($id: ID!) { complaint(id: $id) { ${COMPLAINT_FIELDS} } }`, { id })
-      .then((r) => !cancelled && setComplaint((prev) => prev ?? r.complaint))
-      .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)));
+    // A complaint seen in the live queue a moment ago may not be indexed yet (the sink
+    // writes it a little later): an id the index does not know is asked again, with
+    // backoff, for about 20 s before the page says there is no such complaint.
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const load = (attempt: number): void => {
+      gql<{ complaint: Complaint | null }>(`query Complaint($id: ID!) { complaint(id: $id) { ${COMPLAINT_FIELDS} } }`, { id })
+        .then((r) => {
+          if (cancelled) return;
+          if (r.complaint === null && attempt < NOT_FOUND_RETRIES) retry = setTimeout(() => load(attempt + 1), Math.min(250 * 2 ** attempt, 4_000));
+          else setComplaint((prev) => prev ?? r.complaint);
+        })
+        .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)));
+    };
+    load(0);
     return () => {
       cancelled = true;
+      clearTimeout(retry);
       stop();
     };
   }, [id]);
