@@ -275,7 +275,10 @@ export type ProcessorState =
  */
 export type Query = {
   readonly __typename?: 'Query';
-  /** A complaint by id (the rating id), or null. */
+  /**
+   * A complaint by id (the rating id), or null. One raised a moment ago that is not
+   * indexed yet is answered as raised (OPEN), as `complaintRaised` delivered it.
+   */
   readonly complaint?: Maybe<Complaint>;
   /**
    * Complaints per day raised in [from, to) (default: the last 30 days up to
