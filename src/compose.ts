@@ -27,6 +27,8 @@ import type { Logger } from './logger.js';
 import type { Complaint } from './domain/index.js';
 import type { EventLog } from './ports/event-log.js';
 import type { PipelineStatusSource, StreamRuntime } from './ports/stream-runtime.js';
+import { createOpsServer, type OpsServer } from './server/ops-server.js';
+import { collectProcessMetrics } from './server/metrics.js';
 import { createApiServer, registerStreamMetrics, sinkStatusSource, type ApiServer, type ListenResult, type ReadinessCheck } from './server/index.js';
 import { createAcknowledgementService } from './services/acknowledgements.js';
 import { createDemoGenerator, type DemoGenerator } from './services/demo-generator.js';
@@ -43,6 +45,8 @@ export interface Product {
   stop(): Promise<void>;
   /** Where the API listens, once started (null without the api role). */
   readonly address: ListenResult | null;
+  /** Where the operator's listener (GET /healthz, /readyz, /metrics) listens in a process without the api role, once started; null otherwise. */
+  readonly opsUrl: string | null;
 }
 
 /** The demo data folder: DEMO_DATA_DIR, or `data/` at the package root (from src/ or dist/src/). */
@@ -165,24 +169,29 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     }
   }
 
+  // Readiness of this process's roles: GET /readyz of the API server, or of the operator's
+  // listener in a process without the api role.
+  const checks: ReadinessCheck[] = [{ name: log.kind === 'kafka' ? 'kafka' : 'event-log', check: () => log.ping() }];
+  if (has('api') || has('sink') || has('slack')) checks.push({ name: config.elasticsearch ? 'elasticsearch' : 'search-index', check: () => search.ping() });
+  if (stream) {
+    const s = stream;
+    checks.push({ name: 'customers-table', check: async () => s.ready() });
+    // A processor in ERROR (e.g. a broker that cannot run transactions) fails readiness with its reason.
+    checks.push({
+      name: 'stream',
+      check: async () => {
+        const failing = s.failing();
+        if (failing.length > 0) throw new Error(failing.map((f) => `${f.name}: ${f.lastError ?? 'ERROR'}`).join('; '));
+      },
+    });
+  }
+
   let api: ApiServer | null = null;
-  if (has('api')) {
-    const checks: ReadinessCheck[] = [
-      { name: log.kind === 'kafka' ? 'kafka' : 'event-log', check: () => log.ping() },
-      { name: config.elasticsearch ? 'elasticsearch' : 'search-index', check: () => search.ping() },
-    ];
-    if (stream) {
-      const s = stream;
-      checks.push({ name: 'customers-table', check: async () => s.ready() });
-      // A processor in ERROR (e.g. a broker that cannot run transactions) fails readiness with its reason.
-      checks.push({
-        name: 'stream',
-        check: async () => {
-          const failing = s.failing();
-          if (failing.length > 0) throw new Error(failing.map((f) => `${f.name}: ${f.lastError ?? 'ERROR'}`).join('; '));
-        },
-      });
-    }
+  let ops: OpsServer | null = null;
+  if (!has('api')) {
+    collectProcessMetrics(registry);
+    ops = createOpsServer({ registry, readinessChecks: checks, metricsToken: config.api.metricsToken, production: config.production, logger: logger.child({ component: 'ops-http' }) });
+  } else {
     api = createApiServer({
       config,
       logger,
@@ -216,6 +225,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
     : null;
 
   let address: ListenResult | null = null;
+  let opsUrl: string | null = null;
   let started = false;
   let stopping: Promise<void> | null = null;
 
@@ -229,6 +239,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       }
     };
     await step('api', api ? () => api.close() : undefined);
+    await step('ops-http', ops ? () => ops.close() : undefined);
     await step('acknowledgements', () => acknowledgements.stop());
     await step('demo', demo ? () => demo.stop() : undefined);
     await step('demo-db', customerDb ? () => customerDb.close() : undefined);
@@ -242,6 +253,9 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
   }
 
   return {
+    get opsUrl() {
+      return opsUrl;
+    },
     get address() {
       return address;
     },
@@ -281,6 +295,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
       }
       if (slack) await slack.start();
       if (api) address = await api.listen(config.port, config.host);
+      if (ops) opsUrl = (await ops.listen(config.port, config.host)).url;
       if (demo) await demo.start();
       const roles = [...config.roles].join(',');
       logger.info(
@@ -288,6 +303,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
           dashboard: address ? `${config.publicUrl ?? address.url}/` : null,
           graphql: address?.graphqlUrl ?? null,
           websocket: address?.wsUrl ?? null,
+          ...(opsUrl ? { health: `${opsUrl}/readyz`, metrics: `${opsUrl}/metrics` } : {}),
           roles,
           eventLog: config.kafka ? `kafka ${config.kafka.brokers.join(',')}` : 'in-memory',
           search: config.elasticsearch ? `elasticsearch ${redactUrl(config.elasticsearch.url)}` : 'in-memory',
@@ -299,7 +315,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
         },
         address
           ? `feedback gateway ready: dashboard ${config.publicUrl ?? address.url}/, GraphQL ${address.graphqlUrl} (WebSocket ${address.wsUrl}), roles ${roles}, ${config.mode === 'embedded' ? 'embedded in-memory backends' : 'Kafka + Elasticsearch'}`
-          : `feedback gateway running roles ${roles}`,
+          : `feedback gateway running roles ${roles}${opsUrl ? `; health and metrics at ${opsUrl}/readyz and ${opsUrl}/metrics` : ''}`,
       );
     },
     stop() {

@@ -289,8 +289,8 @@ export const b2: Scenario = {
           const env = (roles: string) => productEnv({ brokers: ctx.brokers.join(','), esUrl: ctx.esUrl }, { ROLES: roles, EXACTLY_ONCE: 'on', ...names });
           streamApp = await startProduct({ name: 'b2-stream', logDir: ctx.logDir, cpuProfile: ctx.profile, env: env('stream') });
           apiApp = await startProduct({ name: 'b2-api', logDir: ctx.logDir, cpuProfile: ctx.profile, env: env('api') });
-          // A stream-only process serves no HTTP; the warm-up below waits for its first complaints.
-          await apiApp.waitHttp('/readyz', 120_000);
+          // A stream-only process serves GET /readyz too (src/server/ops-server.ts).
+          await Promise.all([streamApp.waitHttp('/readyz', 120_000), apiApp.waitHttp('/readyz', 120_000)]);
           sub = await startWorker('workers/ws-clients.ts', 'b2-split-subscriber');
           const s = sub;
           const c = await s.call<{ opened: number; errors: string[] }>('connect', { url: `ws://127.0.0.1:${apiApp.port}/graphql`, mode: 'graphql', count: 1, query: SUBSCRIPTION });

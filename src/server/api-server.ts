@@ -21,7 +21,6 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { isLoopbackHost, type Config } from '../config.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -40,6 +39,7 @@ import { createFormatError } from './error-mapping.js';
 import { DEFAULT_PAGE_SIZE } from '../../resolvers/args.js';
 import { PayloadTooLarge, createGraphQLHttpHandler, readBody, sendGraphQLError } from './http-graphql.js';
 import { createLimits } from './limits.js';
+import { createOpsRoutes, sendJson, type ReadinessCheck } from './ops-routes.js';
 import { createApiMetrics, registerWsGauges, type ApiMetrics } from './metrics.js';
 import { checkCost } from './query-cost.js';
 import { createRateLimiter, type Clock } from './rate-limit.js';
@@ -51,11 +51,7 @@ export const GRAPHQL_PATH = '/graphql';
 const LINGER_BYTES = 64 * 1024 * 1024;
 const LINGER_MS = 5_000;
 
-/** A named readiness condition. Not ready when it resolves false, throws, or takes longer than the check timeout. */
-export interface ReadinessCheck {
-  readonly name: string;
-  check(): Promise<boolean | void>;
-}
+export type { ReadinessCheck } from './ops-routes.js';
 
 export type SlackHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -140,11 +136,6 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   } = options;
   const dashboard = createDashboardHandler(options.dashboardDir === undefined ? {} : { dir: options.dashboardDir });
   const logger = baseLogger.child({ component: 'api' });
-  const names = new Set<string>();
-  for (const c of readinessChecks) {
-    if (names.has(c.name)) throw new AppError(ErrorCode.Internal, `readiness check ${JSON.stringify(c.name)} is given twice`);
-    names.add(c.name);
-  }
 
   // Scraped only after construction, so the live feed below exists by then.
   const apiMetrics = createApiMetrics({ registry, subscribers: (s) => liveFeed.subscriberCount(s), ...(defaultMetrics === undefined ? {} : { defaultMetrics }) });
@@ -220,38 +211,14 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   let closing: Promise<void> | null = null;
   let apolloStarted = false;
 
-  async function readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
-    if (state !== 'listening') return { ready: false, checks: { server: state } };
-    const results = await Promise.all(
-      readinessChecks.map(async (c): Promise<[string, string]> => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), readinessTimeoutMs)));
-          const r = await Promise.race([c.check(), timeout]);
-          return [c.name, r === 'timeout' ? `timed out after ${readinessTimeoutMs} ms` : r === false ? 'not ready' : 'ok'];
-        } catch (e) {
-          return [c.name, config.production ? 'failed' : `failed: ${e instanceof Error ? e.message : String(e)}`];
-        } finally {
-          clearTimeout(timer);
-        }
-      }),
-    );
-    return { ready: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
-  }
-
-  function sendJson(res: ServerResponse, status: number, value: unknown): void {
-    const body = JSON.stringify(value);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-    res.end(body);
-  }
-
-  const sha256 = (v: string): Buffer => createHash('sha256').update(v, 'utf8').digest();
-  const metricsTokenDigest = config.api.metricsToken === null ? null : sha256(config.api.metricsToken);
-  /** Compares digests, so the time taken does not depend on how much of a guess is right. */
-  function bearerMatches(header: string | undefined, expected: Buffer): boolean {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    return m !== null && timingSafeEqual(sha256(m[1] as string), expected);
-  }
+  const ops = createOpsRoutes({
+    registry,
+    readinessChecks,
+    readinessTimeoutMs,
+    metricsToken: config.api.metricsToken,
+    production: config.production,
+    notServing: () => (state === 'listening' ? null : state),
+  });
 
   /**
    * After an early answer (written whole, not ended) to a request whose body
@@ -319,31 +286,15 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       if (state === 'closing') setImmediate(() => server.closeIdleConnections());
     });
     const method = req.method ?? 'GET';
-    const readOnly = method === 'GET' || method === 'HEAD';
     switch (route) {
       case GRAPHQL_PATH:
         if (!config.production && isBrowserVisitToGraphQL(req, url)) return redirectToDashboard(res);
         if (cors && (await cors(req, res))) return;
         return graphqlHttp(req, res, url);
       case '/healthz':
-        if (!readOnly) return sendJson(res, 405, { error: 'use GET' });
-        return sendJson(res, 200, { status: 'ok' });
-      case '/readyz': {
-        if (!readOnly) return sendJson(res, 405, { error: 'use GET' });
-        const r = await readiness();
-        return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', checks: r.checks });
-      }
-      case '/metrics': {
-        if (!readOnly) return sendJson(res, 405, { error: 'use GET' });
-        if (metricsTokenDigest !== null && !bearerMatches(req.headers.authorization, metricsTokenDigest)) {
-          res.setHeader('www-authenticate', 'Bearer realm="metrics"');
-          return sendJson(res, 401, { error: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
-        }
-        const text = await registry.metrics();
-        res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
-        res.end(text);
-        return;
-      }
+      case '/readyz':
+      case '/metrics':
+        return ops.handle(req, res, route);
       case '/slack/events':
         if (slackHandler && method === 'POST') return slackEvents(req, res, slackHandler);
         return sendJson(res, 404, { error: slackHandler ? 'use POST' : 'Slack is not configured on this server' });

@@ -35,8 +35,13 @@ function reuse<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
+/** prom-client's default process metrics (CPU, memory, event-loop lag, GC), once per registry. */
+export function collectProcessMetrics(registry: Registry): void {
+  if (registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics({ register: registry });
+}
+
 export function createApiMetrics({ registry, subscribers, defaultMetrics = true }: ApiMetricsOptions): ApiMetrics {
-  if (defaultMetrics && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics({ register: registry });
+  if (defaultMetrics) collectProcessMetrics(registry);
   const registers = [registry];
   const requests = reuse(
     registry,
