@@ -19,6 +19,7 @@
  */
 import { enrichedToRecord } from '../../src/domain/index.js';
 import { startWorker, type Worker } from '../lib/child.js';
+import { openFilesLimit } from '../lib/limits.js';
 import { makeCustomers, toCustomer } from '../lib/data.js';
 import { connectBenchKafka, type BenchKafka } from '../lib/kafka.js';
 import { createProductTopics, productNames } from '../lib/names.js';
@@ -39,7 +40,9 @@ export const SUBSCRIPTION = `subscription BenchComplaints {
   }
 }`;
 
-const LEVELS = [1_000, 5_000, 10_000] as const;
+const LEVELS = [1_000, 5_000, 10_000, 20_000] as const;
+/** Descriptors a level needs beyond its connections (Kafka, Elasticsearch, files, the priming subscribers). */
+const SPARE_FILES = 2_000;
 const PRIMER = 10;
 /** Events sent one at a time per round, for the latency. */
 const LATENCY_EVENTS = 5;
@@ -249,7 +252,10 @@ export const b4: Scenario = {
   id: 'B4',
   title: 'subscription fan-out: concurrent complaintRaised subscribers on one process',
   async run(ctx) {
-    const levels = ctx.quick ? [200, 1_000] : [...LEVELS];
+    // A level needs its connections in the product (and half of them in each client process).
+    const limit = openFilesLimit();
+    const levels = ctx.quick ? [200, 1_000] : LEVELS.filter((n) => n + SPARE_FILES <= limit);
+    if (!ctx.quick && levels.length < LEVELS.length) ctx.log(`B4: open-files limit ${limit} leaves out ${LEVELS.filter((n) => !levels.includes(n)).join(', ')} subscribers`);
     const base = `bench-b4-${ctx.stamp}`;
     const names = productNames(base);
     const complaintsTopic = names.TOPIC_COMPLAINTS;
@@ -381,8 +387,10 @@ export const b4: Scenario = {
           unit: 'KB',
           product: p && p.bytesPerConnection !== null ? p.bytesPerConnection / 1024 : null,
           baseline: b && b.bytesPerConnection !== null ? b.bytesPerConnection / 1024 : null,
-          target: '≤ 20 KB',
-          check: (v) => v <= 20,
+          // Resident growth divided by the connections: below 10,000 the process's own noise
+          // (heap growth, GC timing) dominates, so the budget is checked from 10,000 on.
+          target: level >= 10_000 ? '≤ 20 KB' : 'report',
+          check: level >= 10_000 ? (v) => v <= 20 : null,
           ratio: null,
           ...(productError !== null && { note: productError }),
         }),
