@@ -15,7 +15,8 @@ import type { Logger } from '../logger.js';
 import type { EventLog, LogRecord, Stoppable } from '../ports/event-log.js';
 import type { BoundedQueue } from './bounded-queue.js';
 import type { Delivery, Hub, Listener } from './feed-hub.js';
-import { compareOffsets, encodeCursor, nextOffset, type Positions } from './feed-cursor.js';
+import { nextOffset } from '../domain/offsets.js';
+import { compareOffsets, encodeCursor, type Positions } from './feed-cursor.js';
 
 export interface ComplaintEvent {
   /** The position vector just after this event; pass it back as `after`. */

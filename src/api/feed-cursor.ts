@@ -49,5 +49,3 @@ export function compareOffsets(a: string, b: string): number {
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
-
-export { nextOffset } from '../domain/offsets.js';

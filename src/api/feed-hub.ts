@@ -11,7 +11,8 @@ import type { Result } from '../domain/index.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EventLog, LogRecord, Stoppable } from '../ports/event-log.js';
-import { compareOffsets, encodeCursor, nextOffset } from './feed-cursor.js';
+import { nextOffset } from '../domain/offsets.js';
+import { compareOffsets, encodeCursor } from './feed-cursor.js';
 import { jsonDecoder, type RecordDecoder } from '../services/record-codec.js';
 import { retry } from '../retry.js';
 

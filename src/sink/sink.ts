@@ -174,9 +174,6 @@ export function createSink(options: SinkOptions): Sink {
     if (!s) perTopic.set(t, (s = { received: 0, indexed: 0, failed: 0 }));
     return s;
   };
-  function countIndexed(n: number): void {
-    indexedRate.add(n);
-  }
 
   // ---- lifecycle ------------------------------------------------------------
   let consumer: Stoppable | null = null;
@@ -259,7 +256,7 @@ export function createSink(options: SinkOptions): Sink {
     counters.failed += dead.length;
     ts.indexed += indexed;
     ts.failed += dead.length;
-    countIndexed(indexed);
+    indexedRate.add(indexed);
   }
 
   function deadLetter(record: LogRecord, error: unknown): OutRecord {

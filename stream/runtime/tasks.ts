@@ -67,9 +67,6 @@ function step(def: ProcessorDefinition, record: LogRecord, ctx: { now: number })
   }
 }
 
-/** The next offset after a record (offsets are decimal strings). */
-export { nextOffset } from '../../src/domain/offsets.js';
-
 /**
  * Counters and a one-minute rate ({@link MinuteRate}) for one processor in one
  * runtime instance.
