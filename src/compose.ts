@@ -142,6 +142,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
         groupId: `${groupPrefix}-sink`,
         batchSize: config.sink.batchSize,
         maxInFlight: config.sink.maxInFlight,
+        maxBufferedRecords: config.sink.maxBufferedRecords,
         flushMs: config.sink.flushMs,
         decoder: enrichedDecoder,
         logger: logger.child({ component: 'sink' }),

@@ -35,7 +35,11 @@ export interface SinkRunResult {
   readonly docsPerSecond: number;
   readonly batchSize: number;
   readonly flushMs: number;
+  /** CPU the sink's process used per second of the measured window (1 = one core busy). */
+  readonly cores: number;
 }
+
+const cpuTotal = (u: NodeJS.CpuUsage): number => u.user + u.system;
 
 async function run(p: RunParams): Promise<SinkRunResult> {
   const config = loadConfig(p.env);
@@ -45,6 +49,9 @@ async function run(p: RunParams): Promise<SinkRunResult> {
   let indexed = 0;
   let failed = 0;
   let bulkRequests = 0;
+  /** CPU time this process spent between the first completed bulk request and the last (the measured window). */
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let cpuMicros = 0;
   let firstAt = 0;
   let firstCount = 0;
   let lastAt = 0;
@@ -62,10 +69,12 @@ async function run(p: RunParams): Promise<SinkRunResult> {
         else failed++;
       if (firstAt === 0) {
         firstAt = now;
+        cpuAtFirst = process.cpuUsage();
         firstCount = indexed;
       }
       if (indexed >= p.expected && lastAt === 0) {
         lastAt = now;
+        cpuMicros = cpuTotal(process.cpuUsage(cpuAtFirst));
         done();
       }
       return results;
@@ -79,6 +88,7 @@ async function run(p: RunParams): Promise<SinkRunResult> {
     batchSize: config.sink.batchSize,
     flushMs: config.sink.flushMs,
     maxInFlight: config.sink.maxInFlight,
+    maxBufferedRecords: config.sink.maxBufferedRecords,
     logger: silentLogger,
   });
   const startedAt = Date.now();
@@ -107,6 +117,7 @@ async function run(p: RunParams): Promise<SinkRunResult> {
     docsPerSecond: seconds > 0 ? (p.expected - firstCount) / seconds : Number.NaN,
     batchSize: config.sink.batchSize,
     flushMs: config.sink.flushMs,
+    cores: lastAt > firstAt ? cpuMicros / 1000 / (lastAt - firstAt) : Number.NaN,
   };
 }
 

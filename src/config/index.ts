@@ -49,7 +49,7 @@ export interface Config {
   readonly complaintRule: ComplaintRule;
   /** How long a rating with an unknown customer waits for the customer. @default 10_000 // ms */
   readonly joinGraceMs: number;
-  readonly sink: { readonly batchSize: number; readonly flushMs: number; readonly maxInFlight: number };
+  readonly sink: { readonly batchSize: number; readonly flushMs: number; readonly maxInFlight: number; readonly maxBufferedRecords: number };
   readonly api: ApiConfig;
   readonly slack: SlackConfig | null;
   /** Reminders and escalation of unacknowledged complaints (docs/lifecycle.md). */
@@ -155,7 +155,12 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys,
     complaintRule: { starsBelow: int(env, 'COMPLAINT_STARS_BELOW', 3, 1, 6), clubStatuses: statuses },
     joinGraceMs: int(env, 'JOIN_GRACE_MS', 10_000, 0, 86_400_000),
-    sink: { batchSize: int(env, 'SINK_BATCH_SIZE', 500, 1, 10_000), flushMs: int(env, 'SINK_FLUSH_MS', 200, 1, 60_000), maxInFlight: int(env, 'SINK_MAX_IN_FLIGHT', 4, 1, 32) },
+    sink: {
+      batchSize: int(env, 'SINK_BATCH_SIZE', 500, 1, 10_000),
+      flushMs: int(env, 'SINK_FLUSH_MS', 200, 1, 60_000),
+      maxInFlight: int(env, 'SINK_MAX_IN_FLIGHT', 4, 1, 32),
+      maxBufferedRecords: int(env, 'SINK_MAX_BUFFERED_RECORDS', 20_000, 1, 1_000_000),
+    },
     api: api(env, production, allowOpenAccess),
     slack: slack(env),
     lifecycle: lifecycle(env),

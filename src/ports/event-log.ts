@@ -84,8 +84,32 @@ export interface ConsumeOptions {
    * committed and the same records are delivered again after a jittered
    * backoff (the partition is paused meanwhile); the error decides nothing
    * else, so handlers dead-letter what can never succeed themselves.
+   *
+   * A handler that works on batches in the background (the sink: bulk
+   * requests in flight while the next records are fetched) resolves with
+   * {@link BatchTaken} once it has taken the batch in: the consumer goes on
+   * fetching, and commits past the batch when its `done` resolves and every
+   * earlier batch of the partition is done. A `done` that rejects counts as
+   * a throw: the partition is rewound to that batch and everything from it
+   * on is delivered again (later batches already taken in included).
    */
-  readonly onBatch: (records: readonly LogRecord[]) => Promise<void>;
+  readonly onBatch: (records: readonly LogRecord[]) => Promise<void | BatchTaken>;
+  /**
+   * Records taken in ({@link BatchTaken}) and not done yet, at most: above it
+   * the consumer waits for the oldest before fetching more. @default 20_000
+   */
+  readonly maxPendingRecords?: number;
+}
+
+/** A batch a consume handler took in and finishes in the background. */
+export interface BatchTaken {
+  /** Resolves once the batch is handled (its offsets may be committed); rejects to have it delivered again. */
+  readonly done: Promise<void>;
+}
+
+/** Whether a consume handler's result is a {@link BatchTaken}. */
+export function isBatchTaken(result: unknown): result is BatchTaken {
+  return typeof result === 'object' && result !== null && 'done' in result && (result as BatchTaken).done instanceof Promise;
 }
 
 export interface Stoppable {

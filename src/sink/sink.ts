@@ -8,8 +8,12 @@
  *
  * Guarantees (docs/architecture.md, "Sink"):
  * - Offsets are committed only after the search index accepted every record
- *   of a batch (or the record went to `dead-letters`): `onBatch` resolves
- *   only then, and EventLog.consume commits when it resolves.
+ *   of a batch (or the record went to `dead-letters`). `onBatch` takes the
+ *   batch in (parsed, handed to the bulk writer) and resolves at once with
+ *   the batch's `done` (BatchTaken, src/ports/event-log.ts), so the next
+ *   records are fetched while bulk requests are in flight; EventLog.consume
+ *   commits a partition's offsets in order as the batches are done, and at
+ *   most `maxBufferedRecords` wait.
  * - Documents are keyed (rating id, customer id), so a replay rewrites the
  *   same documents; complaints are created once, so a replay never resets
  *   an acknowledgement.
@@ -28,7 +32,7 @@ import { buildDeadLetter, customerIdFromKey, DeadLetterHeader, decodeJson, decod
 import { AppError, ErrorCode, InvalidRecordError, UnavailableError, isRetriable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import type { EventLog, LogRecord, OutRecord, Stoppable } from '../ports/event-log.js';
+import type { BatchTaken, EventLog, LogRecord, OutRecord, Stoppable } from '../ports/event-log.js';
 import type { SearchWriter, WriteOp } from '../ports/search.js';
 import { retry } from '../retry.js';
 import type { TopicNames } from '../topics.js';
@@ -52,6 +56,8 @@ export interface SinkOptions {
   maxBatchBytes?: number;
   /** Bulk requests in flight at once (config.sink.maxInFlight). @default 1 */
   maxInFlight?: number;
+  /** Records taken in and not yet indexed, at most; above it the sink stops fetching (config.sink.maxBufferedRecords). @default 20_000 */
+  maxBufferedRecords?: number;
   /**
    * How long one delivery retries failed items before handing the batch back
    * to the event log (which pauses the partition and delivers it again).
@@ -207,7 +213,8 @@ export function createSink(options: SinkOptions): Sink {
     }
   }
 
-  async function onBatch(records: readonly LogRecord[]): Promise<void> {
+  /** Takes a batch in: parsed and handed to the bulk writer; `done` settles once it is indexed or dead-lettered. */
+  async function onBatch(records: readonly LogRecord[]): Promise<BatchTaken | void> {
     const first = records[0];
     if (!first) return;
     if (first.topic !== topics.customersRekeyed) await decoder.prepare(records);
@@ -226,7 +233,21 @@ export function createSink(options: SinkOptions): Sink {
       else dead.push(deadLetter(record, c.error));
     });
 
-    const outcomes = await bulk.submit(writes);
+    const submitted = bulk.submit(writes);
+    const done = finish(records, writes, dead, submitted).catch((err: unknown) => {
+      lastError = err instanceof Error ? err.message : String(err);
+      logger.warn({ err, ...at, records: records.length }, 'batch not written; nothing committed, it will be delivered again');
+      throw err;
+    });
+    return { done };
+  }
+
+  /** The rest of a batch, once the bulk writer answered: dead letters (durable before the offsets move on) and counts. */
+  async function finish(records: readonly LogRecord[], writes: ReadonlyArray<{ readonly record: LogRecord }>, dead: OutRecord[], submitted: Promise<Array<string | null>>): Promise<void> {
+    const first = records[0]!;
+    const at = { topic: first.topic, partition: first.partition, offset: first.offset };
+    const ts = topicStats(first.topic);
+    const outcomes = await submitted;
     let indexed = 0;
     outcomes.forEach((reason, i) => {
       const { record } = writes[i]!;
@@ -283,9 +304,10 @@ export function createSink(options: SinkOptions): Sink {
         groupId,
         topics: sourceTopics,
         fromBeginning: true,
+        maxPendingRecords: options.maxBufferedRecords ?? 20_000,
         onBatch: async (records) => {
           try {
-            await onBatch(records);
+            return await onBatch(records);
           } catch (err) {
             lastError = err instanceof Error ? err.message : String(err);
             logger.warn(

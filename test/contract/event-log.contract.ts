@@ -218,6 +218,64 @@ export function eventLogContract(kind: string, make: () => Promise<EventLogHarne
       expect(attempts.slice(1).flat()).toEqual(['a', 'b']);
     });
 
+    it('commits a batch taken in ({ done }) only once done resolves, while the other partitions go on', async () => {
+      const t = await topic('taken', 2);
+      const group = h.name('g');
+      await log.produce([
+        { topic: t, key: null, value: 'p0', partition: 0 },
+        { topic: t, key: null, value: 'p1', partition: 1 },
+      ]);
+      const gate = deferred();
+      const seen: string[] = [];
+      const c = await log.consume({
+        groupId: group,
+        topics: [t],
+        onBatch: async (records) => {
+          seen.push(...records.map((r) => text(r.value) ?? ''));
+          if (records[0]?.partition === 0) return { done: gate.promise };
+        },
+      });
+      try {
+        // Partition 1's commit is the sentinel: the consumer went on past partition 0's batch, which is taken and not done.
+        await eventually(async () => (await log.committed(group, t)).get(1) === '1', 'partition 1 committed');
+        expect(seen.sort()).toEqual(['p0', 'p1']);
+        expect(['0', undefined]).toContain((await log.committed(group, t)).get(0));
+        gate.resolve();
+        await eventually(async () => (await log.committed(group, t)).get(0) === '1', 'partition 0 committed once done');
+      } finally {
+        gate.resolve();
+        await c.stop();
+      }
+    });
+
+    it('delivers a batch taken in again when its done rejects, and finishes what it took in before stopping', async () => {
+      const t = await topic('taken-fail', 1);
+      const group = h.name('g');
+      await log.produce(['a', 'b'].map((v) => ({ topic: t, key: null, value: v })));
+      const attempts: string[][] = [];
+      const again = deferred();
+      const last = deferred();
+      const c = await log.consume({
+        groupId: group,
+        topics: [t],
+        onBatch: async (records) => {
+          attempts.push(records.map((r) => text(r.value) ?? ''));
+          if (attempts.length === 1) return { done: Promise.reject(new Error('the index is down')) };
+          if (attempts.flat().filter((v) => v === 'b').length >= 2) again.resolve();
+          // Taken in, done only later: stop() must wait for it and commit it.
+          return { done: last.promise };
+        },
+      });
+      await again.promise;
+      expect(attempts[0]).toEqual(['a', 'b']);
+      expect(attempts.slice(1).flat()).toEqual(['a', 'b']);
+      expect(await log.lag(group, t)).toBe(2);
+      const stopped = c.stop();
+      last.resolve();
+      await stopped;
+      expect(await log.lag(group, t)).toBe(0);
+    });
+
     it('continues a group from its committed offsets; a new group starts at the beginning or, if asked, the end', async () => {
       const t = await topic('resume', 1);
       const group = h.name('g');

@@ -21,7 +21,7 @@ import { UnavailableError, assertOption } from '../../errors.js';
 import { backoffDelay } from '../../retry.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
-import type { ConsumeOptions, EventLog, LogRecord, OutRecord, PartitionOffsets, Stoppable, TailOptions, TopicSpec } from '../../ports/event-log.js';
+import { isBatchTaken, type ConsumeOptions, type EventLog, type LogRecord, type OutRecord, type PartitionOffsets, type Stoppable, type TailOptions, type TopicSpec } from '../../ports/event-log.js';
 
 interface Partition {
   /** Retained records in offset order (with gaps in a compacted topic). */
@@ -191,7 +191,21 @@ export class MemoryEventLog implements EventLog {
     const attempts = new Map<string, number>();
     /** "topic/partition" → epoch ms before which the partition is paused after a failure */
     const pausedUntil = new Map<string, number>();
-    return this.loop(async () => {
+    /** "topic/partition" → its batch taken in and not done yet: the partition waits for it (other partitions go on). */
+    const busy = new Map<string, Promise<void>>();
+    const failed = (k: string, name: string, partition: number, offset: string | undefined, err: unknown): void => {
+      const n = (attempts.get(k) ?? 0) + 1;
+      attempts.set(k, n);
+      const delay = backoffDelay(n, { initialDelayMs: this.retryInitialDelayMs, maxDelayMs: 5_000 });
+      pausedUntil.set(k, Date.now() + delay);
+      this.logger.warn({ err, topic: name, partition, offset, attempt: n, delayMs: delay }, 'handler failed; batch will be redelivered');
+    };
+    const committed = (k: string, next: number): void => {
+      group.set(k, next);
+      attempts.delete(k);
+      pausedUntil.delete(k);
+    };
+    const loop = await this.loop(async () => {
       let delivered = false;
       let nextRetry = Number.POSITIVE_INFINITY;
       for (const name of topics) {
@@ -201,7 +215,7 @@ export class MemoryEventLog implements EventLog {
           if (!group.has(k)) group.set(k, fromBeginning ? part.low : part.high);
           // A committed offset below low (retention dropped those records) goes on at low.
           const start = Math.max(group.get(k) ?? part.low, part.low);
-          if (start >= part.high) continue;
+          if (start >= part.high || busy.has(k)) continue;
           const until = pausedUntil.get(k) ?? 0;
           if (until > Date.now()) {
             nextRetry = Math.min(nextRetry, until);
@@ -212,21 +226,37 @@ export class MemoryEventLog implements EventLog {
           if (!last) continue;
           delivered = true;
           try {
-            await onBatch(batch);
-            group.set(k, Number(last.offset) + 1);
-            attempts.delete(k);
-            pausedUntil.delete(k);
+            const taken = await onBatch(batch);
+            if (isBatchTaken(taken)) {
+              // Finished in the background: the other partitions go on meanwhile (a pipeline of one batch per partition).
+              const settled = taken.done.then(
+                () => committed(k, Number(last.offset) + 1),
+                (err: unknown) => failed(k, name, i, batch[0]?.offset, err),
+              );
+              busy.set(
+                k,
+                settled.finally(() => {
+                  busy.delete(k);
+                  // A change like an append: a loop that looked before this and sleeps now must wake.
+                  this.appended++;
+                  this.wake();
+                }),
+              );
+            } else committed(k, Number(last.offset) + 1);
           } catch (err) {
-            const n = (attempts.get(k) ?? 0) + 1;
-            attempts.set(k, n);
-            const delay = backoffDelay(n, { initialDelayMs: this.retryInitialDelayMs, maxDelayMs: 5_000 });
-            pausedUntil.set(k, Date.now() + delay);
-            this.logger.warn({ err, topic: name, partition: i, offset: batch[0]?.offset, attempt: n, delayMs: delay }, 'handler failed; batch will be redelivered');
+            failed(k, name, i, batch[0]?.offset, err);
           }
         }
       }
       return delivered ? true : nextRetry;
     });
+    return {
+      stop: async () => {
+        await loop.stop();
+        // Batches being finished are committed (or not) before the consumer is gone.
+        while (busy.size > 0) await Promise.all(busy.values());
+      },
+    };
   }
 
   async lag(groupId: string, topic: string): Promise<number> {
@@ -290,7 +320,7 @@ export class MemoryEventLog implements EventLog {
     for (const o of offsets) group.set(`${o.topic}/${o.partition}`, o.offset);
   }
 
-  /** A counter of appends, for {@link waitForRecords}. */
+  /** A counter of appends (and of batches a consumer finished in the background), for {@link waitForRecords}. */
   version(): number {
     return this.appended;
   }
