@@ -98,12 +98,14 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
   let bufferSince = 0;
   let timer: NodeJS.Timeout | null = null;
   /**
-   * Bulk requests sent and not yet completed, with the documents each writes.
-   * A request waits for every earlier one that writes one of its documents
-   * (so two writes of one document never race, and the later one lands last),
-   * then for a free slot of `maxInFlight`.
+   * Bulk requests sent and not yet completed. A request waits for every
+   * earlier one that writes one of its documents (so two writes of one
+   * document never race, and the later one lands last), then for a free slot
+   * of `maxInFlight`. `lastWriter` knows, per document, the latest request
+   * writing it: one lookup per document, however many requests wait.
    */
-  const inFlight = new Set<{ readonly docs: ReadonlySet<string>; done: Promise<void> }>();
+  const inFlight = new Set<{ done: Promise<void> }>();
+  const lastWriter = new Map<string, { done: Promise<void> }>();
   const slots = new Semaphore(maxInFlight);
 
   function submit(items: ReadonlyArray<{ op: WriteOp; bytes: number }>): Promise<Outcome[]> {
@@ -133,13 +135,24 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
     const deadline = bufferSince + maxRetryMs;
     buffer = [];
     bufferBytes = 0;
-    const docs = new Set(chunk.map((e) => docKey(e.op)));
-    const earlier = [...inFlight].filter((f) => sharesDocument(f.docs, docs)).map((f) => f.done);
-    const request = { docs, done: Promise.resolve() };
+    const request = { done: Promise.resolve() };
+    const docs = new Set<string>();
+    const earlier = new Set<Promise<void>>();
+    for (const e of chunk) {
+      const doc = docKey(e.op);
+      if (docs.has(doc)) continue;
+      docs.add(doc);
+      const previous = lastWriter.get(doc);
+      if (previous !== undefined) earlier.add(previous.done);
+      lastWriter.set(doc, request);
+    }
     // writeChunk settles every job itself and never rejects.
     request.done = Promise.all(earlier)
       .then(() => slots.runExclusive(() => writeChunk(chunk, deadline)))
-      .finally(() => inFlight.delete(request));
+      .finally(() => {
+        inFlight.delete(request);
+        for (const doc of docs) if (lastWriter.get(doc) === request) lastWriter.delete(doc);
+      });
     inFlight.add(request);
   }
 
@@ -271,12 +284,6 @@ function dedupe(ops: readonly WriteOp[]): { unique: WriteOp[]; slot: number[] } 
     }
   }
   return { unique, slot };
-}
-
-function sharesDocument(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  for (const k of small) if (large.has(k)) return true;
-  return false;
 }
 
 function docKey(op: WriteOp): string {

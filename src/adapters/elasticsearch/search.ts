@@ -84,6 +84,8 @@ export interface ElasticsearchSearch extends SearchIndex, SearchWriter, Complain
 
 /** Reads are cheap to repeat; conditional updates and bulk writes are not repeated by the client (see {@link createElasticsearchClient}). */
 const NO_CLIENT_RETRY = { maxRetries: 0 } as const;
+/** The parts of a bulk response the sink reads: per item its status and, when it failed, the error. */
+export const BULK_FILTER_PATH = ['errors', 'items.*.status', 'items.*.error'];
 
 export function createElasticsearchSearch(options: ElasticsearchSearchOptions): ElasticsearchSearch {
   const { indices, logger = silentLogger, requestTimeoutMs = 30_000, maxRetries = 2 } = options;
@@ -293,12 +295,15 @@ export function createElasticsearchSearch(options: ElasticsearchSearchOptions): 
       if (ops.length === 0) return [];
       const operations: unknown[] = [];
       for (const op of ops) operations.push(...bulkAction(op).filter((x) => x !== undefined));
-      const res = await call(`bulk (${ops.length} operations)`, () => client.bulk({ operations }, NO_CLIENT_RETRY));
-      if (res.items.length !== ops.length) {
-        throw new AppError(ErrorCode.Internal, `bulk answered ${res.items.length} items for ${ops.length} operations`);
+      // Only what an item's outcome needs comes back (as Logstash asks): about a tenth of the bytes to
+      // build, send and parse per document, on both sides of the connection.
+      const res = await call(`bulk (${ops.length} operations)`, () => client.bulk({ operations, filter_path: BULK_FILTER_PATH }, NO_CLIENT_RETRY));
+      const items = res.items ?? [];
+      if (items.length !== ops.length) {
+        throw new AppError(ErrorCode.Internal, `bulk answered ${items.length} items for ${ops.length} operations`);
       }
       return ops.map((op, i) => {
-        const entry = res.items[i];
+        const entry = items[i];
         const item = entry ? Object.values(entry)[0] : undefined;
         return itemResult(op, item);
       });
