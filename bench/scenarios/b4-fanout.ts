@@ -42,7 +42,7 @@ export const SUBSCRIPTION = `subscription BenchComplaints {
 
 const LEVELS = [1_000, 5_000, 10_000, 20_000] as const;
 /** Descriptors a level needs beyond its connections (Kafka, Elasticsearch, files, the priming subscribers). */
-const SPARE_FILES = 2_000;
+const SPARE_FILES = 500;
 const PRIMER = 10;
 /** Events sent one at a time per round, for the latency. */
 const LATENCY_EVENTS = 5;
@@ -254,8 +254,15 @@ export const b4: Scenario = {
   async run(ctx) {
     // A level needs its connections in the product (and half of them in each client process).
     const limit = openFilesLimit();
-    const levels = ctx.quick ? [200, 1_000] : LEVELS.filter((n) => n + SPARE_FILES <= limit);
-    if (!ctx.quick && levels.length < LEVELS.length) ctx.log(`B4: open-files limit ${limit} leaves out ${LEVELS.filter((n) => !levels.includes(n)).join(', ')} subscribers`);
+    const levels: number[] = ctx.quick ? [200, 1_000] : LEVELS.filter((n) => n + SPARE_FILES <= limit);
+    if (!ctx.quick && levels.length < LEVELS.length) {
+      // The most the limit allows (in thousands), so the memory budget is still checked near 20,000.
+      const largest = Math.floor((limit - SPARE_FILES) / 1_000) * 1_000;
+      if (largest > (levels[levels.length - 1] ?? 0)) levels.push(largest);
+      ctx.log(
+        `B4: open-files limit ${limit} leaves out ${LEVELS.filter((n) => !levels.includes(n)).join(', ')} subscribers; the largest level is ${levels[levels.length - 1]?.toLocaleString('en-US')}`,
+      );
+    }
     const base = `bench-b4-${ctx.stamp}`;
     const names = productNames(base);
     const complaintsTopic = names.TOPIC_COMPLAINTS;
@@ -373,8 +380,9 @@ export const b4: Scenario = {
           unit: 'ms',
           product: pP99 !== null && Number.isFinite(pP99) ? pP99 : pP99 === null ? null : 15_000,
           baseline: b && b.latencies.length > 0 ? percentile(b.latencies, 99) : null,
-          target: '≤ 250 ms',
-          check: (v) => v <= 250,
+          // Issue 16 sets it for 10,000 subscribers; above that it is reported.
+          target: level <= 10_000 ? '≤ 250 ms' : 'report',
+          check: level <= 10_000 ? (v) => v <= 250 : null,
           ratio: null,
           ...(pP99 !== null && !Number.isFinite(pP99) && { note: 'some events did not reach every subscriber within 15 s; shown as 15,000 ms' }),
           ...(productError !== null && { note: productError }),
