@@ -191,7 +191,15 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
   let ops: OpsServer | null = null;
   if (!has('api')) {
     collectProcessMetrics(registry);
-    ops = createOpsServer({ registry, readinessChecks: checks, metricsToken: config.api.metricsToken, production: config.production, logger: logger.child({ component: 'ops-http' }) });
+    ops = createOpsServer({
+      registry,
+      readinessChecks: checks,
+      metricsToken: config.api.metricsToken,
+      production: config.production,
+      logger: logger.child({ component: 'ops-http' }),
+      // Slack in HTTP mode reaches the role on this process's one port, as it would the API's.
+      ...(slack ? { slack: { handler: slack.httpHandler, maxBodyBytes: config.api.slackMaxBodyBytes, rateLimit: config.api.slackRateLimit } } : {}),
+    });
   } else {
     api = createApiServer({
       config,

@@ -47,6 +47,8 @@ export interface ApiConfig {
   readonly maxHistogramBuckets: number;
   /** `POST /slack/events` bodies larger than this get 413 before any buffering. @default 1_048_576 // 1 MiB */
   readonly slackMaxBodyBytes: number;
+  /** `POST /slack/events` requests per remote address (SLACK_RATE_LIMIT); more get 429; null: no limit. @default 50/s */
+  readonly slackRateLimit: RateLimit | null;
   /** Bearer token `GET /metrics` requires; null: open. */
   readonly metricsToken: string | null;
   /**
@@ -70,6 +72,7 @@ export function api(env: Env, production: boolean, allowOpenAccess: boolean): Ap
     maxReplaysPerConnection: int(env, 'MAX_REPLAYS_PER_CONNECTION', 2, 1, 1_000),
     maxHistogramBuckets: int(env, 'MAX_HISTOGRAM_BUCKETS', 10_000, 10, 1_000_000),
     slackMaxBodyBytes: int(env, 'SLACK_MAX_BODY_BYTES', 1_048_576, 1_024, 50_000_000),
+    slackRateLimit: rateLimit(env, 'SLACK_RATE_LIMIT', { count: 50, perMs: 1_000 }),
     metricsToken: metricsToken(env),
     allowOpenAccess,
     rateLimits: {

@@ -37,7 +37,7 @@ import { createCors } from './cors.js';
 import { createDashboardHandler, isBrowserVisitToGraphQL, redirectToDashboard } from './dashboard.js';
 import { createFormatError } from './error-mapping.js';
 import { DEFAULT_PAGE_SIZE } from '../../resolvers/args.js';
-import { PayloadTooLarge, createGraphQLHttpHandler, readBody, sendGraphQLError } from './http-graphql.js';
+import { createGraphQLHttpHandler, sendGraphQLError } from './http-graphql.js';
 import { createLimits } from './limits.js';
 import { createOpsRoutes, sendJson, type ReadinessCheck } from './ops-routes.js';
 import { createApiMetrics, registerWsGauges, type ApiMetrics } from './metrics.js';
@@ -45,15 +45,13 @@ import { checkCost } from './query-cost.js';
 import { createRateLimiter, type Clock } from './rate-limit.js';
 import { buildSchema } from './schema.js';
 import { createWsServer } from './ws.js';
+import { SLACK_EVENTS_PATH, createSlackRoute, type SlackHandler } from './slack-route.js';
 
 export const GRAPHQL_PATH = '/graphql';
-/** A lingering close (after a 413) discards at most this much, for at most this long. */
-const LINGER_BYTES = 64 * 1024 * 1024;
-const LINGER_MS = 5_000;
 
 export type { ReadinessCheck } from './ops-routes.js';
 
-export type SlackHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type { SlackHandler } from './slack-route.js';
 
 export interface ApiServerOptions {
   /** Uses `production`, `apiKeys`, `api.*` and `topics`. */
@@ -211,6 +209,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   let closing: Promise<void> | null = null;
   let apolloStarted = false;
 
+  const slackEvents = slackHandler
+    ? createSlackRoute({ handler: slackHandler, maxBodyBytes: config.api.slackMaxBodyBytes, rateLimit: config.api.slackRateLimit, ...(options.now ? { now: options.now } : {}) })
+    : null;
   const ops = createOpsRoutes({
     registry,
     readinessChecks,
@@ -219,56 +220,6 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     production: config.production,
     notServing: () => (state === 'listening' ? null : state),
   });
-
-  /**
-   * After an early answer (written whole, not ended) to a request whose body
-   * is still coming: read and discard (never keep) what the peer goes on
-   * sending, for at most LINGER_MS or LINGER_BYTES, so that it reads the
-   * answer instead of a connection reset; then end and close. A lingering
-   * close, as web servers do.
-   */
-  function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
-    const socket = req.socket;
-    let discarded = 0;
-    const close = (): void => {
-      clearTimeout(timer);
-      res.end();
-      socket.destroy();
-    };
-    const timer = setTimeout(close, LINGER_MS);
-    timer.unref();
-    req.on('data', (chunk: Buffer) => {
-      discarded += chunk.length;
-      if (discarded > LINGER_BYTES) close();
-    });
-    req.once('end', close);
-    socket.once('close', () => clearTimeout(timer));
-  }
-
-  /**
-   * `POST /slack/events`: the body is read here, up to SLACK_MAX_BODY_BYTES
-   * (Content-Length checked first, then the bytes counted as they arrive), and
-   * handed to Bolt already read (`rawBody`, which its HTTPReceiver uses as
-   * is). Larger: 413 before any buffering beyond the limit or any signature
-   * work, then the rest is discarded as it arrives and the connection closed.
-   */
-  async function slackEvents(req: IncomingMessage, res: ServerResponse, handler: SlackHandler): Promise<void> {
-    const limit = config.api.slackMaxBodyBytes;
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, limit);
-    } catch (e) {
-      if (!(e instanceof PayloadTooLarge)) throw e;
-      const body = JSON.stringify({ error: `the request body exceeds ${limit} bytes (SLACK_MAX_BODY_BYTES)` });
-      res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
-      // The whole answer, but not end(): node:http would close the connection at once.
-      res.write(body);
-      lingerThenClose(req, res);
-      return;
-    }
-    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
-    handler(req, res);
-  }
 
   const routeOf = (path: string): string => (['/graphql', '/healthz', '/readyz', '/metrics', '/slack/events'].includes(path) ? path : 'other');
   const routeLabel = (path: string): string => {
@@ -295,9 +246,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       case '/readyz':
       case '/metrics':
         return ops.handle(req, res, route);
-      case '/slack/events':
-        if (slackHandler && method === 'POST') return slackEvents(req, res, slackHandler);
-        return sendJson(res, 404, { error: slackHandler ? 'use POST' : 'Slack is not configured on this server' });
+      case SLACK_EVENTS_PATH:
+        if (slackEvents) return slackEvents(req, res);
+        return sendJson(res, 404, { error: 'Slack is not configured on this server' });
       default:
         if (dashboard.handle(req, res, url)) return;
         return sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });

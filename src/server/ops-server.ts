@@ -3,14 +3,17 @@
  * `ROLES=sink`, ...): only the operator's routes, `GET /healthz`, `/readyz`
  * and `/metrics` (src/server/ops-routes.ts), on PORT and HOST, so that an
  * orchestrator can probe and scrape stream and sink processes as it does API
- * instances. Requests carry no body; anything else answers 404, a body or a
- * slow client is cut off by the server's own limits.
+ * instances. With the Slack role in HTTP mode it also serves
+ * `POST /slack/events` (src/server/slack-route.ts, with its rate and size
+ * limits), since Slack must reach the role wherever it runs. Anything else
+ * answers 404; a slow client is cut off by the server's own limits.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { createOpsRoutes, isOpsPath, sendJson, type ReadinessCheck } from './ops-routes.js';
+import { SLACK_EVENTS_PATH, createSlackRoute, type SlackRouteOptions } from './slack-route.js';
 
 export interface OpsServerOptions {
   registry: Registry;
@@ -21,6 +24,8 @@ export interface OpsServerOptions {
   logger: Logger;
   /** Longest wait for each readiness check. @default 2_000 // ms */
   readinessTimeoutMs?: number;
+  /** The Slack role's HTTP door, when this process runs it. */
+  slack?: SlackRouteOptions;
 }
 
 export interface OpsServer {
@@ -43,10 +48,14 @@ export function createOpsServer(o: OpsServerOptions): OpsServer {
     production: o.production,
     notServing: () => (serving ? null : 'closing'),
   });
+  const slackEvents = o.slack ? createSlackRoute(o.slack) : null;
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (!isOpsPath(path)) return sendJson(res, 404, { error: `no route for ${req.method ?? 'GET'} ${path}; this process runs no api role (GET /healthz, /readyz, /metrics)` });
-    ops.handle(req, res, path).catch((err: unknown) => {
+    const handled = path === SLACK_EVENTS_PATH && slackEvents ? slackEvents(req, res) : isOpsPath(path) ? ops.handle(req, res, path) : null;
+    if (handled === null) {
+      return sendJson(res, 404, { error: `no route for ${req.method ?? 'GET'} ${path}; this process runs no api role (GET /healthz, /readyz, /metrics${slackEvents ? ', POST /slack/events' : ''})` });
+    }
+    handled.catch((err: unknown) => {
       o.logger.error({ err, path }, 'operator request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
