@@ -76,6 +76,8 @@ export async function startCdcStack(infra: Infra, format: 'json' | 'avro'): Prom
     const exports = [
       ...(apicurio ? [`export SCHEMA_REGISTRY_URL=${apicurio.schemaRegistryUrl}`, `export SCHEMA_REGISTRY_URL_TEST=${apicurio.schemaRegistryUrl}`] : []),
       `export KAFKA_CONNECT_URL=${connect.value.url}`,
+      // npm test reuses the worker too (test/global-setup.ts): same plugins, same Kafka.
+      `export KAFKA_CONNECT_URL_TEST=${connect.value.url}`,
       `export DEMO_DB_URL=${mariadb.value.demoUrl}`,
     ];
     return { mariadb: mariadb.value, connect: connect.value, exports, stop };

@@ -26,7 +26,8 @@
  * `npm run -s stack -- --cdc` adds the article's CDC source (scripts/stack-cdc.ts): an
  * Apicurio Schema Registry, a MariaDB holding `demo.CUSTOMERS`, and Kafka Connect running
  * Debezium on it into `asgard.demo.CUSTOMERS`; it also exports `SCHEMA_REGISTRY_URL`,
- * `KAFKA_CONNECT_URL` and `DEMO_DB_URL`. `--cdc-format=json` makes Debezium write plain
+ * `KAFKA_CONNECT_URL` (and their `_TEST` variants, so `npm test` reuses them too)
+ * and `DEMO_DB_URL`. `--cdc-format=json` makes Debezium write plain
  * JSON instead of Avro.
  */
 import { spawn } from 'node:child_process';
