@@ -8,15 +8,23 @@
  *   a process: every poll searches the complaints due (`<= now`, one bounded
  *   page), so a restarted or another instance finds what a dead one left.
  * - Before posting step n (reminder n, or `e` for the escalation), the
- *   scheduler claims it: `<instance>:<n>:<epochMs>` written with optimistic
+ *   scheduler claims it: `<instance>:~<n>:<epochMs>` written with optimistic
  *   concurrency at the version it read, so of two instances only one posts.
+ *   Just before `chat.postMessage` the claim becomes `<instance>:<n>:<epochMs>`
+ *   (sending): two phases, as the poster's claims have, so a taker knows
+ *   whether anything may have been sent. A claim in the old one-phase form
+ *   reads as sending.
  * - After posting, it records the step (count, next due time, claim cleared)
  *   in one conditional update. A claim not recorded within the claim timeout
  *   belongs to a dead instance: whoever takes it over first looks for the
  *   step's message (its metadata names the complaint and the step) in the
  *   thread or the escalation channel, and records it instead of posting when
  *   it is there. A post whose outcome is unknown (timeout, 5xx) is looked for
- *   the same way before it is tried again.
+ *   the same way before it is tried again. A claim taken over while still
+ *   claimed (nothing sent) is posted without a search. When the search cannot
+ *   read the thread or channel (no `channels:history`), the step is recorded
+ *   as sent without posting again ('uncertain'), with a warning naming the
+ *   scope: a missed reminder rather than a duplicate.
  * - An acknowledgement (or resolution) clears `next_reminder_at` in the same
  *   update that changes the status, and the status is read again just before
  *   each post: nothing is posted after it.
@@ -71,6 +79,8 @@ export type ReminderOutcome =
   | 'claim_lost'
   /** Slack refused the message for good (thread or channel gone): the step is counted as done. */
   | 'rejected'
+  /** It may have been posted by an earlier attempt and the history cannot be read: recorded as sent, not posted again. */
+  | 'uncertain'
   | 'conflict';
 
 export interface ReminderScheduler {
@@ -90,15 +100,29 @@ interface HeldClaim {
   readonly instance: string;
   readonly step: string;
   readonly at: number;
+  /** The step may have been posted (the claim reached its second phase, or is in the old one-phase form). */
+  readonly sending: boolean;
 }
 
-/** A malformed claim reads as abandoned (instance '', time 0). */
+/** Marks a claim's step as claimed only: nothing sent yet. */
+const CLAIMED_ONLY = '~';
+
+/** A malformed claim reads as abandoned (instance '', time 0) and maybe sent. */
 export function parseReminderClaim(claim: string): HeldClaim {
   const last = claim.lastIndexOf(':');
   const mid = claim.lastIndexOf(':', last - 1);
   const at = Number(claim.slice(last + 1));
-  if (mid <= 0 || !Number.isSafeInteger(at)) return { instance: '', step: '', at: 0 };
-  return { instance: claim.slice(0, mid), step: claim.slice(mid + 1, last), at };
+  if (mid <= 0 || !Number.isSafeInteger(at)) return { instance: '', step: '', at: 0, sending: true };
+  const step = claim.slice(mid + 1, last);
+  const claimedOnly = step.startsWith(CLAIMED_ONLY);
+  return { instance: claim.slice(0, mid), step: claimedOnly ? step.slice(CLAIMED_ONLY.length) : step, at, sending: !claimedOnly };
+}
+
+/** Thrown out of a post attempt: the step may be posted already and the history cannot be read. */
+class UncertainError extends Error {
+  constructor(readonly refusal: SlackApiError) {
+    super('the step may have been posted and the history cannot be read');
+  }
 }
 
 export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderScheduler {
@@ -134,10 +158,11 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
       if (r.claim !== null) {
         const held = parseReminderClaim(r.claim);
         if (held.instance !== instanceId && now() - held.at < claimTimeoutMs) return 'claimed_elsewhere';
-        // Abandoned (a crash, a stop) or ours from an attempt that failed midway: it may be posted.
-        mayExist = held.step === String(step);
+        // Abandoned (a crash, a stop) or ours from an attempt that failed midway: it may be posted,
+        // unless the claim never reached its sending phase.
+        mayExist = held.step === String(step) && held.sending;
       }
-      const claim = `${instanceId}:${step}:${now()}`;
+      const claim = `${instanceId}:${CLAIMED_ONLY}${step}:${now()}`;
       const outcome = await store.updateReminders(id, { claim }, cur.version);
       if (outcome === 'ok') return postClaimed(c, ref, step, claim, mayExist, signal);
       if (outcome === 'not_found') return 'not_due';
@@ -183,6 +208,7 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
           }
           if (mayExist) {
             const f = await findPosted(where, signal);
+            if (f instanceof SlackApiError) throw new UncertainError(f);
             if (f) {
               found = true;
               return f;
@@ -191,6 +217,12 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
           // Acknowledged since the claim: post nothing.
           const latest = await store.get(id);
           if (!latest || latest.complaint.status !== ComplaintStatus.Open) throw new StoppedError();
+          if (!parseReminderClaim(claim).sending) {
+            // Second phase: from here on a taker must assume the step may be posted.
+            const sending = `${instanceId}:${step}:${now()}`;
+            if (!(await replaceClaim(id, claim, () => ({ claim: sending })))) throw new ClaimLostError(id);
+            claim = sending;
+          }
           const message = step === 'e' ? escalationMessage(latest.complaint, { dashboardUrl, mention: escalation!.mention, reminders: remindMax }) : reminderMessage(latest.complaint, step, remindMax);
           const metadata = step === 'e' ? escalationMetadata(id) : reminderMetadata(id, step);
           return api.postMessage({ channel: target, ...message, metadata, ...thread }, signal);
@@ -206,6 +238,14 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
         },
       );
     } catch (e) {
+      if (e instanceof UncertainError) {
+        logger.warn(
+          { err: e.refusal, complaintId: id, step, channel: target },
+          `${step === 'e' ? 'the escalation' : `reminder ${step}`} may have been posted by an earlier attempt and the channel history cannot be read; recorded as sent without posting it again. Grant channels:history (groups:history for a private channel) so the scheduler can look`,
+        );
+        await record(id, claim, step, null);
+        return 'uncertain';
+      }
       if (e instanceof StoppedError) {
         await replaceClaim(id, claim, () => ({ claim: null })).catch((err: unknown) => logger.warn({ err, complaintId: id }, 'could not release the reminder claim'));
         return 'stopped';
@@ -221,8 +261,9 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
         return 'rejected';
       }
       if (signal.aborted) {
-        // Stopping: hand the step back at once, dated 0 so the next taker searches before posting.
-        await replaceClaim(id, claim, () => ({ claim: `${instanceId}:${step}:0` })).catch((err: unknown) => logger.warn({ err, complaintId: id }, 'could not hand the reminder claim back'));
+        // Stopping: hand the step back at once, dated 0, in the phase it reached (sending: the next taker searches before posting).
+        const back = `${instanceId}:${parseReminderClaim(claim).sending ? '' : CLAIMED_ONLY}${step}:0`;
+        await replaceClaim(id, claim, () => ({ claim: back })).catch((err: unknown) => logger.warn({ err, complaintId: id }, 'could not hand the reminder claim back'));
       }
       throw e;
     }
@@ -231,14 +272,12 @@ export function createReminderScheduler(o: ReminderSchedulerOptions): ReminderSc
     return found ? 'recovered' : step === 'e' ? 'escalated' : 'reminded';
   }
 
-  async function findPosted(where: MessageQuery, signal: AbortSignal): Promise<SlackMessageRef | null> {
+  /** The step's message, null when it is not there, or the refusal when the thread or channel cannot be read. */
+  async function findPosted(where: MessageQuery, signal: AbortSignal): Promise<SlackMessageRef | null | SlackApiError> {
     try {
       return await api.findMessage(where, signal);
     } catch (e) {
-      if (e instanceof SlackApiError && !e.retriable) {
-        logger.warn({ err: e, channel: where.channel }, 'cannot read the thread or channel (grant channels:history to avoid duplicate reminders after crashes); posting again');
-        return null;
-      }
+      if (e instanceof SlackApiError && !e.retriable) return e;
       throw e;
     }
   }

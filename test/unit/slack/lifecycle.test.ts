@@ -245,6 +245,35 @@ describe('complaint lifecycle in Slack', () => {
       expect(reminders(ts).map((m) => meta(m).reminder)).toEqual([1]);
     });
 
+    it('posts at once, without looking, a reminder a crashed instance claimed but had not begun to send (first phase)', async () => {
+      const role = await run();
+      const { id, ts } = await raise();
+      const cur = (await b.search.get(id))!;
+      expect(await b.search.updateReminders(id, { claim: `dead:~1:${T0}` }, cur.version)).toBe('ok');
+      t = T0 + 2 * MINUTE;
+      expect(await scheduler(role).remind(id)).toBe('reminded');
+      expect(b.recorder.callsTo('conversations.replies')).toHaveLength(0);
+      expect(reminders(ts).map((m) => meta(m).reminder)).toEqual([1]);
+    });
+
+    it('records without posting again a reminder a crashed instance was sending, when the thread cannot be read (missing_scope)', async () => {
+      const role = await run();
+      const { id, ts } = await raise();
+      const unreadable = b.recorder.addRule((c) => (c.method === 'conversations.replies' ? { kind: 'error', error: 'missing_scope' } : undefined));
+      const cur = (await b.search.get(id))!;
+      expect(await b.search.updateReminders(id, { claim: `dead:1:${T0}` }, cur.version)).toBe('ok');
+      t = T0 + 2 * MINUTE;
+      expect(await scheduler(role).remind(id)).toBe('uncertain');
+      expect(b.recorder.callsTo('conversations.replies').map((c) => (c.response as { error?: string }).error)).toEqual(['missing_scope']);
+      expect(reminders(ts)).toHaveLength(0);
+      expect((await b.search.get(id))!.complaint.reminders).toMatchObject({ sent: 1, claim: null });
+      // The schedule goes on: the next reminder is posted (nothing of it was ever claimed).
+      unreadable();
+      t = T0 + 4 * MINUTE;
+      expect(await scheduler(role).remind(id)).toBe('reminded');
+      expect(reminders(ts).map((m) => meta(m).reminder)).toEqual([2]);
+    });
+
     it('looks for a reminder whose post failed after Slack stored it, instead of posting it twice', async () => {
       const role = await run();
       const { ts } = await raise();
