@@ -87,6 +87,8 @@ async function serve(stateful: boolean, secure: boolean): Promise<void> {
         `export KAFKA_SECURE_USERNAME_TEST=${s.username}`,
         `export KAFKA_SECURE_PASSWORD_TEST=${s.password}`,
         `export KAFKA_SECURE_CA_FILE_TEST=${s.caFile}`,
+        // Its mutual-TLS listener and a client certificate (for the product: KAFKA_BROKERS of it, KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE).
+        ...(s.mtls ? [`export KAFKA_SECURE_MTLS_BROKERS_TEST=${s.mtls.brokers}`, `export KAFKA_SECURE_CERT_FILE_TEST=${s.mtls.certFile}`, `export KAFKA_SECURE_KEY_FILE_TEST=${s.mtls.keyFile}`] : []),
         `export ELASTICSEARCH_URL_TEST=${elasticsearch.url}`,
       ]
     : [

@@ -14,7 +14,9 @@
  *   instead of starting one (faster while developing, e.g. with `npm run stack`).
  * - `KAFKA_SECURE_BROKERS_TEST` with `KAFKA_SECURE_USERNAME_TEST`, `KAFKA_SECURE_PASSWORD_TEST`
  *   and `KAFKA_SECURE_CA_FILE_TEST` (as `npm run -s stack -- --secure` prints them): reuse a
- *   running secured broker (SASL_SSL, SCRAM-SHA-512) instead of starting the second one.
+ *   running secured broker (SASL_SSL, SCRAM-SHA-512) instead of starting the second one;
+ *   with `KAFKA_SECURE_MTLS_BROKERS_TEST`, `KAFKA_SECURE_CERT_FILE_TEST` and
+ *   `KAFKA_SECURE_KEY_FILE_TEST` also its mutual-TLS listener (the mutual-TLS tests need them).
  * - `SCHEMA_REGISTRY_URL_TEST`: reuse a running Schema Registry (its Confluent-compatible
  *   endpoint) instead of starting one.
  * - `KAFKA_CONNECT_URL_TEST`: reuse a running Kafka Connect worker (with the plugins of
@@ -158,5 +160,10 @@ function reusedSecureKafka(): SecureKafkaInfo | null {
   const missing = names.filter((_, i) => values[i] === '');
   if (missing.length > 0) throw new Error(`Set all of ${names.join(', ')} to reuse a secured Kafka broker (missing: ${missing.join(', ')})`);
   const [brokers, username, password, caFile] = values as [string, string, string, string];
-  return { brokers, mechanism: 'scram-sha-512', username, password, caFile };
+  // Its mutual-TLS listener, when given (npm run stack -- --secure prints it).
+  const mtlsBrokers = process.env.KAFKA_SECURE_MTLS_BROKERS_TEST?.trim() ?? '';
+  const certFile = process.env.KAFKA_SECURE_CERT_FILE_TEST?.trim() ?? '';
+  const keyFile = process.env.KAFKA_SECURE_KEY_FILE_TEST?.trim() ?? '';
+  const mtls = mtlsBrokers !== '' && certFile !== '' && keyFile !== '' ? { brokers: mtlsBrokers, certFile, keyFile } : undefined;
+  return { brokers, mechanism: 'scram-sha-512', username, password, caFile, ...(mtls ? { mtls } : {}) };
 }

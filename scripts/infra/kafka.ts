@@ -319,8 +319,8 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
   const root = await makeTempDir('kafka');
   let server: ServerProcess | undefined;
   try {
-    const [port, controllerPort] = await freePorts(2);
-    if (port === undefined || controllerPort === undefined) throw new Error('Kafka: no free ports');
+    const [port, controllerPort, mtlsPort] = await freePorts(3);
+    if (port === undefined || controllerPort === undefined || mtlsPort === undefined) throw new Error('Kafka: no free ports');
     const dataDir = join(root, 'data');
     const propertiesFile = join(root, 'server.properties');
     const log4j2 = usesLog4j2(version);
@@ -328,7 +328,7 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
     const logFile = join(root, 'server.log');
     await mkdir(dataDir);
     const security = secure ? await prepareKafkaSecurity(root) : undefined;
-    const listeners = security ? secureListenerProperties(security, port, controllerPort) : {};
+    const listeners = security ? secureListenerProperties(security, port, controllerPort, mtlsPort) : {};
     await writeFile(propertiesFile, serverProperties(dataDir, port, controllerPort, { ...listeners, ...properties }));
     await writeFile(log4jFile, log4j2 ? LOG4J2_PROPERTIES : LOG4J_PROPERTIES);
     const jvmArgs = [
@@ -376,7 +376,7 @@ async function startOnce(options: StartOnceOptions): Promise<KafkaServer> {
     const reported = /Kafka version: (\S+)/.exec(await readTail(logFile, 4 * 1024 * 1024))?.[1];
     return {
       brokers: `127.0.0.1:${port}`,
-      security: security?.client,
+      security: security ? { ...security.client, mtls: { brokers: `127.0.0.1:${mtlsPort}`, ...security.clientCert } } : undefined,
       version: reported ?? version,
       restart: async (downMs = 0, { graceful = true } = {}) => {
         if (stopped) throw new Error('Kafka: restart after stop');

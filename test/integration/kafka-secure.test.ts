@@ -3,7 +3,12 @@
  * a certificate from the broker's own test CA; test/global-setup.ts): the broker
  * refuses plaintext and unauthenticated clients, the product's start-up check
  * names what to fix, and the exactly-once stream layer runs over SCRAM and TLS.
+ * The same broker's mutual-TLS listener (a client certificate is the credential)
+ * takes the product configured with KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE and
+ * refuses a client without a certificate or with one another CA signed.
  */
+import { createTestCa } from '../support/test-ca.js';
+import { loadConfig } from '../../src/config.js';
 import { describe, expect, it } from 'vitest';
 import { createKafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import { createKafkaStreamRuntime, type CommitHookInfo } from '../../stream/runtime/kafka-runtime.js';
@@ -62,6 +67,63 @@ describe('the secured broker', () => {
       await expect(log.checkAccess()).rejects.toThrow(/^kafka: the broker's TLS certificate is not trusted \([A-Z_]+\): check KAFKA_SSL_CA_FILE$/);
     } finally {
       await log.close();
+    }
+  }, 90_000);
+});
+
+describe('the mutual-TLS listener (a client certificate, no SASL)', () => {
+  const mtls = () => {
+    const m = secureKafka().mtls;
+    if (!m) throw new Error('the secured broker of this run has no mutual-TLS listener (a broker reused through KAFKA_SECURE_*_TEST has none): let the test set-up start it');
+    return m;
+  };
+
+  it('takes the product configured by KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE: start-up check, produce and read back', async () => {
+    const m = mtls();
+    const config = loadConfig({ ...m.env, ELASTICSEARCH_URL: 'http://127.0.0.1:9200', DEMO: 'off' });
+    expect(config.kafka?.ssl).toMatchObject({ cert: m.cert });
+    const log = createKafkaEventLog({ brokers: m.brokers, clientId: uniqueName('mtls'), logger: silentLogger, sasl: null, ssl: config.kafka!.ssl });
+    try {
+      await log.checkAccess();
+      const topic = uniqueName('mtls');
+      await log.ensureTopics([{ name: topic, partitions: 1 }]);
+      await log.produce([{ topic, key: 'k', value: 'over mutual TLS' }]);
+      const c = await collect(log, topic);
+      const [r] = await c.atLeast(1);
+      await c.stop();
+      expect(r?.value?.toString()).toBe('over mutual TLS');
+    } finally {
+      await log.close();
+    }
+  }, 90_000);
+
+  it('refuses a client without a certificate, or with one another CA signed, naming KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE', async () => {
+    const m = mtls();
+    const k = secureKafka();
+    const other = createTestCa('another CA');
+    const refused = async (ssl: { ca: string; cert: string | null; key: string | null }): Promise<AccessError> => {
+      const log = createKafkaEventLog({ brokers: m.brokers, clientId: uniqueName('mtls-refused'), logger: silentLogger, sasl: null, ssl });
+      try {
+        await log.checkAccess();
+        throw new Error('the mutual-TLS listener accepted a client it should refuse');
+      } catch (e) {
+        if (e instanceof AccessError) return e;
+        throw e;
+      } finally {
+        await log.close();
+      }
+    };
+    try {
+      const none = await refused({ ca: k.ca, cert: null, key: null });
+      const foreign = await refused({ ca: k.ca, cert: other.certPem, key: other.keyPem });
+      expect(none.message).toMatch(/^kafka: the broker requires a client certificate and none is configured: set KAFKA_SSL_CERT_FILE \/ KAFKA_SSL_KEY_FILE \(/);
+      expect(foreign.message).toMatch(/^kafka: the broker refused the client certificate .*: check KAFKA_SSL_CERT_FILE \/ KAFKA_SSL_KEY_FILE \(/);
+      for (const e of [none, foreign]) {
+        expect(e.variables).toEqual(['KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE']);
+        expect(e.retriable).toBe(false);
+      }
+    } finally {
+      other.remove();
     }
   }, 90_000);
 });

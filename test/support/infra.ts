@@ -49,6 +49,18 @@ export interface SecureKafka {
   readonly ca: string;
   /** The product's environment for it: `KAFKA_BROKERS`, `KAFKA_SASL_*`, `KAFKA_SSL`, `KAFKA_SSL_CA_FILE`. */
   readonly env: Record<string, string>;
+  /**
+   * The same broker's mutual-TLS listener (no SASL; `ssl.client.auth=required`) and a client
+   * certificate its CA signed; null when the broker is reused through KAFKA_SECURE_*_TEST.
+   */
+  readonly mtls: {
+    readonly brokers: string[];
+    /** PEM text of the client certificate and its key. */
+    readonly cert: string;
+    readonly key: string;
+    /** The product's environment for it: `KAFKA_BROKERS`, `KAFKA_SSL`, `KAFKA_SSL_CA_FILE`, `KAFKA_SSL_CERT_FILE`, `KAFKA_SSL_KEY_FILE`. */
+    readonly env: Record<string, string>;
+  } | null;
 }
 
 /**
@@ -59,8 +71,16 @@ export interface SecureKafka {
 export function secureKafka(): SecureKafka {
   const info = inject('secureKafka');
   if (!info) required('', 'the secured Kafka broker', 'KAFKA_SECURE_BROKERS_TEST (and KAFKA_SECURE_USERNAME_TEST, KAFKA_SECURE_PASSWORD_TEST, KAFKA_SECURE_CA_FILE_TEST)');
-  const { brokers, mechanism, username, password, caFile } = info!;
+  const { brokers, mechanism, username, password, caFile, mtls } = info!;
   return {
+    mtls: mtls
+      ? {
+          brokers: [mtls.brokers],
+          cert: readFileSync(mtls.certFile, 'utf8'),
+          key: readFileSync(mtls.keyFile, 'utf8'),
+          env: { KAFKA_BROKERS: mtls.brokers, KAFKA_SSL: 'on', KAFKA_SSL_CA_FILE: caFile, KAFKA_SSL_CERT_FILE: mtls.certFile, KAFKA_SSL_KEY_FILE: mtls.keyFile },
+        }
+      : null,
     brokers: brokers
       .split(',')
       .map((b) => b.trim())

@@ -68,7 +68,18 @@ export interface KafkaSecurityInfo {
   readonly mechanism: string | null;
   readonly username: string | null;
   readonly tls: boolean;
+  /** A client certificate is configured (mutual TLS). @default false */
+  readonly clientCertificate?: boolean;
 }
+
+/**
+ * TLS alerts a broker sends about the client's certificate (a listener with
+ * `ssl.client.auth=required`): none sent, or one it does not trust. Node names
+ * them by OpenSSL's alert, e.g. `ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE` (alert 42) or
+ * `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED` (116), and says so in the message.
+ */
+const CLIENT_CERTIFICATE_ALERT = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE)\b/;
+const CLIENT_CERTIFICATE_ALERT_TEXT = /alert (bad certificate|certificate required|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate)/i;
 
 /** Errors along the cause chain, outermost first. */
 function chain(e: unknown): KafkaJsLike[] {
@@ -104,6 +115,7 @@ const CERTIFICATE_CODES = new Set([
  * - SASL: kafkajs' KafkaJSSASLAuthenticationError (not retriable), or a
  *   SASL_AUTHENTICATION_FAILED / UNSUPPORTED_SASL_MECHANISM / ILLEGAL_SASL_STATE reply;
  * - TLS: a certificate Node refuses (its `code`), a host name not in the certificate,
+ *   a TLS alert by which the broker refuses our client certificate (or its absence),
  *   or, with TLS on, a handshake the server broke off (a plaintext listener resets the
  *   connection or answers bytes that are not TLS: ECONNRESET, EPROTO);
  * - with `security` known (the start-up check): a connection the broker closes on
@@ -127,6 +139,12 @@ export function kafkaAccessError(e: unknown, security: KafkaSecurityInfo | null)
     }
     if (code !== undefined && CERTIFICATE_CODES.has(code)) {
       return new AccessError(`kafka: the broker's TLS certificate is not trusted (${code}): check KAFKA_SSL_CA_FILE`, ['KAFKA_SSL_CA_FILE'], { cause: e });
+    }
+    if ((code !== undefined && CLIENT_CERTIFICATE_ALERT.test(code)) || CLIENT_CERTIFICATE_ALERT_TEXT.test(message)) {
+      const alert = code ?? CLIENT_CERTIFICATE_ALERT_TEXT.exec(message)?.[0] ?? 'TLS alert';
+      const what =
+        security && !security.clientCertificate ? 'requires a client certificate and none is configured: set' : 'refused the client certificate (it must be signed by a CA the broker trusts): check';
+      return new AccessError(`kafka: the broker ${what} KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE (${alert})`, ['KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'], { cause: e });
     }
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
       return new AccessError(`kafka: the broker's TLS certificate does not name the host connected to (${code}): check KAFKA_BROKERS / KAFKA_SSL_CA_FILE`, ['KAFKA_BROKERS', 'KAFKA_SSL_CA_FILE'], {

@@ -109,7 +109,7 @@ export class KafkaEventLog implements EventLog {
     this.replicationFactor = o.replicationFactor ?? 1;
     this.pingTimeoutMs = o.pingTimeoutMs ?? 2_000;
     this.makeCheckClient = o.client ? null : () => createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: this.logger, sasl: o.sasl ?? null, ssl: o.ssl ?? null, retries: 2 });
-    this.security = { mechanism: o.sasl?.mechanism ?? null, username: o.sasl?.username ?? null, tls: Boolean(o.ssl) };
+    this.security = { mechanism: o.sasl?.mechanism ?? null, username: o.sasl?.username ?? null, tls: Boolean(o.ssl), clientCertificate: Boolean(o.ssl?.cert) };
     this.consumerDefaults = {
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,

@@ -69,6 +69,26 @@ describe('refused credentials and TLS', () => {
     expect(kafkaAccessError(altname, scramTls)?.variables).toEqual(['KAFKA_BROKERS', 'KAFKA_SSL_CA_FILE']);
   });
 
+  it('sends a TLS alert about the client certificate (none, or one the broker does not trust) to KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE', () => {
+    const tlsOnly = { mechanism: null, username: null, tls: true };
+    // What kafkajs reports when a listener with ssl.client.auth=required gets no certificate (seen against Kafka 3.9).
+    const none = exhausted(
+      kafkaError('KafkaJSConnectionError', {
+        code: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE',
+        message:
+          'Connection error: 40DD6957AF7F0000:error:0A000412:SSL routines:ssl3_read_bytes:ssl/tls alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 42',
+      }),
+    );
+    expect(kafkaAccessError(none, tlsOnly)?.message).toBe(
+      'kafka: the broker requires a client certificate and none is configured: set KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE (ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE)',
+    );
+    const untrusted = exhausted(kafkaError('KafkaJSConnectionError', { code: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', message: 'Connection error: tlsv1 alert unknown ca' }));
+    const refused = kafkaAccessError(untrusted, { ...tlsOnly, clientCertificate: true });
+    expect(refused?.message).toMatch(/^kafka: the broker refused the client certificate/);
+    expect(refused?.variables).toEqual(['KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE']);
+    expect(refused?.retriable).toBe(false);
+  });
+
   it('reads a reset TLS handshake as a plaintext listener, and a closed connection as a missing SASL or TLS, only at the start-up check', () => {
     const reset = exhausted(kafkaError('KafkaJSConnectionError', { code: 'ECONNRESET', message: 'Client network socket disconnected before secure TLS connection was established' }));
     expect(kafkaAccessError(reset, scramTls)?.variables).toEqual(['KAFKA_SSL', 'KAFKA_BROKERS']);
