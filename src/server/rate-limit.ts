@@ -12,13 +12,15 @@ export type Clock = () => number;
 
 export type RateDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number; readonly limit: RateLimit };
 
-export interface RateLimiter {
-  /** Takes one token from the bucket of `caller` (limited by its role's limit). */
-  take(caller: string, role: ApiRole): RateDecision;
+/** Buckets per caller and class of caller (`K`: the API roles, or one door's single class); a class's limit applies to each of its callers. */
+export interface RateLimiter<K extends string = ApiRole> {
+  /** Takes one token from the bucket of `caller` (limited by its class's limit). */
+  take(caller: string, role: K): RateDecision;
 }
 
-export interface RateLimiterOptions {
-  limits: Readonly<Record<ApiRole, RateLimit | null>>;
+export interface RateLimiterOptions<K extends string = ApiRole> {
+  /** Per class of caller (no `:` in a class name); null: no limit. */
+  limits: Readonly<Record<K, RateLimit | null>>;
   /** Milliseconds; injected by tests. @default Date.now */
   now?: Clock;
   /** Buckets kept before full (idle) ones are dropped. @default 10_000 */
@@ -32,7 +34,7 @@ interface Bucket {
 
 const OK: RateDecision = Object.freeze({ ok: true });
 
-export function createRateLimiter({ limits, now = Date.now, maxBuckets = 10_000 }: RateLimiterOptions): RateLimiter {
+export function createRateLimiter<K extends string = ApiRole>({ limits, now = Date.now, maxBuckets = 10_000 }: RateLimiterOptions<K>): RateLimiter<K> {
   const buckets = new Map<string, Bucket>();
 
   function refill(b: Bucket, limit: RateLimit, t: number): void {
@@ -45,7 +47,7 @@ export function createRateLimiter({ limits, now = Date.now, maxBuckets = 10_000 
   function prune(t: number): void {
     // Full buckets are the same as no bucket: dropping them loses nothing.
     for (const [k, b] of buckets) {
-      const role = k.slice(0, k.indexOf(':')) as ApiRole;
+      const role = k.slice(0, k.indexOf(':')) as K;
       const limit = limits[role];
       if (limit === null) buckets.delete(k);
       else {

@@ -40,11 +40,10 @@ export interface SlackRouteOptions {
 
 /** Handles a request for {@link SLACK_EVENTS_PATH}, any method. */
 export function createSlackRoute(o: SlackRouteOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const limiter = createRateLimiter({ limits: { viewer: o.rateLimit, agent: null }, ...(o.now ? { now: o.now } : {}) });
+  const limiter = createRateLimiter<'slack'>({ limits: { slack: o.rateLimit }, ...(o.now ? { now: o.now } : {}) });
   return async (req, res) => {
     if (req.method !== 'POST') return json(res, 405, { error: 'use POST' }, { allow: 'POST' });
-    // The viewer bucket is the door's: one limit for every caller of this path.
-    const rate = limiter.take(`slack:${req.socket.remoteAddress ?? 'unknown'}`, 'viewer');
+    const rate = limiter.take(req.socket.remoteAddress ?? 'unknown', 'slack');
     if (!rate.ok) {
       req.resume();
       return json(

@@ -124,6 +124,9 @@ export interface Sink {
   lag(): Promise<number>;
 }
 
+/** A source topic's counters, as the sink updates them. */
+type SinkTopicCounters = { -readonly [K in keyof SinkTopicStats]: number };
+
 /** What one record asks of the index, or why it cannot. */
 type Conversion = { readonly op: WriteOp } | { readonly error: AppError };
 
@@ -172,10 +175,10 @@ export function createSink(options: SinkOptions): Sink {
   // ---- stats ----------------------------------------------------------------
   const counters = { received: 0, indexed: 0, failed: 0 };
   let lastMessageAt: number | null = null;
-  const perTopic = new Map<string, { received: number; indexed: number; failed: number }>(sourceTopics.map((t) => [t, { received: 0, indexed: 0, failed: 0 }]));
+  const perTopic = new Map<string, SinkTopicCounters>(sourceTopics.map((t) => [t, { received: 0, indexed: 0, failed: 0 }]));
   /** Indexed records per second over the last minute (the same calculation as the stream processors'). */
   const indexedRate = new MinuteRate();
-  const topicStats = (t: string): { received: number; indexed: number; failed: number } => {
+  const topicStats = (t: string): SinkTopicCounters => {
     let s = perTopic.get(t);
     if (!s) perTopic.set(t, (s = { received: 0, indexed: 0, failed: 0 }));
     return s;
@@ -234,7 +237,7 @@ export function createSink(options: SinkOptions): Sink {
     });
 
     const submitted = bulk.submit(writes);
-    const done = finish(records, writes, dead, submitted).catch((err: unknown) => {
+    const done = finish(at, ts, writes, dead, submitted).catch((err: unknown) => {
       lastError = err instanceof Error ? err.message : String(err);
       logger.warn({ err, ...at, records: records.length }, 'batch not written; nothing committed, it will be delivered again');
       throw err;
@@ -243,10 +246,13 @@ export function createSink(options: SinkOptions): Sink {
   }
 
   /** The rest of a batch, once the bulk writer answered: dead letters (durable before the offsets move on) and counts. */
-  async function finish(records: readonly LogRecord[], writes: ReadonlyArray<{ readonly record: LogRecord }>, dead: OutRecord[], submitted: Promise<Array<string | null>>): Promise<void> {
-    const first = records[0]!;
-    const at = { topic: first.topic, partition: first.partition, offset: first.offset };
-    const ts = topicStats(first.topic);
+  async function finish(
+    at: { readonly topic: string; readonly partition: number; readonly offset: string },
+    ts: SinkTopicCounters,
+    writes: ReadonlyArray<{ readonly record: LogRecord }>,
+    dead: OutRecord[],
+    submitted: Promise<Array<string | null>>,
+  ): Promise<void> {
     const outcomes = await submitted;
     let indexed = 0;
     outcomes.forEach((reason, i) => {

@@ -11,7 +11,6 @@
  * committed offsets.
  */
 import { randomUUID } from 'node:crypto';
-import type { Batch } from 'kafkajs';
 import { nextOffset } from '../../domain/offsets.js';
 import { isBatchTaken, type ConsumeOptions, type LogRecord } from '../../ports/event-log.js';
 import { backoffDelay } from '../../retry.js';
@@ -99,7 +98,6 @@ export async function startGroupConsumer(host: ConsumerHost, { groupId, topics, 
       return consumer;
     },
     run: async (consumer) => {
-      const retryLater = (batch: Batch, err: unknown): void => redeliver(batch.topic, batch.partition, batch.firstOffset() ?? batch.messages[0]?.offset, err);
       await consumer.connect();
       await consumer.subscribe({ topics: [...topics], fromBeginning });
       await consumer.run({
@@ -120,7 +118,7 @@ export async function startGroupConsumer(host: ConsumerHost, { groupId, topics, 
                 // member alive meanwhile, or the group rebalances, the commit fails and the batch comes again.
                 result = await withHeartbeats(heartbeat, host.heartbeatEveryMs(), () => onBatch(records));
               } catch (err) {
-                retryLater(batch, err);
+                redeliver(batch.topic, batch.partition, batch.firstOffset() ?? batch.messages[0]?.offset, err);
                 return;
               }
               if (isBatchTaken(result)) {

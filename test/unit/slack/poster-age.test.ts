@@ -17,13 +17,12 @@ describe('the posting window', () => {
   });
   afterEach(() => b.close());
 
-  it('posts recent complaints but not those raised before the window (a first deploy on an old topic does not flood the channel)', async () => {
-    const api = createSlackApi({ client: new webApi.WebClient(b.slack.botToken, slackClientOptions(b.slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 });
-    const now = Date.now();
-    const poster = createPoster({
+  /** A poster with a one-hour window on the backends' complaints topic, posting without delay. */
+  const windowPoster = (o: Pick<Parameters<typeof createPoster>[0], 'now'> & Partial<Pick<Parameters<typeof createPoster>[0], 'logger' | 'onTooOld'>>) =>
+    createPoster({
       log: b.log,
       store: b.search,
-      api,
+      api: createSlackApi({ client: new webApi.WebClient(b.slack.botToken, slackClientOptions(b.slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 }),
       logger: silentLogger,
       topic: b.config.topics.complaints,
       groupId: 'g',
@@ -31,8 +30,12 @@ describe('the posting window', () => {
       dashboardUrl: null,
       instanceId: 'i1',
       maxAgeMs: 3_600_000,
-      now: () => now,
+      ...o,
     });
+
+  it('posts recent complaints but not those raised before the window (a first deploy on an old topic does not flood the channel)', async () => {
+    const now = Date.now();
+    const poster = windowPoster({ now: () => now });
     expect(await poster.post(complaintRating({ ratingTime: now - 2 * 3_600_000 }))).toBe('too_old');
     expect(b.recorder.callsTo('chat.postMessage')).toHaveLength(0);
     expect(await poster.post(complaintRating({ ratingTime: now - 60_000 }))).toBe('posted');
@@ -51,22 +54,8 @@ describe('the posting window', () => {
     const logger = pino({ level: 'info' }, sink);
     const registry = new Registry();
     const skipped = slackSkippedCounter(registry);
-    const api = createSlackApi({ client: new webApi.WebClient(b.slack.botToken, slackClientOptions(b.slack, silentLogger, 2_000)), logger: silentLogger, postIntervalMs: 0 });
     let now = Date.now();
-    const poster = createPoster({
-      log: b.log,
-      store: b.search,
-      api,
-      logger,
-      topic: b.config.topics.complaints,
-      groupId: 'g',
-      channel: CHANNEL,
-      dashboardUrl: null,
-      instanceId: 'i1',
-      maxAgeMs: 3_600_000,
-      onTooOld: () => skipped.inc({ reason: 'too_old' }),
-      now: () => now,
-    });
+    const poster = windowPoster({ logger, onTooOld: () => skipped.inc({ reason: 'too_old' }), now: () => now });
     for (let i = 0; i < 3; i++) expect(await poster.post(complaintRating({ ratingId: 900 + i, ratingTime: now - 2 * 3_600_000 }))).toBe('too_old');
     now += 61_000;
     expect(await poster.post(complaintRating({ ratingId: 910, ratingTime: now - 5 * 3_600_000 }))).toBe('too_old');
