@@ -10,13 +10,12 @@
  * Confluent-compatible serializer of the JavaScript world.
  */
 import { COMPATIBILITY, SchemaRegistry as RegistryClient } from '@kafkajs/confluent-schema-registry';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApicurio, type ApicurioServer } from '../../scripts/infra/index.js';
 import { createMemorySearch } from '../../src/adapters/memory/search-index.js';
 import { createSchemaRegistry } from '../../src/adapters/schema-registry/client.js';
 import { createKafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { DEFAULT_COMPLAINT_RULE, frame, isConfluentFramed, type Customer } from '../../src/domain/index.js';
-import { silentLogger } from '../../src/logger.js';
 import type { LogRecord, OutRecord } from '../../src/ports/event-log.js';
 import type { SchemaRegistry } from '../../src/ports/schema-registry.js';
 import { createSink } from '../../src/sink/sink.js';
@@ -24,7 +23,9 @@ import { createEnrichedEncoder, createRecordDecoder, type EnrichedEncoder } from
 import { DeadLetterHeader, type TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
 import { collect, eventually, text } from '../contract/helpers.js';
+import { flightRecorder } from '../support/flight-recorder.js';
 import { schemaRegistryUrl, uniqueName } from '../support/infra.js';
+import { withTimeout } from '../support/wait.js';
 import { prefixedTopics, streamTestBed } from './kafka-stream-support.js';
 
 const STATUSES = ['bronze', 'silver', 'gold', 'platinum'];
@@ -146,17 +147,20 @@ async function readToEnd(log: ReturnType<typeof streamTestBed>['log'], topic: st
 const enrichedIds = (records: readonly LogRecord[], decode: (r: LogRecord) => { RATING_ID: number }): number[] => records.map((r) => decode(r).RATING_ID);
 
 describe('Avro through a Schema Registry', () => {
-  const { log, runtimes, layers } = streamTestBed(10_000, 65_536);
+  // What the product logged during a failed test is printed with the failure (a timeout in CI once gave nothing else).
+  const recorder = flightRecorder('avro-schema-registry');
+  beforeEach((ctx) => recorder.watch(ctx));
+  const { log, runtimes, layers } = streamTestBed(10_000, 65_536, undefined, recorder.logger);
   const producerClient = (url: string): RegistryClient => new RegistryClient({ host: url });
 
   function layer(n: ReturnType<typeof names>, registry: SchemaRegistry, o: { readonly joinGraceMs?: number; readonly enriched?: EnrichedEncoder } = {}): StreamLayer {
-    const runtime = createKafkaStreamRuntime({ log, groupPrefix: n.prefix, statusIntervalMs: 0, retryInitialDelayMs: 50, retryMaxDelayMs: 2_000, logger: silentLogger });
+    const runtime = createKafkaStreamRuntime({ log, groupPrefix: n.prefix, statusIntervalMs: 0, retryInitialDelayMs: 50, retryMaxDelayMs: 2_000, logger: recorder.logger });
     const l = createStreamLayer({
       runtime,
       topics: n.topics,
       rule: DEFAULT_COMPLAINT_RULE,
       joinGraceMs: o.joinGraceMs ?? 0,
-      logger: silentLogger,
+      logger: recorder.logger,
       pendingTopic: n.pending,
       codecs: {
         ratings: createRecordDecoder({ format: 'auto', registry, setting: 'RATINGS_FORMAT' }),
@@ -202,7 +206,7 @@ describe('Avro through a Schema Registry', () => {
     records.splice(20, 0, { topic: n.topics.ratings, key: 'truncated', value: frame(v1, Buffer.from([0x02])) });
     await log.produce(records);
 
-    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000 });
+    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: recorder.logger });
     const l = layer(n, registry);
     await l.start();
     const enriched = await collect(log, n.topics.ratingsEnriched);
@@ -230,16 +234,23 @@ describe('Avro through a Schema Registry', () => {
   it('joins customers written by Debezium as Avro, flattened and as envelopes with Avro keys; updates, op "d" and tombstones apply', async () => {
     const url = schemaRegistryUrl();
     const n = names('avro-cdc');
-    await log.ensureTopics([...Object.values(n.topics), n.pending].map((name) => ({ name })));
+    await withTimeout(log.ensureTopics([...Object.values(n.topics), n.pending].map((name) => ({ name }))), 15_000, 'creating the topics');
     const producer = producerClient(url);
-    const keyId = await register(producer, `${n.topics.customersCdc}-key`, CUSTOMER_KEY);
-    const rowId = await register(producer, `${n.topics.customersCdc}-value`, CUSTOMER_ROW);
-    const envelopeId = await register(producer, `${n.topics.customersCdc}-value`, CUSTOMER_ENVELOPE);
+    // Each step has a budget of its own, together under the test's: a hang names its step.
+    const [keyId, rowId, envelopeId] = await withTimeout(
+      (async () => [
+        await register(producer, `${n.topics.customersCdc}-key`, CUSTOMER_KEY),
+        await register(producer, `${n.topics.customersCdc}-value`, CUSTOMER_ROW),
+        await register(producer, `${n.topics.customersCdc}-value`, CUSTOMER_ENVELOPE),
+      ])(),
+      15_000,
+      'the three registrations',
+    );
     const key = (id: number): Promise<Buffer> => producer.encode(keyId, { id });
     const row = (id: number, status?: string): Record<string, unknown> => ({ ...cdcRow(id, status), update_ts: 1_528_804_050_123_456, __deleted: 'false' });
     const { __deleted: _flag, ...plain4 } = row(4, 'silver');
     const { __deleted: _flag5, ...plain5 } = row(5, 'gold');
-    await log.produce([
+    const cdc = async (): Promise<OutRecord[]> => [
       { topic: n.topics.customersCdc, key: await key(1), value: await producer.encode(rowId, row(1, 'platinum')) },
       { topic: n.topics.customersCdc, key: await key(2), value: await producer.encode(rowId, row(2, 'bronze')) },
       { topic: n.topics.customersCdc, key: await key(3), value: await producer.encode(rowId, row(3, 'gold')) },
@@ -249,12 +260,13 @@ describe('Avro through a Schema Registry', () => {
       { topic: n.topics.customersCdc, key: await key(4), value: await producer.encode(envelopeId, { before: plain4, after: { ...plain4, club_status: 'platinum' }, op: 'u', ts_ms: 2 }) },
       { topic: n.topics.customersCdc, key: await key(5), value: await producer.encode(envelopeId, { before: plain5, after: null, op: 'd', ts_ms: 3 }) },
       { topic: n.topics.customersCdc, key: await key(3), value: null },
-    ]);
+    ];
+    await withTimeout((async () => log.produce(await cdc()))(), 15_000, 'encoding and producing the CDC records');
 
-    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000 });
+    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: recorder.logger });
     const l = layer(n, registry);
-    await l.start();
-    await eventually(() => l.ready(), 'the customers table bootstrapped', 60_000, 100);
+    await withTimeout(l.start(), 20_000, 'the stream layer to start');
+    await eventually(() => l.ready(), 'the customers table bootstrapped', 25_000, 100);
     const customer = (id: number): Customer | undefined => l.customers.get(id);
     expect(customer(1)).toMatchObject({ id: 1, clubStatus: 'platinum', createTs: '2018-06-12T11:47:30Z', updateTs: new Date(1_528_804_050_123).toISOString() });
     expect(customer(4)).toMatchObject({ id: 4, clubStatus: 'platinum', firstName: 'First4' });
@@ -265,8 +277,8 @@ describe('Avro through a Schema Registry', () => {
     await log.produce([1, 2, 3, 4, 5].map((user) => ({ topic: n.topics.ratings, key: String(user), value: JSON.stringify(rating(100 + user, user, 1)) })));
     const enriched = await collect(log, n.topics.ratingsEnriched);
     const complaints = await collect(log, n.topics.complaints);
-    await enriched.atLeast(3, 60_000);
-    await eventually(async () => (await l.status()).every((s) => s.consumerLag === 0), 'every processor caught up', 60_000, 200);
+    await enriched.atLeast(3, 25_000);
+    await eventually(async () => (await l.status()).every((s) => s.consumerLag === 0), 'every processor caught up', 20_000, 200);
     await Promise.all([enriched.stop(), complaints.stop()]);
     const byUser = Object.fromEntries(enriched.records.map((r) => JSON.parse(text(r.value)!) as { ID: number; CLUB_STATUS: string }).map((v) => [v.ID, v.CLUB_STATUS]));
     expect(byUser).toEqual({ 1: 'platinum', 2: 'bronze', 4: 'platinum' });
@@ -274,7 +286,7 @@ describe('Avro through a Schema Registry', () => {
     const status = await l.status();
     expect(status.find((s) => s.name === 'enrich-ratings')).toMatchObject({ unmatchedMessages: 2, failedMessages: 0 });
     expect(status.find((s) => s.name === 'rekey-customers')).toMatchObject({ failedMessages: 0 });
-  }, 120_000);
+  }, 180_000);
 
   it('writes ratings-with-customer-data as Avro with the KSQL columns (ENRICHED_FORMAT=avro), which the registry decodes and the sink indexes; complaints stay JSON', async () => {
     const url = schemaRegistryUrl();
@@ -282,10 +294,10 @@ describe('Avro through a Schema Registry', () => {
     await log.ensureTopics([...Object.values(n.topics), n.pending].map((name) => ({ name })));
     await jsonCustomers(n, [1, 2, 3, 4]);
     await log.produce([1, 2, 3, 4].map((user) => ({ topic: n.topics.ratings, key: String(user), value: JSON.stringify({ ...rating(200 + user, user, 1), route_id: user === 2 ? null : 9 }) })));
-    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000 });
+    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: recorder.logger });
     const l = layer(n, registry, { enriched: createEnrichedEncoder({ format: 'avro', registry, topic: n.topics.ratingsEnriched }) });
     const search = createMemorySearch();
-    const sink = createSink({ log, writer: search, topics: n.topics, groupId: `${n.prefix}-sink`, decoder: createRecordDecoder({ format: 'auto', registry }), logger: silentLogger });
+    const sink = createSink({ log, writer: search, topics: n.topics, groupId: `${n.prefix}-sink`, decoder: createRecordDecoder({ format: 'auto', registry }), logger: recorder.logger });
     try {
       await l.start();
       await sink.start();
@@ -351,7 +363,7 @@ describe('Avro through a Schema Registry', () => {
       const v2Ready = await producer.encode(v2, { ...rating(0, 1), device: 'warm-up' });
       expect(isConfluentFramed(v2Ready)).toBe(true);
 
-      const registry = createSchemaRegistry({ url, requestTimeoutMs: 1_000 });
+      const registry = createSchemaRegistry({ url, requestTimeoutMs: 1_000, logger: recorder.logger });
       const l = layer(n, registry);
       await l.start();
       const enriched = await collect(log, n.topics.ratingsEnriched);

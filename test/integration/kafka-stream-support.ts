@@ -1,7 +1,7 @@
 /** Shared set-up of the Kafka stream integration tests (not a test file). */
 import { createKafkaEventLog, type KafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import type { KafkaSasl, KafkaTls } from '../../src/adapters/kafka/client.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
 import { afterAll, expect } from 'vitest';
 import type { KafkaEventLog as Log } from '../../src/adapters/kafka/event-log.js';
 import type { KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
@@ -20,14 +20,14 @@ export interface TestBroker {
 }
 
 /** An event log tuned for fast tests: short sessions, short fetch waits, quick retries. */
-export function kafkaTestLog(sessionTimeoutMs = 10_000, maxBytesPerPartition?: number, broker?: TestBroker): KafkaEventLog {
+export function kafkaTestLog(sessionTimeoutMs = 10_000, maxBytesPerPartition?: number, broker?: TestBroker, logger: Logger = silentLogger): KafkaEventLog {
   return createKafkaEventLog({
     ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
     brokers: broker?.brokers ?? kafkaBrokers(),
     sasl: broker?.sasl ?? null,
     ssl: broker?.ssl ?? null,
     clientId: uniqueName('stream'),
-    logger: silentLogger,
+    logger,
     sessionTimeoutMs,
     heartbeatIntervalMs: 1_000,
     maxWaitTimeMs: 100,
@@ -62,9 +62,10 @@ export function expectExactlyOnce(enriched: readonly LogRecord[], ratings: numbe
 /**
  * A test event log plus lists of the runtimes and stream layers a describe
  * block creates, all stopped and closed after it (layers, then runtimes, then the log).
+ * `logger` gets the log's (kafkajs') lines, e.g. a test/support/flight-recorder.ts one.
  */
-export function streamTestBed(sessionTimeoutMs: number, maxBytesPerPartition: number, broker?: TestBroker): { log: Log; runtimes: KafkaStreamRuntime[]; layers: StreamLayer[] } {
-  const bed = { log: kafkaTestLog(sessionTimeoutMs, maxBytesPerPartition, broker), runtimes: [] as KafkaStreamRuntime[], layers: [] as StreamLayer[] };
+export function streamTestBed(sessionTimeoutMs: number, maxBytesPerPartition: number, broker?: TestBroker, logger?: Logger): { log: Log; runtimes: KafkaStreamRuntime[]; layers: StreamLayer[] } {
+  const bed = { log: kafkaTestLog(sessionTimeoutMs, maxBytesPerPartition, broker, logger), runtimes: [] as KafkaStreamRuntime[], layers: [] as StreamLayer[] };
   afterAll(async () => {
     await Promise.all(bed.layers.map((l) => l.stop()));
     await Promise.all(bed.runtimes.map((r) => r.close()));
