@@ -6,7 +6,9 @@
  * ratings (DEMO off) and drives the page as a user would: the key prompt,
  * the queue, the Acknowledge, Resolve and Snooze buttons, Slack clicks
  * (acknowledge, resolve), a dropped WebSocket, a viewer key. Every page is checked for requests off localhost, console
- * errors and axe-core violations; each view is saved to docs/screenshots/.
+ * errors and axe-core violations; each view is saved as a PNG: to .cache/screenshots/
+ * (git-ignored) on a test run, to the README's docs/screenshots/ with
+ * `npm run screenshots` (UPDATE_SCREENSHOTS=1), so `npm test` leaves the tree clean.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -28,7 +30,7 @@ const SIGNING_SECRET = 'dashboard-signing-secret';
 const CHANNEL = 'C0DASHBOARD';
 const run = uniqueName('dash');
 const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = resolve(ROOT, 'docs/screenshots');
+const SHOTS = resolve(ROOT, process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.cache/screenshots');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const customers = [
