@@ -11,7 +11,6 @@
 import { describe, expect, it } from 'vitest';
 import { createKafkaStreamRuntime, type CommitHookInfo } from '../../stream/runtime/kafka-runtime.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
-import { silentLogger } from '../../src/logger.js';
 import { createStreamLayer } from '../../stream/pipeline.js';
 import { readToEnd, waitFor as eventually } from '../support/wait.js';
 import { kafkaBrokers, uniqueName } from '../support/infra.js';
@@ -29,7 +28,7 @@ const MESSAGE = 'late again';
 
 describe('a transaction whose output is larger than message.max.bytes', () => {
   // The product's default fetch size (1 MiB per partition).
-  const { log, runtimes, layers } = streamTestBed(10_000, 1_048_576);
+  const { log, runtimes, layers, logger } = streamTestBed(10_000, 1_048_576);
 
   it('drains a 50,000-rating backlog into one output partition, exactly once', async () => {
     const id = uniqueName('bigtx');
@@ -69,13 +68,13 @@ describe('a transaction whose output is larger than message.max.bytes', () => {
       groupPrefix: id,
       statusIntervalMs: 0,
       retryInitialDelayMs: 100,
-      logger: silentLogger,
+      logger,
       beforeCommit: (info) => {
         if (info.processor === 'enrich-ratings') transactions.push(info);
       },
     });
     runtimes.push(runtime);
-    const layer = createStreamLayer({ runtime, topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs: 60_000, logger: silentLogger, pendingTopic: pending });
+    const layer = createStreamLayer({ runtime, topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs: 60_000, logger, pendingTopic: pending });
     layers.push(layer);
     const started = Date.now();
     await layer.start();

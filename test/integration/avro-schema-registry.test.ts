@@ -10,7 +10,7 @@
  * Confluent-compatible serializer of the JavaScript world.
  */
 import { COMPATIBILITY, SchemaRegistry as RegistryClient } from '@kafkajs/confluent-schema-registry';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startApicurio, type ApicurioServer } from '../../scripts/infra/index.js';
 import { createMemorySearch } from '../../src/adapters/memory/search-index.js';
 import { createSchemaRegistry } from '../../src/adapters/schema-registry/client.js';
@@ -23,7 +23,6 @@ import { createEnrichedEncoder, createRecordDecoder, type EnrichedEncoder } from
 import { DeadLetterHeader, type TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
 import { collect, eventually, text } from '../contract/helpers.js';
-import { flightRecorder } from '../support/flight-recorder.js';
 import { schemaRegistryUrl, uniqueName } from '../support/infra.js';
 import { withTimeout } from '../support/wait.js';
 import { prefixedTopics, streamTestBed } from './kafka-stream-support.js';
@@ -148,19 +147,17 @@ const enrichedIds = (records: readonly LogRecord[], decode: (r: LogRecord) => { 
 
 describe('Avro through a Schema Registry', () => {
   // What the product logged during a failed test is printed with the failure (a timeout in CI once gave nothing else).
-  const recorder = flightRecorder('avro-schema-registry');
-  beforeEach((ctx) => recorder.watch(ctx));
-  const { log, runtimes, layers } = streamTestBed(10_000, 65_536, undefined, recorder.logger);
+  const { log, runtimes, layers, logger } = streamTestBed(10_000, 65_536);
   const producerClient = (url: string): RegistryClient => new RegistryClient({ host: url });
 
   function layer(n: ReturnType<typeof names>, registry: SchemaRegistry, o: { readonly joinGraceMs?: number; readonly enriched?: EnrichedEncoder } = {}): StreamLayer {
-    const runtime = createKafkaStreamRuntime({ log, groupPrefix: n.prefix, statusIntervalMs: 0, retryInitialDelayMs: 50, retryMaxDelayMs: 2_000, logger: recorder.logger });
+    const runtime = createKafkaStreamRuntime({ log, groupPrefix: n.prefix, statusIntervalMs: 0, retryInitialDelayMs: 50, retryMaxDelayMs: 2_000, logger: logger });
     const l = createStreamLayer({
       runtime,
       topics: n.topics,
       rule: DEFAULT_COMPLAINT_RULE,
       joinGraceMs: o.joinGraceMs ?? 0,
-      logger: recorder.logger,
+      logger: logger,
       pendingTopic: n.pending,
       codecs: {
         ratings: createRecordDecoder({ format: 'auto', registry, setting: 'RATINGS_FORMAT' }),
@@ -206,7 +203,7 @@ describe('Avro through a Schema Registry', () => {
     records.splice(20, 0, { topic: n.topics.ratings, key: 'truncated', value: frame(v1, Buffer.from([0x02])) });
     await log.produce(records);
 
-    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: recorder.logger });
+    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: logger });
     const l = layer(n, registry);
     await l.start();
     const enriched = await collect(log, n.topics.ratingsEnriched);
@@ -263,7 +260,7 @@ describe('Avro through a Schema Registry', () => {
     ];
     await withTimeout((async () => log.produce(await cdc()))(), 15_000, 'encoding and producing the CDC records');
 
-    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: recorder.logger });
+    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: logger });
     const l = layer(n, registry);
     await withTimeout(l.start(), 20_000, 'the stream layer to start');
     await eventually(() => l.ready(), 'the customers table bootstrapped', 25_000, 100);
@@ -294,10 +291,10 @@ describe('Avro through a Schema Registry', () => {
     await log.ensureTopics([...Object.values(n.topics), n.pending].map((name) => ({ name })));
     await jsonCustomers(n, [1, 2, 3, 4]);
     await log.produce([1, 2, 3, 4].map((user) => ({ topic: n.topics.ratings, key: String(user), value: JSON.stringify({ ...rating(200 + user, user, 1), route_id: user === 2 ? null : 9 }) })));
-    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: recorder.logger });
+    const registry = createSchemaRegistry({ url, requestTimeoutMs: 2_000, logger: logger });
     const l = layer(n, registry, { enriched: createEnrichedEncoder({ format: 'avro', registry, topic: n.topics.ratingsEnriched }) });
     const search = createMemorySearch();
-    const sink = createSink({ log, writer: search, topics: n.topics, groupId: `${n.prefix}-sink`, decoder: createRecordDecoder({ format: 'auto', registry }), logger: recorder.logger });
+    const sink = createSink({ log, writer: search, topics: n.topics, groupId: `${n.prefix}-sink`, decoder: createRecordDecoder({ format: 'auto', registry }), logger: logger });
     try {
       await l.start();
       await sink.start();
@@ -363,7 +360,7 @@ describe('Avro through a Schema Registry', () => {
       const v2Ready = await producer.encode(v2, { ...rating(0, 1), device: 'warm-up' });
       expect(isConfluentFramed(v2Ready)).toBe(true);
 
-      const registry = createSchemaRegistry({ url, requestTimeoutMs: 1_000, logger: recorder.logger });
+      const registry = createSchemaRegistry({ url, requestTimeoutMs: 1_000, logger: logger });
       const l = layer(n, registry);
       await l.start();
       const enriched = await collect(log, n.topics.ratingsEnriched);

@@ -24,7 +24,7 @@ import { createKafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js'
 import { createMariaDbCustomerDatabase } from '../../src/adapters/mariadb/customer-database.js';
 import { createDemoGenerator } from '../../src/services/demo-generator.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
-import { createLogger, silentLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/logger.js';
 import { createSchemaRegistry } from '../../src/adapters/schema-registry/client.js';
 import { createRecordDecoder } from '../../src/services/record-codec.js';
 import { connectClient } from '../../scripts/infra/connect.js';
@@ -41,8 +41,6 @@ import { prefixedTopics, streamTestBed } from './kafka-stream-support.js';
 /** Long enough for a row inserted after its rating to travel MariaDB → Debezium → Kafka → table. */
 const JOIN_GRACE_MS = 20_000;
 
-/** Debug logs of the layer and the registry adapter with `LOG_LEVEL=debug`; silent otherwise. */
-const logger = process.env.LOG_LEVEL ? createLogger({ level: process.env.LOG_LEVEL }) : silentLogger;
 const formats: CdcFormat[] = [{ name: 'avro', registryUrl: schemaRegistryUrl() }, { name: 'json' }];
 
 /** Every record of `topic` up to its current (read_committed) end offsets. */
@@ -88,7 +86,9 @@ interface Enriched {
 const parse = (r: LogRecord): Enriched => JSON.parse(text(r.value)!) as Enriched;
 
 describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
-  const { log, runtimes, layers } = streamTestBed(10_000, 1_048_576);
+  const { log, runtimes, layers, logger: recorded } = streamTestBed(10_000, 1_048_576);
+  /** The layer's and the registry adapter's logs: printed as they come with `LOG_LEVEL=debug`, otherwise only with a failure. */
+  const logger = process.env.LOG_LEVEL ? createLogger({ level: process.env.LOG_LEVEL }) : recorded;
   const id = uniqueName(`cdc-${format.name}`);
   const topics: TopicNames = { ...prefixedTopics(id), customersCdc: `${id}-asgard.demo.CUSTOMERS` };
   const timings: CdcTimings = { mariadbMs: 0, connectorMs: 0 };
@@ -226,7 +226,7 @@ describe.each(formats)('Debezium CDC from MariaDB ($name)', (format) => {
       log,
       topics: { ratings: `${id}-demo-ratings`, customersCdc: topics.customersCdc },
       dataDir: `${projectRoot}/data`,
-      logger: silentLogger,
+      logger,
       ratingsPerSecond: 1,
       lateCustomerAfterMs: 3_600_000,
       statusChangeAfterMs: 0,

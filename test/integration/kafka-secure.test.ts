@@ -130,7 +130,7 @@ describe('the mutual-TLS listener (a client certificate, no SASL)', () => {
 
 describe('the stream layer over SCRAM and TLS', () => {
   const k = secureKafka();
-  const { log, runtimes, layers } = streamTestBed(6_000, 8_192, { brokers: k.brokers, sasl: k.sasl, ssl: { ca: k.ca, cert: null, key: null } });
+  const { log, runtimes, layers, logger } = streamTestBed(6_000, 8_192, { brokers: k.brokers, sasl: k.sasl, ssl: { ca: k.ca, cert: null, key: null } });
 
   it('delivers each rating exactly once downstream although the runtime crashes mid-way', async () => {
     const id = uniqueName('eos-secure');
@@ -138,8 +138,8 @@ describe('the stream layer over SCRAM and TLS', () => {
     const CUSTOMERS = 40;
     const RATINGS = 400;
     const layer = (beforeCommit?: (info: CommitHookInfo) => Promise<void>) => {
-      const runtime = createKafkaStreamRuntime({ log, groupPrefix: id, statusIntervalMs: 0, retryInitialDelayMs: 50, logger: silentLogger, ...(beforeCommit ? { beforeCommit } : {}) });
-      const l = createStreamLayer({ runtime, topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs: 60_000, logger: silentLogger, pendingTopic: `${id}-join-pending` });
+      const runtime = createKafkaStreamRuntime({ log, groupPrefix: id, statusIntervalMs: 0, retryInitialDelayMs: 50, logger, ...(beforeCommit ? { beforeCommit } : {}) });
+      const l = createStreamLayer({ runtime, topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs: 60_000, logger, pendingTopic: `${id}-join-pending` });
       runtimes.push(runtime);
       layers.push(l);
       return { runtime, layer: l };

@@ -2,7 +2,7 @@
 import { createKafkaEventLog, type KafkaEventLog } from '../../src/adapters/kafka/event-log.js';
 import type { KafkaSasl, KafkaTls } from '../../src/adapters/kafka/client.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
-import { afterAll, expect } from 'vitest';
+import { afterAll, beforeEach, expect } from 'vitest';
 import type { KafkaEventLog as Log } from '../../src/adapters/kafka/event-log.js';
 import type { KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import type { StreamLayer } from '../../stream/pipeline.js';
@@ -10,6 +10,7 @@ import type { LogRecord } from '../../src/ports/event-log.js';
 import type { TopicNames } from '../../src/topics.js';
 import { text } from '../contract/helpers.js';
 import { kafkaBrokers, uniqueName } from '../support/infra.js';
+import { flightRecorder } from '../support/flight-recorder.js';
 import { kcatCount } from '../support/kcat.js';
 
 /** Where a test log connects: the plain test broker by default, or the secured one (`secureKafka()`). */
@@ -62,10 +63,19 @@ export function expectExactlyOnce(enriched: readonly LogRecord[], ratings: numbe
 /**
  * A test event log plus lists of the runtimes and stream layers a describe
  * block creates, all stopped and closed after it (layers, then runtimes, then the log).
- * `logger` gets the log's (kafkajs') lines, e.g. a test/support/flight-recorder.ts one.
+ * `logger` is a flight recorder (test/support/flight-recorder.ts) that already
+ * gets the log's (kafkajs') lines; give it to the runtimes and layers too, and
+ * a failed test prints what they all logged during it.
  */
-export function streamTestBed(sessionTimeoutMs: number, maxBytesPerPartition: number, broker?: TestBroker, logger?: Logger): { log: Log; runtimes: KafkaStreamRuntime[]; layers: StreamLayer[] } {
-  const bed = { log: kafkaTestLog(sessionTimeoutMs, maxBytesPerPartition, broker, logger), runtimes: [] as KafkaStreamRuntime[], layers: [] as StreamLayer[] };
+export function streamTestBed(sessionTimeoutMs: number, maxBytesPerPartition: number, broker?: TestBroker): { log: Log; runtimes: KafkaStreamRuntime[]; layers: StreamLayer[]; logger: Logger } {
+  const recorder = flightRecorder('stream test bed');
+  beforeEach((ctx) => recorder.watch(ctx));
+  const bed = {
+    log: kafkaTestLog(sessionTimeoutMs, maxBytesPerPartition, broker, recorder.logger),
+    runtimes: [] as KafkaStreamRuntime[],
+    layers: [] as StreamLayer[],
+    logger: recorder.logger,
+  };
   afterAll(async () => {
     await Promise.all(bed.layers.map((l) => l.stop()));
     await Promise.all(bed.runtimes.map((r) => r.close()));

@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { createKafkaStreamRuntime, type CommitHookInfo, type KafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { DEFAULT_COMPLAINT_RULE, customerToRekeyRecord, type Customer } from '../../src/domain/index.js';
-import { silentLogger } from '../../src/logger.js';
 import type { OutRecord } from '../../src/ports/event-log.js';
 import { DeadLetterHeader, type TopicNames } from '../../src/topics.js';
 import { createStreamLayer, type StreamLayer } from '../../stream/pipeline.js';
@@ -45,11 +44,11 @@ const ratingRecord = (topic: string, ratingId: number, userId: number, stars: nu
 
 describe('the stream layer on Kafka', () => {
   // Short sessions so a crashed member's partitions move quickly; small fetches so a run is many transactions.
-  const { log, runtimes, layers } = streamTestBed(6_000, 8_192);
+  const { log, runtimes, layers, logger } = streamTestBed(6_000, 8_192);
 
   function layer(n: ReturnType<typeof names>, joinGraceMs: number, beforeCommit?: (info: CommitHookInfo) => Promise<void> | void): { runtime: KafkaStreamRuntime; layer: StreamLayer } {
-    const runtime = createKafkaStreamRuntime({ log, groupPrefix: n.prefix, statusIntervalMs: 0, retryInitialDelayMs: 50, logger: silentLogger, ...(beforeCommit ? { beforeCommit } : {}) });
-    const l = createStreamLayer({ runtime, topics: n.topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs, logger: silentLogger, pendingTopic: n.pending });
+    const runtime = createKafkaStreamRuntime({ log, groupPrefix: n.prefix, statusIntervalMs: 0, retryInitialDelayMs: 50, logger, ...(beforeCommit ? { beforeCommit } : {}) });
+    const l = createStreamLayer({ runtime, topics: n.topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs, logger, pendingTopic: n.pending });
     runtimes.push(runtime);
     layers.push(l);
     return { runtime, layer: l };

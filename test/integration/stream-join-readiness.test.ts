@@ -8,7 +8,6 @@
 import { describe, expect, it } from 'vitest';
 import { createKafkaStreamRuntime } from '../../stream/runtime/kafka-runtime.js';
 import { DEFAULT_COMPLAINT_RULE } from '../../src/domain/index.js';
-import { silentLogger } from '../../src/logger.js';
 import type { TopicNames } from '../../src/topics.js';
 import { createStreamLayer } from '../../stream/pipeline.js';
 import { collect, eventually, text } from '../contract/helpers.js';
@@ -17,7 +16,7 @@ import { prefixedTopics, streamTestBed } from './kafka-stream-support.js';
 
 describe('join readiness on Kafka', () => {
   // Small fetches: re-keying the backlog takes many transactions, so a join that did not wait would run ahead.
-  const { log, runtimes, layers } = streamTestBed(10_000, 8_192);
+  const { log, runtimes, layers, logger } = streamTestBed(10_000, 8_192);
 
   it('joins no rating before rekey-customers re-keyed the CDC backlog and the table read it: 2,000 ratings, grace 0, none unmatched', async () => {
     const id = uniqueName('ready');
@@ -38,8 +37,8 @@ describe('join readiness on Kafka', () => {
       })),
     );
 
-    const runtime = createKafkaStreamRuntime({ log, groupPrefix: id, statusIntervalMs: 0, retryInitialDelayMs: 50, logger: silentLogger });
-    const layer = createStreamLayer({ runtime, topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs: 0, logger: silentLogger, pendingTopic: `${id}-join-pending` });
+    const runtime = createKafkaStreamRuntime({ log, groupPrefix: id, statusIntervalMs: 0, retryInitialDelayMs: 50, logger });
+    const layer = createStreamLayer({ runtime, topics, rule: DEFAULT_COMPLAINT_RULE, joinGraceMs: 0, logger, pendingTopic: `${id}-join-pending` });
     runtimes.push(runtime);
     layers.push(layer);
     await layer.start();

@@ -17,7 +17,7 @@ import type { TestContext } from 'vitest';
 export interface FlightRecorder {
   /** Debug level and up, kept in a ring of the last `capacity` lines. */
   readonly logger: Logger;
-  /** Lines kept so far (newest last). */
+  /** The last `capacity` lines (newest last). */
   lines(): readonly string[];
   /** Forgets what earlier tests logged, and prints what this one logged if it fails. */
   watch(ctx: TestContext): void;
@@ -30,17 +30,18 @@ export function flightRecorder(name: string, capacity = 2_000): FlightRecorder {
     {
       write(line: string) {
         ring.push(line.trimEnd());
-        if (ring.length > capacity) ring = ring.slice(-capacity);
+        if (ring.length >= 2 * capacity) ring = ring.slice(-capacity);
       },
     },
   );
   return {
     logger,
-    lines: () => ring,
+    lines: () => ring.slice(-capacity),
     watch(ctx) {
       ring = [];
       ctx.onTestFailed(() => {
-        console.error(`--- ${name}: the product's last ${ring.length} log lines before "${ctx.task.name}" failed ---\n${ring.join('\n')}\n--- end of ${name} log ---`);
+        const last = ring.slice(-capacity);
+        console.error(`--- ${name}: the product's last ${last.length} log lines before "${ctx.task.name}" failed ---\n${last.join('\n')}\n--- end of ${name} log ---`);
       });
     },
   };
