@@ -143,6 +143,7 @@ export async function createProduct(config: Config, logger: Logger): Promise<Pro
         batchSize: config.sink.batchSize,
         maxInFlight: config.sink.maxInFlight,
         maxBufferedRecords: config.sink.maxBufferedRecords,
+        maxBufferedBytes: config.sink.maxBufferedBytes,
         flushMs: config.sink.flushMs,
         decoder: enrichedDecoder,
         logger: logger.child({ component: 'sink' }),

@@ -49,7 +49,7 @@ export interface Config {
   readonly complaintRule: ComplaintRule;
   /** How long a rating with an unknown customer waits for the customer. @default 10_000 // ms */
   readonly joinGraceMs: number;
-  readonly sink: { readonly batchSize: number; readonly flushMs: number; readonly maxInFlight: number; readonly maxBufferedRecords: number };
+  readonly sink: { readonly batchSize: number; readonly flushMs: number; readonly maxInFlight: number; readonly maxBufferedRecords: number; readonly maxBufferedBytes: number };
   readonly api: ApiConfig;
   readonly slack: SlackConfig | null;
   /** Reminders and escalation of unacknowledged complaints (docs/lifecycle.md). */
@@ -160,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
       flushMs: int(env, 'SINK_FLUSH_MS', 200, 1, 60_000),
       maxInFlight: int(env, 'SINK_MAX_IN_FLIGHT', 4, 1, 32),
       maxBufferedRecords: int(env, 'SINK_MAX_BUFFERED_RECORDS', 20_000, 1, 1_000_000),
+      maxBufferedBytes: int(env, 'SINK_MAX_BUFFERED_BYTES', 67_108_864, 1_048_576, 8_589_934_592),
     },
     api: api(env, production, allowOpenAccess),
     slack: slack(env),

@@ -99,6 +99,11 @@ export interface ConsumeOptions {
    * the consumer waits for the oldest before fetching more. @default 20_000
    */
   readonly maxPendingRecords?: number;
+  /**
+   * Bytes (keys and values) of the records taken in and not done yet, at
+   * most: the same wait, so that large records are bounded too. @default 67_108_864 (64 MiB)
+   */
+  readonly maxPendingBytes?: number;
 }
 
 /** A batch a consume handler took in and finishes in the background. */

@@ -13,7 +13,7 @@
  *   the batch's `done` (BatchTaken, src/ports/event-log.ts), so the next
  *   records are fetched while bulk requests are in flight; EventLog.consume
  *   commits a partition's offsets in order as the batches are done, and at
- *   most `maxBufferedRecords` wait.
+ *   most `maxBufferedRecords` records and `maxBufferedBytes` bytes wait.
  * - Documents are keyed (rating id, customer id), so a replay rewrites the
  *   same documents; complaints are created once, so a replay never resets
  *   an acknowledgement.
@@ -58,6 +58,8 @@ export interface SinkOptions {
   maxInFlight?: number;
   /** Records taken in and not yet indexed, at most; above it the sink stops fetching (config.sink.maxBufferedRecords). @default 20_000 */
   maxBufferedRecords?: number;
+  /** Bytes (keys and values) of those records, at most (config.sink.maxBufferedBytes). @default 67_108_864 (64 MiB) */
+  maxBufferedBytes?: number;
   /**
    * How long one delivery retries failed items before handing the batch back
    * to the event log (which pauses the partition and delivers it again).
@@ -311,6 +313,7 @@ export function createSink(options: SinkOptions): Sink {
         topics: sourceTopics,
         fromBeginning: true,
         maxPendingRecords: options.maxBufferedRecords ?? 20_000,
+        maxPendingBytes: options.maxBufferedBytes ?? 64 * 1_048_576,
         onBatch: async (records) => {
           try {
             return await onBatch(records);

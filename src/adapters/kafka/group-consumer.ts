@@ -20,7 +20,10 @@ import { PendingBatches } from './pending-batches.js';
 import { InFlight, SupervisedConsumer, supervisedBy, withHeartbeats, type ConsumerHost } from './supervised-consumer.js';
 
 /** Starts consuming `topics` as the group `groupId`; resolves once it runs, to the function that stops it. */
-export async function startGroupConsumer(host: ConsumerHost, { groupId, topics, fromBeginning = true, onBatch, maxPendingRecords = 20_000 }: ConsumeOptions): Promise<() => Promise<void>> {
+export async function startGroupConsumer(
+  host: ConsumerHost,
+  { groupId, topics, fromBeginning = true, onBatch, maxPendingRecords = 20_000, maxPendingBytes = 64 * 1_048_576 }: ConsumeOptions,
+): Promise<() => Promise<void>> {
   const log = host.logger.child({ groupId });
   const healthId = `${groupId}#${randomUUID()}`;
   const attempts = new Map<string, number>();
@@ -90,7 +93,7 @@ export async function startGroupConsumer(host: ConsumerHost, { groupId, topics, 
         const offset = nextOffset(lastOffset);
         // Behind batches still being finished, it is committed after them.
         if (pending.has(topic, partition)) {
-          pending.add(topic, partition, pending.epoch(topic, partition), { first: offset, next: offset, records: 0, done: Promise.resolve() });
+          pending.add(topic, partition, pending.epoch(topic, partition), { first: offset, next: offset, records: 0, bytes: 0, done: Promise.resolve() });
           return;
         }
         void commitInOrder(topic, partition, offset, () => consumer.commitOffsets([{ topic, partition, offset }]));
@@ -124,9 +127,9 @@ export async function startGroupConsumer(host: ConsumerHost, { groupId, topics, 
               if (isBatchTaken(result)) {
                 // Taken in: fetch on at once; committed when done (pending-batches.ts), unless rewound meanwhile.
                 const first = records[0]?.offset ?? last.offset;
-                if (!pending.add(batch.topic, batch.partition, epoch, { first, next: nextOffset(batch.lastOffset()), records: records.length, done: result.done })) return;
+                if (!pending.add(batch.topic, batch.partition, epoch, { first, next: nextOffset(batch.lastOffset()), records: records.length, bytes: recordBytes(records), done: result.done })) return;
                 resolveOffset(last.offset);
-                await withHeartbeats(heartbeat, host.heartbeatEveryMs(), () => pending.below(maxPendingRecords));
+                await withHeartbeats(heartbeat, host.heartbeatEveryMs(), () => pending.below(maxPendingRecords, maxPendingBytes));
                 return;
               }
               attempts.delete(`${batch.topic}/${batch.partition}`);
@@ -159,4 +162,11 @@ export async function startGroupConsumer(host: ConsumerHost, { groupId, topics, 
     await supervisor.stop();
     host.consumerHealth(healthId, true);
   };
+}
+
+/** Bytes of the keys and values of `records` (what a pending batch holds on to). */
+function recordBytes(records: readonly LogRecord[]): number {
+  let n = 0;
+  for (const r of records) n += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  return n;
 }

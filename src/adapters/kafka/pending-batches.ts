@@ -14,8 +14,9 @@
  *   anyway) and the partition is rewound to its first offset; the partition's
  *   epoch moves on, so a batch still being taken in when that happened is
  *   not added (its records come again too).
- * - `below(n)` waits while more than `n` records are pending: the consumer
- *   calls it before fetching more, which bounds the memory taken.
+ * - `below(records, bytes)` waits while more than `records` records or more
+ *   than `bytes` bytes (keys and values) are pending: the consumer calls it
+ *   before fetching more, which bounds the memory taken, large records too.
  */
 export interface PendingBatchesOptions {
   /** Commit `offset` (the next to read) on the partition; called in order per partition. */
@@ -28,6 +29,7 @@ interface Entry {
   readonly first: string;
   readonly next: string;
   readonly records: number;
+  readonly bytes: number;
   state: 'pending' | 'done' | 'failed';
   error?: unknown;
 }
@@ -42,6 +44,7 @@ interface Partition {
 export class PendingBatches {
   private readonly partitions = new Map<string, Partition>();
   private pendingRecords = 0;
+  private pendingBytes = 0;
   private waiters: Array<() => void> = [];
 
   constructor(private readonly o: PendingBatchesOptions) {}
@@ -49,6 +52,11 @@ export class PendingBatches {
   /** Records taken in and not finished, over every partition. */
   get records(): number {
     return this.pendingRecords;
+  }
+
+  /** Bytes (keys and values) of the records taken in and not finished. */
+  get bytes(): number {
+    return this.pendingBytes;
   }
 
   /** Whether the partition has batches not committed yet. */
@@ -71,16 +79,22 @@ export class PendingBatches {
    * handler ran); returns false, and adds nothing, when the partition was
    * rewound since (the batch will come again).
    */
-  add(topic: string, partition: number, epoch: number, batch: { readonly first: string; readonly next: string; readonly records: number; readonly done: Promise<void> }): boolean {
+  add(
+    topic: string,
+    partition: number,
+    epoch: number,
+    batch: { readonly first: string; readonly next: string; readonly records: number; readonly bytes: number; readonly done: Promise<void> },
+  ): boolean {
     const p = this.partition(topic, partition);
     if (p.epoch !== epoch) {
       batch.done.catch(() => undefined);
       return false;
     }
-    const entry: Entry = { first: batch.first, next: batch.next, records: batch.records, state: 'pending' };
+    const entry: Entry = { first: batch.first, next: batch.next, records: batch.records, bytes: batch.bytes, state: 'pending' };
     const entries = p.entries;
     entries.push(entry);
     this.pendingRecords += entry.records;
+    this.pendingBytes += entry.bytes;
     batch.done.then(
       () => {
         entry.state = 'done';
@@ -108,9 +122,9 @@ export class PendingBatches {
     this.wake();
   }
 
-  /** Resolves once at most `limit` records are pending. */
-  async below(limit: number): Promise<void> {
-    while (this.pendingRecords > limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  /** Resolves once at most `records` records and `bytes` bytes are pending. */
+  async below(records: number, bytes = Number.POSITIVE_INFINITY): Promise<void> {
+    while (this.pendingRecords > records || this.pendingBytes > bytes) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   private partition(topic: string, partition: number): Partition {
@@ -134,6 +148,7 @@ export class PendingBatches {
       }
       entries.shift();
       this.pendingRecords -= head.records;
+      this.pendingBytes -= head.bytes;
       committed = head.next;
     }
     // One commit for every batch that finished in a row.
@@ -143,7 +158,10 @@ export class PendingBatches {
 
   private drop(p: Partition): void {
     const dropped = p.entries;
-    for (const e of dropped) this.pendingRecords -= e.records;
+    for (const e of dropped) {
+      this.pendingRecords -= e.records;
+      this.pendingBytes -= e.bytes;
+    }
     // A fresh array: settlements of the dropped entries see theirs is gone.
     p.entries = [];
     p.epoch++;

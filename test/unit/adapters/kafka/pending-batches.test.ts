@@ -9,9 +9,10 @@ function harness() {
     commit: (topic, partition, offset) => commits.push(`${topic}/${partition}@${offset}`),
     rewind: (topic, partition, offset) => rewinds.push(`${topic}/${partition}@${offset}`),
   });
-  const take = (partition: number, first: number, records: number) => {
+  /** A batch of `records` records holding `bytes` bytes (100 a record unless given). */
+  const take = (partition: number, first: number, records: number, bytes = records * 100) => {
     const d = deferred();
-    const added = pending.add('t', partition, pending.epoch('t', partition), { first: String(first), next: String(first + records), records, done: d.promise });
+    const added = pending.add('t', partition, pending.epoch('t', partition), { first: String(first), next: String(first + records), records, bytes, done: d.promise });
     return { ...d, added };
   };
   /** Lets the settlements (promise callbacks) run. */
@@ -60,12 +61,13 @@ describe('PendingBatches', () => {
     const a = take(0, 0, 10);
     pending.resetPartition('t', 0);
     const late = deferred();
-    expect(pending.add('t', 0, epochBefore, { first: '10', next: '20', records: 10, done: late.promise })).toBe(false);
+    expect(pending.add('t', 0, epochBefore, { first: '10', next: '20', records: 10, bytes: 1_000, done: late.promise })).toBe(false);
     a.resolve();
     late.reject(new Error('not unhandled'));
     await settle();
     expect(commits).toEqual([]);
     expect(pending.records).toBe(0);
+    expect(pending.bytes).toBe(0);
   });
 
   it('below(n) waits while more than n records are pending', async () => {
@@ -79,5 +81,25 @@ describe('PendingBatches', () => {
     a.resolve();
     await waiting;
     expect(pending.records).toBe(0);
+  });
+
+  it('below(n, bytes) also waits while more than that many bytes are pending, however few the records', async () => {
+    const { pending, take, settle } = harness();
+    const big = take(0, 0, 2, 8_000_000); // two 4 MB records
+    const small = take(1, 0, 10);
+    expect(pending.bytes).toBe(8_001_000);
+    let through = false;
+    const waiting = pending.below(20_000, 5_000_000).then(() => (through = true));
+    small.resolve();
+    await settle();
+    expect(through).toBe(false); // 2 records, far under 20,000, but 8 MB over 5 MB
+    big.resolve();
+    await waiting;
+    expect(pending.bytes).toBe(0);
+    // Dropped by a rewind: the bytes are released too.
+    take(0, 2, 3, 9_000_000);
+    pending.resetPartition('t', 0);
+    expect(pending.bytes).toBe(0);
+    await pending.below(20_000, 5_000_000);
   });
 });
