@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, gql, until, wsClient, type Loose } from '../unit/api/harness.js';
-import { startProduct, type ProductProcess } from '../support/product-process.js';
+import { startProduct, subscribersAttached, type ProductProcess } from '../support/product-process.js';
 import { startSlackRecorder, type SlackRecorder } from '../support/slack-recorder.js';
 import { blockActionPayload, formPayload, postTo, signedHeaders } from '../support/slack-signing.js';
 import { withTimeout } from '../support/wait.js';
@@ -92,6 +92,8 @@ describe('the embedded default, as a newcomer meets it', () => {
     const body = formPayload(blockActionPayload({ complaintId: id, user: { id: 'U0OPS', username: 'olivia' }, channel: CHANNEL, messageTs: ts }));
     const forged = await postTo(`${product.url}/slack/events`, body, signedHeaders(body, 'not-the-secret'));
     expect(forged.status).toBe(401);
+    // The update is live only: its subscription must be attached before the click.
+    await subscribersAttached(product, 'transitions', 1);
     const res = await postTo(`${product.url}/slack/events`, body, signedHeaders(body, SIGNING_SECRET));
     expect(res.status).toBe(200);
 

@@ -9,7 +9,7 @@ import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, gql, until, wsClient, type Loose } from '../unit/api/harness.js';
 import { elasticsearchUrl, secureKafka, uniqueName } from '../support/infra.js';
-import { runToExit, startProduct, type ProductProcess } from '../support/product-process.js';
+import { runToExit, startProduct, subscribersAttached, type ProductProcess } from '../support/product-process.js';
 
 const VIEWER = 'viewer-key-secure-1';
 const run = uniqueName('secure');
@@ -56,6 +56,8 @@ describe('the product on a Kafka that requires SCRAM over TLS', () => {
     const client = wsClient(p, VIEWER);
     const raised = collect<Loose>(client, 'subscription { complaintRaised { cursor complaint { id } } }');
     await until(async () => (await fetch(`${p.url}/readyz`)).status === 200, 'ready', 60_000);
+    // A live subscription starts at the end of the topic: raise nothing before it is attached.
+    await subscribersAttached(p, 'complaints', 1);
     await producer.send({
       topic: `${run}.asgard.demo.CUSTOMERS`,
       messages: [

@@ -9,7 +9,7 @@ import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, gql, until, wsClient, type Loose } from '../unit/api/harness.js';
 import { elasticsearchUrl, kafkaBrokers, uniqueName } from '../support/infra.js';
-import { startProduct, type ProductProcess } from '../support/product-process.js';
+import { startProduct, subscribersAttached, type ProductProcess } from '../support/product-process.js';
 
 const VIEWER = 'viewer-key-split-1';
 const AGENT = 'agent-key-split-1';
@@ -124,8 +124,11 @@ describe('split roles on Kafka and Elasticsearch', () => {
     const raisedA = collect<Loose>(clientA, 'subscription { complaintRaised { cursor complaint { id } } }');
     const raisedB = collect<Loose>(clientB, 'subscription { complaintRaised { cursor complaint { id } } }');
     const updatesB = collect<Loose>(clientB, 'subscription { complaintUpdated { id status acknowledgement { by via note } } }');
-    // Subscriptions are attached when the server has answered a ping-pong of the protocol; a query on the same socket orders after them.
     await until(async () => (await fetch(`${apiA.url}/readyz`)).status === 200 && (await fetch(`${apiB.url}/readyz`)).status === 200, 'both APIs ready', 60_000);
+    // Live subscriptions start at the end of their topics: raise nothing before they are attached.
+    await subscribersAttached(apiA, 'complaints', 1);
+    await subscribersAttached(apiB, 'complaints', 1);
+    await subscribersAttached(apiB, 'transitions', 1);
 
     // 2 complaints (platinum, < 3 stars), 1 bad rating from bronze, 1 good from platinum, 1 anonymous.
     const ids = await produceRatings([
@@ -199,6 +202,9 @@ describe('split roles on Kafka and Elasticsearch', () => {
     const first = wsClient(apiA, VIEWER);
     const raised = collect<Loose>(first, 'subscription { complaintRaised { cursor complaint { id } } }');
     await until(async () => (await gql<Loose>(apiA, '{ __typename }', undefined, VIEWER)).status === 200, 'the API up');
+    // The HTTP query above says nothing about the socket: wait until the subscription is attached, or the
+    // complaint can be raised before it and never reach it (this test timed out so once, under load).
+    await subscribersAttached(apiA, 'complaints', 1);
     const [seen] = await produceRatings([{ user: 2, stars: 1 }]);
     const [event] = await raised.waitFor(1);
     expect(event?.data?.complaintRaised?.complaint?.id).toBe(String(seen));
