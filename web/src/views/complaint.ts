@@ -1,6 +1,7 @@
 /** One complaint at `/complaints/<id>` (Slack messages link here): details, live changes, actions with a note. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, live } from '../api.js';
+import { later } from '../complaint-order.js';
 import { COMPLAINT_FIELDS, actionsFor, ackLine, isSnoozed, slackLine, type Acknowledgement, type Complaint, type ComplaintAction } from '../complaint-model.js';
 import { dateTime, stars } from '../format.js';
 import { html } from '../html.js';
@@ -26,7 +27,8 @@ export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
     const stop = live<{ complaintUpdated: Complaint }>({
       query: `subscription ComplaintUpdated($id: ID) { complaintUpdated(id: $id) { ${COMPLAINT_FIELDS} } }`,
       variables: () => ({ id }),
-      next: ({ complaintUpdated }) => setComplaint(complaintUpdated),
+      // Never back along the lifecycle: a late or stale copy loses to what is shown (complaint-order.ts).
+      next: ({ complaintUpdated }) => setComplaint((prev) => later(prev, complaintUpdated)),
     });
     // A complaint seen in the live queue a moment ago may not be indexed yet (the sink
     // writes it a little later): an id the index does not know is asked again, with
@@ -96,7 +98,7 @@ export function ComplaintPage({ id, canAct }: { id: string; canAct: boolean }) {
             choice=${(a: ComplaintAction) => a.choices?.options[picked[a.label] ?? 0]?.value() ?? null}
             onDone=${(updated: Complaint, message: string) => {
               if (note.current) note.current.value = '';
-              setComplaint(updated);
+              setComplaint((prev) => later(prev, updated));
               setNotice(message);
             }}
             onError=${setError}

@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ApiError, gql, live } from '../api.js';
+import { later } from '../complaint-order.js';
 import { ACTIONS, COMPLAINT_FIELDS, FILTERS, ackLine, actionsFor, isSnoozed, statusOf, type ComplaintAction, type Complaint } from '../complaint-model.js';
 import { ago, dateTime, stars } from '../format.js';
 import { html } from '../html.js';
@@ -86,11 +87,11 @@ export function Complaints({ canAct }: { canAct: boolean }) {
     return () => clearInterval(t);
   }, []);
 
-  /** A changed complaint replaces its row, where it is (no jump). */
+  /** A changed complaint replaces its row, where it is (no jump), unless the row is further along (complaint-order.ts). */
   const update = (c: Complaint): void => {
     const current = rowsRef.current;
     if (!current?.has(c.id)) return;
-    setRows(new Map(current).set(c.id, c));
+    setRows(new Map(current).set(c.id, later(current.get(c.id), c)));
   };
 
   useEffect(() => {
