@@ -106,6 +106,11 @@ export interface ConsumeOptions {
   readonly maxPendingBytes?: number;
 }
 
+/** {@link ConsumeOptions.maxPendingRecords} when not given. */
+export const DEFAULT_MAX_PENDING_RECORDS = 20_000;
+/** {@link ConsumeOptions.maxPendingBytes} when not given: 64 MiB. */
+export const DEFAULT_MAX_PENDING_BYTES = 64 * 1_048_576;
+
 /** A batch a consume handler took in and finishes in the background. */
 export interface BatchTaken {
   /** Resolves once the batch is handled (its offsets may be committed); rejects to have it delivered again. */

@@ -17,6 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RateLimit } from '../config.js';
 import { PayloadTooLarge, readBody } from './http-graphql.js';
+import { sendJson } from './ops-routes.js';
 import { createRateLimiter, type Clock } from './rate-limit.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -42,11 +43,11 @@ export interface SlackRouteOptions {
 export function createSlackRoute(o: SlackRouteOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const limiter = createRateLimiter<'slack'>({ limits: { slack: o.rateLimit }, ...(o.now ? { now: o.now } : {}) });
   return async (req, res) => {
-    if (req.method !== 'POST') return json(res, 405, { error: 'use POST' }, { allow: 'POST' });
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });
     const rate = limiter.take(req.socket.remoteAddress ?? 'unknown', 'slack');
     if (!rate.ok) {
       req.resume();
-      return json(
+      return sendJson(
         res,
         429,
         { error: `too many requests to ${SLACK_EVENTS_PATH} from this address (SLACK_RATE_LIMIT); retry later` },
@@ -68,12 +69,6 @@ export function createSlackRoute(o: SlackRouteOptions): (req: IncomingMessage, r
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
     o.handler(req, res);
   };
-}
-
-function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
 }
 
 /**

@@ -312,8 +312,9 @@ export function createSink(options: SinkOptions): Sink {
         groupId,
         topics: sourceTopics,
         fromBeginning: true,
-        maxPendingRecords: options.maxBufferedRecords ?? 20_000,
-        maxPendingBytes: options.maxBufferedBytes ?? 64 * 1_048_576,
+        // Unset: the event log's defaults (DEFAULT_MAX_PENDING_RECORDS / _BYTES in src/ports/event-log.ts).
+        ...(options.maxBufferedRecords === undefined ? {} : { maxPendingRecords: options.maxBufferedRecords }),
+        ...(options.maxBufferedBytes === undefined ? {} : { maxPendingBytes: options.maxBufferedBytes }),
         onBatch: async (records) => {
           try {
             return await onBatch(records);

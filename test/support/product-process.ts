@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import type { LiveStream } from '../../src/api/feed-hub.js';
 import { waitFor } from './wait.js';
 
 export const MAIN = resolve(import.meta.dirname, '../../dist/src/main.js');
@@ -133,7 +134,7 @@ export async function startProduct(env: Record<string, string>, { readyTimeoutMs
  * Live subscribers of `stream` the product holds now, from its
  * `graphql_active_subscriptions` gauge (GET /metrics, open without METRICS_TOKEN).
  */
-export async function liveSubscribers(p: Pick<ProductProcess, 'url'>, stream: 'complaints' | 'ratings' | 'acknowledgements' | 'transitions'): Promise<number> {
+export async function liveSubscribers(p: Pick<ProductProcess, 'url'>, stream: LiveStream): Promise<number> {
   const res = await fetch(`${p.url}/metrics`);
   if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
   const line = (await res.text()).split('\n').find((l) => l.startsWith(`graphql_active_subscriptions{stream="${stream}"}`));
@@ -146,6 +147,6 @@ export async function liveSubscribers(p: Pick<ProductProcess, 'url'>, stream: 'c
  * authentication and the subscribe message, so an event raised before that
  * never reaches it (a live subscription starts at the end of its topic).
  */
-export async function subscribersAttached(p: Pick<ProductProcess, 'url'>, stream: Parameters<typeof liveSubscribers>[1], n: number, timeoutMs = 30_000): Promise<void> {
+export async function subscribersAttached(p: Pick<ProductProcess, 'url'>, stream: LiveStream, n: number, timeoutMs = 30_000): Promise<void> {
   await waitFor(async () => (await liveSubscribers(p, stream)) === n, `${n} ${stream} subscriber(s) attached at ${p.url}`, timeoutMs, 50);
 }

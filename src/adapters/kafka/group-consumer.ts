@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { nextOffset } from '../../domain/offsets.js';
-import { isBatchTaken, type ConsumeOptions, type LogRecord } from '../../ports/event-log.js';
+import { DEFAULT_MAX_PENDING_BYTES, DEFAULT_MAX_PENDING_RECORDS, isBatchTaken, type ConsumeOptions, type LogRecord } from '../../ports/event-log.js';
 import { backoffDelay } from '../../retry.js';
 import { toLogRecord } from './client.js';
 import { translateKafkaError } from './errors.js';
@@ -22,7 +22,7 @@ import { InFlight, SupervisedConsumer, supervisedBy, withHeartbeats, type Consum
 /** Starts consuming `topics` as the group `groupId`; resolves once it runs, to the function that stops it. */
 export async function startGroupConsumer(
   host: ConsumerHost,
-  { groupId, topics, fromBeginning = true, onBatch, maxPendingRecords = 20_000, maxPendingBytes = 64 * 1_048_576 }: ConsumeOptions,
+  { groupId, topics, fromBeginning = true, onBatch, maxPendingRecords = DEFAULT_MAX_PENDING_RECORDS, maxPendingBytes = DEFAULT_MAX_PENDING_BYTES }: ConsumeOptions,
 ): Promise<() => Promise<void>> {
   const log = host.logger.child({ groupId });
   const healthId = `${groupId}#${randomUUID()}`;
